@@ -13,6 +13,7 @@ export default {
         ]
     },
     testMatch: ['<rootDir>/test/**/*.test.ts'],
+    globalSetup: '<rootDir>/test/global-setup.ts',
     testTimeout: 120000,
     maxWorkers: 2
 };

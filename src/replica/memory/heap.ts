@@ -1,0 +1,65 @@
+import { WASM_PAGE_BYTES } from '../constants.js';
+import { PAGE_BYTES, PAGE_SHIFT, Page, PageStore } from './page-store.js';
+
+/** A value of a mutable Wasm global, as JS sees it. */
+export type GlobalValue = number | bigint;
+
+/**
+ * The committed Wasm heap of a canister: 4 KiB pages (null when all zero), the logical size
+ * in 64 KiB Wasm pages, and the values of the module's mutable globals. Pages are never
+ * mutated in place, so copying the page array is a cheap snapshot.
+ */
+export class HeapImage {
+    constructor(
+        readonly pages: Array<Page | null>,
+        public sizeWasmPages: number,
+        public globals: GlobalValue[]
+    ) {}
+
+    static empty(): HeapImage {
+        return new HeapImage([], 0, []);
+    }
+
+    clone(): HeapImage {
+        return new HeapImage(this.pages.slice(), this.sizeWasmPages, this.globals.slice());
+    }
+
+    get sizeBytes(): number {
+        return this.sizeWasmPages * WASM_PAGE_BYTES;
+    }
+
+    /** Pages actually held (non-zero). */
+    get residentPages(): number {
+        let n = 0;
+        for (const page of this.pages) if (page !== null && page !== undefined) n++;
+        return n;
+    }
+
+    /** Replaces every page by its shared copy in `store`. */
+    compact(store: PageStore): void {
+        const pages = this.pages;
+        for (let i = 0; i < pages.length; i++) {
+            const page = pages[i];
+            if (page !== null && page !== undefined) pages[i] = store.intern(page);
+        }
+    }
+
+    /** The heap as one buffer of `sizeBytes` (for snapshot downloads). */
+    toBytes(): Uint8Array {
+        const out = new Uint8Array(this.sizeBytes);
+        this.pages.forEach((page, i) => {
+            if (page !== null && page !== undefined) out.set(page, i << PAGE_SHIFT);
+        });
+        return out;
+    }
+
+    static fromBytes(bytes: Uint8Array, globals: GlobalValue[], store: PageStore): HeapImage {
+        const pages: Array<Page | null> = [];
+        for (let start = 0; start < bytes.length; start += PAGE_BYTES) {
+            const chunk = new Uint8Array(PAGE_BYTES);
+            chunk.set(bytes.subarray(start, start + PAGE_BYTES));
+            pages.push(store.intern(chunk));
+        }
+        return new HeapImage(pages, Math.ceil(bytes.length / WASM_PAGE_BYTES), globals);
+    }
+}

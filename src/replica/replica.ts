@@ -1,0 +1,435 @@
+import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { IDL } from '@dfinity/candid';
+import { Principal } from '@dfinity/principal';
+import { Actor, ActorInterface, createActor, createDeferredActor, DeferredActor } from './actor.js';
+import { CallRejectedError, CallTimeoutError, ReplicaTornDownError, SettingTimeIntoPastError } from './errors.js';
+import {
+    CanisterSettings as CandidSettings,
+    decodeManagementResult,
+    encodeManagementArgs,
+    ManagementArgs,
+    ManagementMethod,
+    ManagementResult
+} from './management/candid.js';
+import { StableMemory } from './memory/stable-memory.js';
+import { MANAGEMENT_CANISTER_ID } from './principal.js';
+import { Subnet, SubnetOptions } from './subnet.js';
+
+const MAX_PLAIN_INSTALL_BYTES = 1_900_000;
+const CHUNK_BYTES = 1024 * 1024;
+/** Cycles a canister gets from createCanister when none are named (as pic-js). */
+const DEFAULT_CANISTER_CYCLES = 1_000_000_000_000_000_000n;
+
+export interface ReplicaOptions extends SubnetOptions {
+    /** Rounds an update call may take before it fails with CallTimeoutError. Default: 1,000. */
+    maxRoundsPerCall?: number;
+}
+
+export type LogVisibility = { controllers: null } | { public: null } | { allowedViewers: Principal[] };
+
+/** Canister settings as @dfinity/pic names them; every field is optional. */
+export interface CanisterSettings {
+    controllers?: Principal[];
+    computeAllocation?: bigint;
+    memoryAllocation?: bigint;
+    freezingThreshold?: bigint;
+    reservedCyclesLimit?: bigint;
+    logVisibility?: LogVisibility;
+    wasmMemoryLimit?: bigint;
+    wasmMemoryThreshold?: bigint;
+    environmentVariables?: Array<{ name: string; value: string }>;
+}
+
+export interface CreateCanisterOptions extends CanisterSettings {
+    /** Cycles to give the canister. Default: 10^18. */
+    cycles?: bigint;
+    /** Who creates it; the default controller. Default: anonymous. */
+    sender?: Principal;
+    /** A specific id to create the canister with. Default: the next free id. */
+    targetCanisterId?: Principal;
+}
+
+export interface InstallCodeOptions {
+    canisterId: Principal;
+    /** Module bytes (raw or gzipped), or a path to read them from. */
+    wasm: Uint8Array | string;
+    /** Candid-encoded init argument. Default: `()`. */
+    arg?: Uint8Array;
+    /** Who installs (must be a controller). Default: anonymous. */
+    sender?: Principal;
+}
+
+export type ReinstallCodeOptions = InstallCodeOptions;
+
+export interface UpgradeModeOptions {
+    skip_pre_upgrade: [] | [boolean];
+    wasm_memory_persistence: [] | [{ keep?: null; replace?: null }];
+}
+
+export interface UpgradeCanisterOptions extends InstallCodeOptions {
+    /** skip_pre_upgrade and wasm_memory_persistence, in Candid form. Default: neither. */
+    upgradeModeOptions?: UpgradeModeOptions;
+}
+
+export interface SetupCanisterOptions extends CreateCanisterOptions {
+    idlFactory: IDL.InterfaceFactory;
+    wasm: Uint8Array | string;
+    arg?: Uint8Array;
+}
+
+export interface CanisterFixture<T extends ActorInterface<T> = ActorInterface> {
+    actor: Actor<T>;
+    canisterId: Principal;
+}
+
+export interface CallOptions {
+    canisterId: Principal;
+    method: string;
+    /** Candid-encoded argument. Default: `()`. */
+    arg?: Uint8Array;
+    /** Default: anonymous. */
+    sender?: Principal;
+}
+
+export interface CanisterIdOptions {
+    canisterId: Principal;
+    /** Default: anonymous. */
+    sender?: Principal;
+}
+
+export interface UpdateCanisterSettingsOptions extends CanisterSettings {
+    canisterId: Principal;
+    sender?: Principal;
+}
+
+export interface CanisterStatusResult {
+    status: { running: null } | { stopping: null } | { stopped: null };
+    settings: Required<Omit<CanisterSettings, 'logVisibility'>> & { logVisibility: LogVisibility };
+    moduleHash: Uint8Array | null;
+    memorySize: bigint;
+    cycles: bigint;
+    reservedCycles: bigint;
+    idleCyclesBurnedPerDay: bigint;
+    queryStats: { numCallsTotal: bigint; numInstructionsTotal: bigint; requestPayloadBytesTotal: bigint; responsePayloadBytesTotal: bigint };
+}
+
+const EMPTY_ARG = new Uint8Array(IDL.encode([], []));
+
+function opt<T>(value: T | undefined): [] | [T] {
+    return value === undefined ? [] : [value];
+}
+
+function toCandidSettings(s: CanisterSettings): CandidSettings {
+    const visibility = s.logVisibility;
+    return {
+        controllers: opt(s.controllers),
+        compute_allocation: opt(s.computeAllocation),
+        memory_allocation: opt(s.memoryAllocation),
+        freezing_threshold: opt(s.freezingThreshold),
+        reserved_cycles_limit: opt(s.reservedCyclesLimit),
+        log_visibility:
+            visibility === undefined ? [] : ['allowedViewers' in visibility ? { allowed_viewers: visibility.allowedViewers } : 'public' in visibility ? { public: null } : { controllers: null }],
+        wasm_memory_limit: opt(s.wasmMemoryLimit),
+        wasm_memory_threshold: opt(s.wasmMemoryThreshold),
+        environment_variables: opt(s.environmentVariables)
+    };
+}
+
+/**
+ * The embedded replica, with the API of @dfinity/pic's `PocketIc`: tests written for
+ * PocketIC read the same here. Every call runs real canister Wasm in this process.
+ *
+ * @example
+ * ```ts
+ * const replica = await Replica.create();
+ * const { actor } = await replica.setupCanister<_SERVICE>({ idlFactory, wasm: '.azle/kv/kv.wasm' });
+ * await actor.put('k', 'v');
+ * await replica.tearDown();
+ * ```
+ */
+export class Replica {
+    #subnet: Subnet | null;
+    readonly #maxRounds: number;
+
+    private constructor(subnet: Subnet, maxRounds: number) {
+        this.#subnet = subnet;
+        this.#maxRounds = maxRounds;
+    }
+
+    /** Creates a replica with one application subnet. See ReplicaOptions for the defaults. */
+    static async create(options: ReplicaOptions = {}): Promise<Replica> {
+        return new Replica(new Subnet(options), options.maxRoundsPerCall ?? 1_000);
+    }
+
+    /** The underlying state machine (for servers and benchmarks). Throws after tearDown. */
+    get subnet(): Subnet {
+        if (this.#subnet === null) throw new ReplicaTornDownError();
+        return this.#subnet;
+    }
+
+    // ------------------------------------------------------------------ calls
+
+    /**
+     * Submits an update call and runs rounds until it completes.
+     * @throws CallRejectedError when the call is rejected; CallTimeoutError when it does not finish.
+     */
+    async updateCall({ canisterId, method, arg = EMPTY_ARG, sender = Principal.anonymous() }: CallOptions): Promise<Uint8Array> {
+        const wait = this.#submit(canisterId, method, arg, sender);
+        return wait();
+    }
+
+    /** Runs a query call against the current state. @throws CallRejectedError */
+    async queryCall({ canisterId, method, arg = EMPTY_ARG, sender = Principal.anonymous() }: CallOptions): Promise<Uint8Array> {
+        const result = this.subnet.query({ sender, canisterId, method, arg });
+        if (result.kind === 'reject') throw new CallRejectedError(result.reject, false);
+        return result.payload;
+    }
+
+    #submit(canisterId: Principal, method: string, arg: Uint8Array, sender: Principal): () => Promise<Uint8Array> {
+        const subnet = this.subnet;
+        const submitted = subnet.submitIngress({ sender, canisterId, method, arg });
+        if ('err' in submitted) throw new CallRejectedError(submitted.err, false);
+        const id = submitted.ok;
+        return async () => {
+            for (let round = 0; ; round++) {
+                const status = subnet.ingressStatus(id);
+                if (status?.status === 'replied') return status.reply;
+                if (status?.status === 'rejected') throw new CallRejectedError(status.reject, true);
+                if (round >= this.#maxRounds) throw new CallTimeoutError(method, this.#maxRounds);
+                subnet.tick();
+            }
+        };
+    }
+
+    /** Calls a management canister method with typed arguments and result. */
+    async callManagement<M extends ManagementMethod>(method: M, args: ManagementArgs<M>, sender: Principal = Principal.anonymous()): Promise<ManagementResult<M>> {
+        const reply = await this.updateCall({ canisterId: MANAGEMENT_CANISTER_ID, method, arg: encodeManagementArgs(method, args), sender });
+        return decodeManagementResult(method, reply);
+    }
+
+    createActor<T extends ActorInterface<T> = ActorInterface>(idlFactory: IDL.InterfaceFactory, canisterId: Principal): Actor<T> {
+        return createActor<T>(idlFactory, canisterId, this.#transport());
+    }
+
+    /** An actor whose calls are submitted now and run only on later ticks (or when awaited). */
+    createDeferredActor<T extends ActorInterface<T> = ActorInterface>(idlFactory: IDL.InterfaceFactory, canisterId: Principal): DeferredActor<T> {
+        return createDeferredActor<T>(idlFactory, canisterId, this.#transport());
+    }
+
+    #transport() {
+        return {
+            query: (canisterId: Principal, method: string, arg: Uint8Array, sender: Principal) => this.queryCall({ canisterId, method, arg, sender }),
+            update: (canisterId: Principal, method: string, arg: Uint8Array, sender: Principal) => this.updateCall({ canisterId, method, arg, sender }),
+            submit: async (canisterId: Principal, method: string, arg: Uint8Array, sender: Principal) => this.#submit(canisterId, method, arg, sender)
+        };
+    }
+
+    // ------------------------------------------------------------------ canisters
+
+    /** Creates an empty canister (provisional create, as on a local replica). Returns its id. */
+    async createCanister(options: CreateCanisterOptions = {}): Promise<Principal> {
+        const sender = options.sender ?? Principal.anonymous();
+        const settings = toCandidSettings({ ...options, controllers: options.controllers ?? [sender] });
+        const result = await this.callManagement(
+            'provisional_create_canister_with_cycles',
+            { amount: [options.cycles ?? DEFAULT_CANISTER_CYCLES], settings: [settings], specified_id: opt(options.targetCanisterId), sender_canister_version: [] },
+            sender
+        );
+        return result.canister_id;
+    }
+
+    /** Installs a module on an empty canister; modules over ~1.9 MB go through the chunk store. */
+    async installCode(options: InstallCodeOptions): Promise<void> {
+        await this.#install(options, { install: null });
+    }
+
+    async reinstallCode(options: ReinstallCodeOptions): Promise<void> {
+        await this.#install(options, { reinstall: null });
+    }
+
+    async upgradeCanister(options: UpgradeCanisterOptions): Promise<void> {
+        const upgrade = options.upgradeModeOptions;
+        const persistence = upgrade?.wasm_memory_persistence[0];
+        await this.#install(options, {
+            upgrade: [
+                {
+                    skip_pre_upgrade: upgrade?.skip_pre_upgrade ?? [],
+                    wasm_memory_persistence: persistence === undefined ? [] : ['keep' in persistence ? { keep: null } : { replace: null }]
+                }
+            ]
+        });
+    }
+
+    async #install({ canisterId, wasm, arg = EMPTY_ARG, sender = Principal.anonymous() }: InstallCodeOptions, mode: ManagementArgs<'install_code'>['mode']): Promise<void> {
+        const bytes = typeof wasm === 'string' ? new Uint8Array(await readFile(wasm)) : wasm;
+        if (bytes.length <= MAX_PLAIN_INSTALL_BYTES) {
+            await this.callManagement('install_code', { mode, canister_id: canisterId, wasm_module: bytes, arg, sender_canister_version: [] }, sender);
+            return;
+        }
+        await this.callManagement('clear_chunk_store', { canister_id: canisterId }, sender);
+        const hashes: Array<{ hash: Uint8Array }> = [];
+        for (let at = 0; at < bytes.length; at += CHUNK_BYTES) {
+            hashes.push(await this.callManagement('upload_chunk', { canister_id: canisterId, chunk: bytes.subarray(at, at + CHUNK_BYTES) }, sender));
+        }
+        try {
+            await this.callManagement(
+                'install_chunked_code',
+                {
+                    mode,
+                    target_canister: canisterId,
+                    store_canister: [],
+                    chunk_hashes_list: hashes,
+                    wasm_module_hash: new Uint8Array(createHash('sha256').update(bytes).digest()),
+                    arg,
+                    sender_canister_version: []
+                },
+                sender
+            );
+        } finally {
+            await this.callManagement('clear_chunk_store', { canister_id: canisterId }, sender);
+        }
+    }
+
+    /** Creates a canister, installs `wasm` and returns an actor for it. */
+    async setupCanister<T extends ActorInterface<T> = ActorInterface>(options: SetupCanisterOptions): Promise<CanisterFixture<T>> {
+        const canisterId = await this.createCanister(options);
+        await this.installCode({ canisterId, wasm: options.wasm, arg: options.arg, sender: options.sender });
+        return { actor: this.createActor<T>(options.idlFactory, canisterId), canisterId };
+    }
+
+    async startCanister({ canisterId, sender = Principal.anonymous() }: CanisterIdOptions): Promise<void> {
+        await this.callManagement('start_canister', { canister_id: canisterId }, sender);
+    }
+
+    /** Stops a canister, running rounds until its open call contexts close (or the stop times out). */
+    async stopCanister({ canisterId, sender = Principal.anonymous() }: CanisterIdOptions): Promise<void> {
+        await this.callManagement('stop_canister', { canister_id: canisterId }, sender);
+    }
+
+    async canisterStatus({ canisterId, sender = Principal.anonymous() }: CanisterIdOptions): Promise<CanisterStatusResult> {
+        const s = await this.callManagement('canister_status', { canister_id: canisterId }, sender);
+        const visibility = s.settings.log_visibility;
+        return {
+            status: s.status,
+            settings: {
+                controllers: s.settings.controllers,
+                computeAllocation: s.settings.compute_allocation,
+                memoryAllocation: s.settings.memory_allocation,
+                freezingThreshold: s.settings.freezing_threshold,
+                reservedCyclesLimit: s.settings.reserved_cycles_limit,
+                logVisibility: 'allowed_viewers' in visibility ? { allowedViewers: visibility.allowed_viewers } : 'public' in visibility ? { public: null } : { controllers: null },
+                wasmMemoryLimit: s.settings.wasm_memory_limit,
+                wasmMemoryThreshold: s.settings.wasm_memory_threshold,
+                environmentVariables: s.settings.environment_variables
+            },
+            moduleHash: s.module_hash[0] ?? null,
+            memorySize: s.memory_size,
+            cycles: s.cycles,
+            reservedCycles: s.reserved_cycles,
+            idleCyclesBurnedPerDay: s.idle_cycles_burned_per_day,
+            queryStats: {
+                numCallsTotal: s.query_stats.num_calls_total,
+                numInstructionsTotal: s.query_stats.num_instructions_total,
+                requestPayloadBytesTotal: s.query_stats.request_payload_bytes_total,
+                responsePayloadBytesTotal: s.query_stats.response_payload_bytes_total
+            }
+        };
+    }
+
+    async updateCanisterSettings({ canisterId, sender = Principal.anonymous(), ...settings }: UpdateCanisterSettingsOptions): Promise<void> {
+        await this.callManagement('update_settings', { canister_id: canisterId, settings: toCandidSettings(settings), sender_canister_version: [] }, sender);
+    }
+
+    /** Controllers of a canister, read directly from the state (no authorization needed). */
+    async getControllers(canisterId: Principal): Promise<Principal[]> {
+        return [...this.#existing(canisterId).settings.controllers];
+    }
+
+    async getCyclesBalance(canisterId: Principal): Promise<bigint> {
+        return this.#existing(canisterId).cycles;
+    }
+
+    /** Adds cycles to a canister; returns the new balance. */
+    async addCycles(canisterId: Principal, amount: bigint): Promise<bigint> {
+        const canister = this.#existing(canisterId);
+        canister.cycles += amount;
+        return canister.cycles;
+    }
+
+    async getStableMemory(canisterId: Principal): Promise<Uint8Array> {
+        const code = this.#existing(canisterId).code;
+        return code === null ? new Uint8Array(0) : code.stable.toBytes();
+    }
+
+    async setStableMemory(canisterId: Principal, stableMemory: Uint8Array): Promise<void> {
+        const code = this.#existing(canisterId).code;
+        if (code === null) throw new Error(`Canister ${canisterId.toText()} has no Wasm module: install code before setting its stable memory`);
+        code.stable = StableMemory.fromBytes(stableMemory, this.subnet.pageStore);
+    }
+
+    #existing(canisterId: Principal) {
+        const canister = this.subnet.canister(canisterId);
+        if (canister === undefined) throw new Error(`Canister ${canisterId.toText()} not found on this replica`);
+        return canister;
+    }
+
+    // ------------------------------------------------------------------ time and rounds
+
+    /** Runs `times` rounds. Default: 1. */
+    async tick(times = 1): Promise<void> {
+        for (let i = 0; i < times; i++) this.subnet.tick();
+    }
+
+    /** The time of the next round, in milliseconds since the epoch. */
+    async getTime(): Promise<number> {
+        return Number(this.subnet.time / 1_000_000n);
+    }
+
+    /** Sets the time of the next round (ms since the epoch, or a Date). Queries see it after the next tick. */
+    async setTime(time: Date | number): Promise<void> {
+        const ns = BigInt(Math.round(typeof time === 'number' ? time : time.getTime())) * 1_000_000n;
+        if (ns < this.subnet.time) throw new SettingTimeIntoPastError(this.subnet.time, ns);
+        this.subnet.time = ns;
+    }
+
+    /** Sets the time of the next round and of queries at once. */
+    async setCertifiedTime(time: Date | number): Promise<void> {
+        await this.setTime(time);
+        this.subnet.certifiedTime = this.subnet.time;
+    }
+
+    /** Moves the time forward by `duration` milliseconds. */
+    async advanceTime(duration: number): Promise<void> {
+        await this.setTime((await this.getTime()) + duration);
+    }
+
+    async advanceCertifiedTime(duration: number): Promise<void> {
+        await this.setCertifiedTime((await this.getTime()) + duration);
+    }
+
+    /** Sets the time to the wall clock. */
+    async resetTime(): Promise<void> {
+        await this.setTime(Math.max(Date.now(), await this.getTime()));
+    }
+
+    async resetCertifiedTime(): Promise<void> {
+        await this.setCertifiedTime(Math.max(Date.now(), await this.getTime()));
+    }
+
+    /** The one application subnet's id. */
+    async getCanisterSubnetId(canisterId: Principal): Promise<Principal | null> {
+        return this.subnet.canister(canisterId) === undefined ? null : this.subnet.subnetId;
+    }
+
+    /** An id inside the subnet's canister range, for effective canister ids. */
+    async getDefaultEffectiveCanisterId(): Promise<Principal> {
+        return Principal.fromText('lxzze-o7777-77777-aaaaa-cai');
+    }
+
+    /** Frees every instance; the replica cannot be used afterwards. */
+    async tearDown(): Promise<void> {
+        this.#subnet?.pool.evictAll();
+        this.#subnet = null;
+    }
+}

@@ -1,0 +1,769 @@
+import { readFileSync } from 'node:fs';
+import { IDL } from '@dfinity/candid';
+import { Principal } from '@dfinity/principal';
+import {
+    CanisterInstallMode,
+    CanisterSettings,
+    CanisterStatusResult,
+    ChangeDetails,
+    DefiniteCanisterSettings,
+    ManagementDecodeError,
+    MemoryMetrics,
+    QueryStats,
+    UpgradeOptions,
+    decodeManagementArgs,
+    decodeManagementResult,
+    encodeManagementArgs,
+    encodeManagementResult,
+    isManagementMethod,
+    managementIdlFactory,
+    managementMethodNames,
+    managementMethods,
+    managementService
+} from '../../src/replica/management/candid.js';
+import type {
+    CanisterSettings as CanisterSettingsValue,
+    ManagementArgs,
+    ManagementMethod,
+    ManagementResult
+} from '../../src/replica/management/candid.js';
+
+// ---------------------------------------------------------------------------
+// Sample values, one argument and one result per method
+// ---------------------------------------------------------------------------
+
+const canister = Principal.fromText('rrkah-fqaaa-aaaaa-aaaaq-cai');
+const other = Principal.fromUint8Array(new Uint8Array([0, 0, 0, 0, 0, 0, 0, 7, 1, 1]));
+const user = Principal.fromText('2vxsx-fae');
+const bytes = (...values: number[]): Uint8Array => new Uint8Array(values);
+const hash = (seed: number): Uint8Array => new Uint8Array(32).fill(seed);
+
+const fullSettings: CanisterSettingsValue = {
+    controllers: [[user, other]],
+    compute_allocation: [10n],
+    memory_allocation: [],
+    freezing_threshold: [2_592_000n],
+    reserved_cycles_limit: [5_000_000_000_000n],
+    log_visibility: [{ allowed_viewers: [user] }],
+    wasm_memory_limit: [3n * 1024n ** 3n],
+    wasm_memory_threshold: [0n],
+    environment_variables: [[{ name: 'MODE', value: 'test' }]]
+};
+
+const emptySettings: CanisterSettingsValue = {
+    controllers: [],
+    compute_allocation: [],
+    memory_allocation: [],
+    freezing_threshold: [],
+    reserved_cycles_limit: [],
+    log_visibility: [],
+    wasm_memory_limit: [],
+    wasm_memory_threshold: [],
+    environment_variables: []
+};
+
+const snapshotId = bytes(0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1);
+
+type Samples = { [M in ManagementMethod]: { args: ManagementArgs<M>; result: ManagementResult<M> } };
+
+const samples: Samples = {
+    create_canister: {
+        args: { settings: [fullSettings], sender_canister_version: [3n] },
+        result: { canister_id: canister }
+    },
+    update_settings: {
+        args: { canister_id: canister, settings: emptySettings, sender_canister_version: [] },
+        result: undefined
+    },
+    upload_chunk: { args: { canister_id: canister, chunk: bytes(1, 2, 3) }, result: { hash: hash(1) } },
+    clear_chunk_store: { args: { canister_id: canister }, result: undefined },
+    stored_chunks: { args: { canister_id: canister }, result: [{ hash: hash(1) }, { hash: hash(2) }] },
+    install_code: {
+        args: {
+            mode: { upgrade: [{ skip_pre_upgrade: [false], wasm_memory_persistence: [{ keep: null }] }] },
+            canister_id: canister,
+            wasm_module: bytes(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0),
+            arg: bytes(0x44, 0x49, 0x44, 0x4c, 0, 0),
+            sender_canister_version: []
+        },
+        result: undefined
+    },
+    install_chunked_code: {
+        args: {
+            mode: { reinstall: null },
+            target_canister: canister,
+            store_canister: [other],
+            chunk_hashes_list: [{ hash: hash(1) }, { hash: hash(2) }],
+            wasm_module_hash: hash(9),
+            arg: bytes(),
+            sender_canister_version: [1n]
+        },
+        result: undefined
+    },
+    uninstall_code: { args: { canister_id: canister, sender_canister_version: [7n] }, result: undefined },
+    start_canister: { args: { canister_id: canister }, result: undefined },
+    stop_canister: { args: { canister_id: canister }, result: undefined },
+    canister_status: {
+        args: { canister_id: canister },
+        result: {
+            status: { stopping: null },
+            ready_for_migration: false,
+            version: 4n,
+            settings: {
+                controllers: [user],
+                compute_allocation: 0n,
+                memory_allocation: 0n,
+                freezing_threshold: 2_592_000n,
+                reserved_cycles_limit: 5_000_000_000_000n,
+                log_visibility: { controllers: null },
+                wasm_memory_limit: 3n * 1024n ** 3n,
+                wasm_memory_threshold: 0n,
+                environment_variables: [{ name: 'A', value: 'b' }]
+            },
+            module_hash: [hash(3)],
+            memory_size: 1_000_000n,
+            memory_metrics: {
+                wasm_memory_size: 65_536n,
+                stable_memory_size: 0n,
+                global_memory_size: 16n,
+                wasm_binary_size: 1_234n,
+                custom_sections_size: 12n,
+                canister_history_size: 300n,
+                wasm_chunk_store_size: 0n,
+                snapshots_size: 0n
+            },
+            cycles: 100_000_000_000_000n,
+            reserved_cycles: 0n,
+            idle_cycles_burned_per_day: 42n,
+            query_stats: {
+                num_calls_total: 1n,
+                num_instructions_total: 2n,
+                request_payload_bytes_total: 3n,
+                response_payload_bytes_total: 4n
+            }
+        }
+    },
+    canister_info: {
+        args: { canister_id: canister, num_requested_changes: [5n] },
+        result: {
+            total_num_changes: 6n,
+            recent_changes: [
+                {
+                    timestamp_nanos: 1n,
+                    canister_version: 0n,
+                    origin: { from_user: { user_id: user } },
+                    details: { creation: { controllers: [user], environment_variables_hash: [hash(4)] } }
+                },
+                {
+                    timestamp_nanos: 2n,
+                    canister_version: 1n,
+                    origin: { from_canister: { canister_id: other, canister_version: [9n] } },
+                    details: { code_deployment: { mode: { upgrade: null }, module_hash: hash(5) } }
+                },
+                {
+                    timestamp_nanos: 3n,
+                    canister_version: 2n,
+                    origin: { from_canister: { canister_id: other, canister_version: [] } },
+                    details: { code_uninstall: null }
+                },
+                {
+                    timestamp_nanos: 4n,
+                    canister_version: 3n,
+                    origin: { from_user: { user_id: user } },
+                    details: {
+                        load_snapshot: {
+                            canister_version: 2n,
+                            snapshot_id: snapshotId,
+                            taken_at_timestamp: 3n,
+                            source: { metadata_upload: null }
+                        }
+                    }
+                },
+                {
+                    timestamp_nanos: 5n,
+                    canister_version: 4n,
+                    origin: { from_user: { user_id: user } },
+                    details: { controllers_change: { controllers: [user, other] } }
+                }
+            ],
+            module_hash: [],
+            controllers: [user, other]
+        }
+    },
+    delete_canister: { args: { canister_id: canister }, result: undefined },
+    deposit_cycles: { args: { canister_id: canister }, result: undefined },
+    raw_rand: { args: undefined, result: hash(0xab) },
+    provisional_create_canister_with_cycles: {
+        args: { amount: [10n ** 14n], settings: [], specified_id: [other], sender_canister_version: [] },
+        result: { canister_id: other }
+    },
+    provisional_top_up_canister: { args: { canister_id: canister, amount: 123n }, result: undefined },
+    take_canister_snapshot: {
+        args: { canister_id: canister, replace_snapshot: [snapshotId] },
+        result: { id: snapshotId, taken_at_timestamp: 17n, total_size: 4096n }
+    },
+    load_canister_snapshot: {
+        args: { canister_id: canister, snapshot_id: snapshotId, sender_canister_version: [] },
+        result: undefined
+    },
+    list_canister_snapshots: {
+        args: { canister_id: canister },
+        result: [{ id: snapshotId, taken_at_timestamp: 17n, total_size: 4096n }]
+    },
+    delete_canister_snapshot: { args: { canister_id: canister, snapshot_id: snapshotId }, result: undefined },
+    read_canister_snapshot_metadata: {
+        args: { canister_id: canister, snapshot_id: snapshotId },
+        result: {
+            source: { taken_from_canister: null },
+            taken_at_timestamp: 17n,
+            wasm_module_size: 1234n,
+            globals: [{ i32: -5 }, { i64: -(2n ** 40n) }, { f32: 1.5 }, { f64: Math.PI }, { v128: 2n ** 100n }],
+            wasm_memory_size: 65_536n,
+            stable_memory_size: 0n,
+            wasm_chunk_store: [{ hash: hash(1) }],
+            canister_version: 3n,
+            certified_data: bytes(1, 2),
+            global_timer: [{ active: 99n }],
+            on_low_wasm_memory_hook_status: [{ condition_not_satisfied: null }]
+        }
+    },
+    read_canister_snapshot_data: {
+        args: { canister_id: canister, snapshot_id: snapshotId, kind: { wasm_memory: { offset: 0n, size: 1024n } } },
+        result: { chunk: new Uint8Array(1024).fill(7) }
+    },
+    upload_canister_snapshot_metadata: {
+        args: {
+            canister_id: canister,
+            replace_snapshot: [],
+            wasm_module_size: 1234n,
+            globals: [{ i32: 1 }],
+            wasm_memory_size: 65_536n,
+            stable_memory_size: 65_536n,
+            certified_data: bytes(),
+            global_timer: [{ inactive: null }],
+            on_low_wasm_memory_hook_status: []
+        },
+        result: { snapshot_id: snapshotId }
+    },
+    upload_canister_snapshot_data: {
+        args: { canister_id: canister, snapshot_id: snapshotId, kind: { wasm_chunk: null }, chunk: bytes(5, 6) },
+        result: undefined
+    },
+    fetch_canister_logs: {
+        args: { canister_id: canister },
+        result: {
+            canister_log_records: [
+                { idx: 0n, timestamp_nanos: 10n, content: new TextEncoder().encode('hello') },
+                { idx: 1n, timestamp_nanos: 11n, content: new TextEncoder().encode('[TRAP]: boom') }
+            ]
+        }
+    }
+};
+
+function roundTripArgs<M extends ManagementMethod>(method: M): void {
+    const value = samples[method].args;
+    const encoded = encodeManagementArgs(method, value);
+    expect(decodeManagementArgs(method, encoded)).toEqual(value);
+}
+
+function roundTripResult<M extends ManagementMethod>(method: M): void {
+    const value = samples[method].result;
+    const encoded = encodeManagementResult(method, value);
+    expect(decodeManagementResult(method, encoded)).toEqual(value);
+}
+
+const funcOf = (method: string): IDL.FuncClass => {
+    const found = managementService._fields.find(([name]) => name === method);
+    if (!found) throw new Error(`service lacks ${method}`);
+    return found[1];
+};
+
+describe('management canister Candid: round trips', () => {
+    it('declares exactly the methods the replica serves', () => {
+        expect([...managementMethodNames].sort()).toEqual(
+            [
+                'create_canister',
+                'update_settings',
+                'upload_chunk',
+                'clear_chunk_store',
+                'stored_chunks',
+                'install_code',
+                'install_chunked_code',
+                'uninstall_code',
+                'start_canister',
+                'stop_canister',
+                'canister_status',
+                'canister_info',
+                'delete_canister',
+                'deposit_cycles',
+                'raw_rand',
+                'provisional_create_canister_with_cycles',
+                'provisional_top_up_canister',
+                'take_canister_snapshot',
+                'load_canister_snapshot',
+                'list_canister_snapshots',
+                'delete_canister_snapshot',
+                'read_canister_snapshot_metadata',
+                'read_canister_snapshot_data',
+                'upload_canister_snapshot_metadata',
+                'upload_canister_snapshot_data',
+                'fetch_canister_logs'
+            ].sort()
+        );
+        expect(isManagementMethod('install_code')).toBe(true);
+        expect(isManagementMethod('http_request')).toBe(false);
+        expect(isManagementMethod('toString')).toBe(false);
+    });
+
+    it.each(managementMethodNames.map((m) => [m]))('%s: argument and result survive encode/decode', (method) => {
+        roundTripArgs(method);
+        roundTripResult(method);
+    });
+
+    it('encodes exactly what the service from managementIdlFactory describes', () => {
+        const args = encodeManagementArgs('install_code', samples.install_code.args);
+        const func = funcOf('install_code');
+        expect(IDL.decode(func.argTypes, args)).toEqual([samples.install_code.args]);
+        const reply = encodeManagementResult('canister_status', samples.canister_status.result);
+        expect(IDL.decode(funcOf('canister_status').retTypes, reply)).toEqual([samples.canister_status.result]);
+    });
+
+    it('encodes () results and arguments as an empty Candid sequence', () => {
+        const empty = IDL.encode([], []);
+        expect(encodeManagementResult('install_code', undefined)).toEqual(empty);
+        expect(encodeManagementArgs('raw_rand', undefined)).toEqual(empty);
+        expect(decodeManagementResult('stop_canister', empty)).toBeUndefined();
+        expect(decodeManagementArgs('raw_rand', empty)).toBeUndefined();
+        // an empty payload is tolerated for an argument-less method
+        expect(decodeManagementArgs('raw_rand', new Uint8Array())).toBeUndefined();
+    });
+
+    it('refuses to encode a value that does not fit the type', () => {
+        const broken = { canister_id: canister } as unknown as ManagementResult<'create_canister'>;
+        expect(() => encodeManagementResult('canister_status', broken as never)).toThrow(
+            /Cannot encode result of canister_status/
+        );
+    });
+});
+
+describe('management canister Candid: decoding what real callers send', () => {
+    // canister_settings before wasm_memory_threshold and environment_variables (and log_visibility / wasm_memory_limit)
+    const OldSettings = IDL.Record({
+        controllers: IDL.Opt(IDL.Vec(IDL.Principal)),
+        compute_allocation: IDL.Opt(IDL.Nat),
+        memory_allocation: IDL.Opt(IDL.Nat),
+        freezing_threshold: IDL.Opt(IDL.Nat)
+    });
+    const oldSettings = {
+        controllers: [[user]],
+        compute_allocation: [],
+        memory_allocation: [4096n],
+        freezing_threshold: [100n]
+    };
+    const expectedSettings: CanisterSettingsValue = {
+        ...emptySettings,
+        controllers: [[user]],
+        memory_allocation: [4096n],
+        freezing_threshold: [100n]
+    };
+
+    it('accepts canister_settings without the newer fields (create_canister, update_settings)', () => {
+        const OldCreate = IDL.Record({ settings: IDL.Opt(OldSettings) });
+        const created = decodeManagementArgs('create_canister', IDL.encode([OldCreate], [{ settings: [oldSettings] }]));
+        expect(created).toEqual({ settings: [expectedSettings], sender_canister_version: [] });
+
+        const OldUpdate = IDL.Record({ canister_id: IDL.Principal, settings: OldSettings });
+        const updated = decodeManagementArgs(
+            'update_settings',
+            IDL.encode([OldUpdate], [{ canister_id: canister, settings: oldSettings }])
+        );
+        expect(updated.settings.wasm_memory_threshold).toEqual([]);
+        expect(updated.settings.environment_variables).toEqual([]);
+        expect(updated).toEqual({ canister_id: canister, settings: expectedSettings, sender_canister_version: [] });
+    });
+
+    it('accepts the pre-persistence upgrade options and an argument without sender_canister_version', () => {
+        const OldMode = IDL.Variant({
+            install: IDL.Null,
+            reinstall: IDL.Null,
+            upgrade: IDL.Opt(IDL.Record({ skip_pre_upgrade: IDL.Opt(IDL.Bool) }))
+        });
+        const OldInstall = IDL.Record({
+            mode: OldMode,
+            canister_id: IDL.Principal,
+            wasm_module: IDL.Vec(IDL.Nat8),
+            arg: IDL.Vec(IDL.Nat8)
+        });
+        const decoded = decodeManagementArgs(
+            'install_code',
+            IDL.encode(
+                [OldInstall],
+                [{ mode: { upgrade: [{ skip_pre_upgrade: [true] }] }, canister_id: canister, wasm_module: bytes(1), arg: bytes() }]
+            )
+        );
+        expect(decoded).toEqual({
+            mode: { upgrade: [{ skip_pre_upgrade: [true], wasm_memory_persistence: [] }] },
+            canister_id: canister,
+            wasm_module: bytes(1),
+            arg: bytes(),
+            sender_canister_version: []
+        });
+    });
+
+    it('ignores fields it does not know (a newer caller)', () => {
+        const NewerTake = IDL.Record({
+            canister_id: IDL.Principal,
+            replace_snapshot: IDL.Opt(IDL.Vec(IDL.Nat8)),
+            uninstall_code: IDL.Opt(IDL.Bool),
+            sender_canister_version: IDL.Opt(IDL.Nat64)
+        });
+        const decoded = decodeManagementArgs(
+            'take_canister_snapshot',
+            IDL.encode(
+                [NewerTake],
+                [{ canister_id: canister, replace_snapshot: [], uninstall_code: [true], sender_canister_version: [2n] }]
+            )
+        );
+        expect(decoded).toEqual({ canister_id: canister, replace_snapshot: [] });
+    });
+
+    it('produces a canister_status reply that an older client type still decodes', () => {
+        const OldStatus = IDL.Record({
+            status: IDL.Variant({ running: IDL.Null, stopping: IDL.Null, stopped: IDL.Null }),
+            settings: IDL.Record({ controllers: IDL.Vec(IDL.Principal), freezing_threshold: IDL.Nat }),
+            module_hash: IDL.Opt(IDL.Vec(IDL.Nat8)),
+            memory_size: IDL.Nat,
+            cycles: IDL.Nat
+        });
+        const reply = encodeManagementResult('canister_status', samples.canister_status.result);
+        expect(IDL.decode([OldStatus], reply)).toEqual([
+            {
+                status: { stopping: null },
+                settings: { controllers: [user], freezing_threshold: 2_592_000n },
+                module_hash: [hash(3)],
+                memory_size: 1_000_000n,
+                cycles: 100_000_000_000_000n
+            }
+        ]);
+    });
+
+    it('throws ManagementDecodeError on malformed Candid', () => {
+        const cases: Array<[ManagementMethod, Uint8Array]> = [
+            ['install_code', bytes(1, 2, 3)],
+            ['install_code', new Uint8Array()],
+            ['canister_status', new TextEncoder().encode('DIDL')],
+            // well-formed Candid of the wrong type
+            ['start_canister', IDL.encode([IDL.Text], ['hello'])],
+            // a record lacking a required field
+            ['upload_chunk', IDL.encode([IDL.Record({ canister_id: IDL.Principal })], [{ canister_id: canister }])],
+            // nothing where a record is expected
+            ['create_canister', IDL.encode([], [])]
+        ];
+        for (const [method, payload] of cases) {
+            let caught: unknown;
+            try {
+                decodeManagementArgs(method, payload);
+            } catch (error) {
+                caught = error;
+            }
+            expect(caught).toBeInstanceOf(ManagementDecodeError);
+            const error = caught as ManagementDecodeError;
+            expect(error.message).toMatch(/^Error decoding candid: \S/);
+            expect(error.method).toBe(method);
+        }
+    });
+
+    it('rejects unknown method names', () => {
+        expect(() => decodeManagementArgs('http_request' as ManagementMethod, bytes())).toThrow(
+            /Unknown management canister method/
+        );
+    });
+});
+
+// ---------------------------------------------------------------------------
+// management.did versus the IDL declarations
+// ---------------------------------------------------------------------------
+
+type DidType =
+    | { kind: 'ref'; name: string }
+    | { kind: 'opt' | 'vec'; inner: DidType }
+    | { kind: 'record' | 'variant'; fields: Array<[string, DidType]> };
+interface DidMethod {
+    args: DidType[];
+    rets: DidType[];
+    annotations: string[];
+}
+interface DidFile {
+    types: Map<string, DidType>;
+    methods: Map<string, DidMethod>;
+}
+
+/** Parses the subset of Candid text that management.did uses. */
+function parseDid(source: string): DidFile {
+    const tokens: string[] = [];
+    const lexer = /\s+|\/\/[^\n]*|(->|[{}();:,=])|([A-Za-z_][A-Za-z0-9_]*)/y;
+    for (let at = 0; at < source.length; ) {
+        lexer.lastIndex = at;
+        const match = lexer.exec(source);
+        if (!match) throw new Error(`management.did: unexpected ${JSON.stringify(source[at])} at ${at}`);
+        const token = match[1] ?? match[2];
+        if (token !== undefined) tokens.push(token);
+        at = lexer.lastIndex;
+    }
+    let pos = 0;
+    const peek = (): string | undefined => tokens[pos];
+    const next = (): string => {
+        const token = tokens[pos++];
+        if (token === undefined) throw new Error('management.did: unexpected end');
+        return token;
+    };
+    const expectToken = (want: string): void => {
+        const got = next();
+        if (got !== want) throw new Error(`management.did: expected ${want}, got ${got} (token ${pos - 1})`);
+    };
+    const parseType = (): DidType => {
+        const head = next();
+        if (head === 'opt' || head === 'vec') return { kind: head, inner: parseType() };
+        if (head === 'record' || head === 'variant') {
+            expectToken('{');
+            const fields: Array<[string, DidType]> = [];
+            while (peek() !== '}') {
+                const name = next();
+                if (peek() === ':') {
+                    next();
+                    fields.push([name, parseType()]);
+                } else if (head === 'variant') {
+                    fields.push([name, { kind: 'ref', name: 'null' }]);
+                } else {
+                    throw new Error(`management.did: record field ${name} lacks a type`);
+                }
+                if (peek() === ';') next();
+            }
+            expectToken('}');
+            return { kind: head, fields };
+        }
+        if (/^[{}();:,=]$|^->$/.test(head)) throw new Error(`management.did: unexpected ${head}`);
+        return { kind: 'ref', name: head };
+    };
+    const parseTypeList = (): DidType[] => {
+        expectToken('(');
+        const list: DidType[] = [];
+        while (peek() !== ')') {
+            list.push(parseType());
+            if (peek() === ',') next();
+        }
+        expectToken(')');
+        return list;
+    };
+    const types = new Map<string, DidType>();
+    const methods = new Map<string, DidMethod>();
+    while (pos < tokens.length) {
+        const keyword = next();
+        if (keyword === 'type') {
+            const name = next();
+            expectToken('=');
+            if (types.has(name)) throw new Error(`management.did: type ${name} declared twice`);
+            types.set(name, parseType());
+            expectToken(';');
+        } else if (keyword === 'service') {
+            if (peek() !== ':') next();
+            expectToken(':');
+            expectToken('{');
+            while (peek() !== '}') {
+                const name = next();
+                expectToken(':');
+                const args = parseTypeList();
+                expectToken('->');
+                const rets = parseTypeList();
+                const annotations: string[] = [];
+                while (peek() === 'query' || peek() === 'composite_query' || peek() === 'oneway') {
+                    annotations.push(next());
+                }
+                expectToken(';');
+                if (methods.has(name)) throw new Error(`management.did: method ${name} declared twice`);
+                methods.set(name, { args, rets, annotations });
+            }
+            expectToken('}');
+            if (peek() === ';') next();
+        } else {
+            throw new Error(`management.did: unexpected ${keyword}`);
+        }
+    }
+    return { types, methods };
+}
+
+const primitives: Record<string, IDL.Type> = {
+    null: IDL.Null,
+    reserved: IDL.Reserved,
+    bool: IDL.Bool,
+    text: IDL.Text,
+    nat: IDL.Nat,
+    nat8: IDL.Nat8,
+    nat16: IDL.Nat16,
+    nat32: IDL.Nat32,
+    nat64: IDL.Nat64,
+    int: IDL.Int,
+    int8: IDL.Int8,
+    int16: IDL.Int16,
+    int32: IDL.Int32,
+    int64: IDL.Int64,
+    float32: IDL.Float32,
+    float64: IDL.Float64,
+    principal: IDL.Principal,
+    blob: IDL.Vec(IDL.Nat8)
+};
+
+function didToIdl(file: DidFile): (type: DidType) => IDL.Type {
+    const resolving = new Set<string>();
+    const convert = (type: DidType): IDL.Type => {
+        switch (type.kind) {
+            case 'opt':
+                return IDL.Opt(convert(type.inner));
+            case 'vec':
+                return IDL.Vec(convert(type.inner));
+            case 'record':
+                return IDL.Record(Object.fromEntries(type.fields.map(([name, t]) => [name, convert(t)])));
+            case 'variant':
+                return IDL.Variant(Object.fromEntries(type.fields.map(([name, t]) => [name, convert(t)])));
+            case 'ref': {
+                const declared = file.types.get(type.name);
+                if (declared !== undefined) {
+                    if (resolving.has(type.name)) throw new Error(`management.did: recursive type ${type.name}`);
+                    resolving.add(type.name);
+                    try {
+                        return convert(declared);
+                    } finally {
+                        resolving.delete(type.name);
+                    }
+                }
+                const primitive = primitives[type.name];
+                if (primitive === undefined) throw new Error(`management.did: unknown type ${type.name}`);
+                return primitive;
+            }
+        }
+    };
+    return convert;
+}
+
+describe('management.did matches managementIdlFactory', () => {
+    const did = parseDid(
+        readFileSync(new URL('../../src/replica/management/management.did', import.meta.url), 'utf8')
+    );
+    const toIdl = didToIdl(did);
+    const namedType = (name: string): IDL.Type => toIdl({ kind: 'ref', name });
+    const service = managementIdlFactory({ IDL });
+
+    it('declares the same methods', () => {
+        expect([...did.methods.keys()].sort()).toEqual(service._fields.map(([name]) => name).sort());
+        expect([...did.methods.keys()].sort()).toEqual([...managementMethodNames].sort());
+    });
+
+    it.each(managementMethodNames.map((m) => [m]))('%s has the same signature in both', (method) => {
+        const declared = did.methods.get(method);
+        expect(declared).toBeDefined();
+        if (declared === undefined) return;
+        const fromDid = IDL.Func(
+            declared.args.map(toIdl) as IDL.GenericIdlFuncArgs,
+            declared.rets.map(toIdl) as IDL.GenericIdlFuncRets,
+            declared.annotations
+        );
+        const fromFactory = service._fields.find(([name]) => name === method)?.[1];
+        expect(fromFactory?.display()).toBe(fromDid.display());
+        expect(fromFactory?.annotations).toEqual(managementMethods[method].mode === 'query' ? ['query'] : []);
+    });
+
+    it('names the shared types as the TypeScript declarations do', () => {
+        const pairs: Array<[string, IDL.Type]> = [
+            ['canister_settings', CanisterSettings],
+            ['definite_canister_settings', DefiniteCanisterSettings],
+            ['canister_install_mode', CanisterInstallMode],
+            ['change_details', ChangeDetails],
+            ['canister_status_result', CanisterStatusResult]
+        ];
+        for (const [name, type] of pairs) {
+            expect(`${name} = ${type.display()}`).toBe(`${name} = ${namedType(name).display()}`);
+        }
+    });
+
+    it('is a valid service for an actor interface factory', () => {
+        expect(service.display()).toBe(managementService.display());
+        expect(funcOf('fetch_canister_logs').annotations).toEqual(['query']);
+        expect(funcOf('raw_rand').argTypes).toEqual([]);
+        expect(funcOf('install_code').retTypes).toEqual([]);
+    });
+});
+
+describe('management canister Candid: fields that must be there (ic.did 0.45)', () => {
+    const fieldsOf = (type: IDL.Type): string[] => {
+        if (!(type instanceof IDL.RecordClass) && !(type instanceof IDL.VariantClass)) {
+            throw new Error(`${type.display()} has no fields`);
+        }
+        return type._fields.map(([name]) => name).sort();
+    };
+    const sorted = (...names: string[]): string[] => names.sort();
+
+    it('canister_settings and definite_canister_settings', () => {
+        const names = sorted(
+            'controllers',
+            'compute_allocation',
+            'memory_allocation',
+            'freezing_threshold',
+            'reserved_cycles_limit',
+            'log_visibility',
+            'wasm_memory_limit',
+            'wasm_memory_threshold',
+            'environment_variables'
+        );
+        expect(fieldsOf(CanisterSettings)).toEqual(names);
+        expect(fieldsOf(DefiniteCanisterSettings)).toEqual(names);
+    });
+
+    it('install mode and upgrade options', () => {
+        expect(fieldsOf(CanisterInstallMode)).toEqual(sorted('install', 'reinstall', 'upgrade'));
+        expect(fieldsOf(UpgradeOptions)).toEqual(sorted('skip_pre_upgrade', 'wasm_memory_persistence'));
+    });
+
+    it('canister_status result, memory_metrics and query_stats', () => {
+        expect(fieldsOf(CanisterStatusResult)).toEqual(
+            sorted(
+                'status',
+                'ready_for_migration',
+                'version',
+                'settings',
+                'module_hash',
+                'memory_size',
+                'memory_metrics',
+                'cycles',
+                'reserved_cycles',
+                'idle_cycles_burned_per_day',
+                'query_stats'
+            )
+        );
+        expect(fieldsOf(MemoryMetrics)).toEqual(
+            sorted(
+                'wasm_memory_size',
+                'stable_memory_size',
+                'global_memory_size',
+                'wasm_binary_size',
+                'custom_sections_size',
+                'canister_history_size',
+                'wasm_chunk_store_size',
+                'snapshots_size'
+            )
+        );
+        expect(fieldsOf(QueryStats)).toEqual(
+            sorted(
+                'num_calls_total',
+                'num_instructions_total',
+                'request_payload_bytes_total',
+                'response_payload_bytes_total'
+            )
+        );
+    });
+
+    it('canister history change details', () => {
+        expect(fieldsOf(ChangeDetails)).toEqual(
+            sorted('creation', 'code_uninstall', 'code_deployment', 'load_snapshot', 'controllers_change')
+        );
+    });
+});
