@@ -144,7 +144,11 @@ export class LiveInstance {
             (dispatch as (f: number, e: number) => void)(fun, env);
             return;
         }
-        throw new Error('LiveInstance: module has no callback dispatcher');
+        const table = this.#table;
+        if (table === null || fun >= table.length) throw TrapError.missingFunction(fun);
+        const target = table.get(fun) as ((env: number) => void) | null;
+        if (target === null) throw TrapError.missingFunction(fun);
+        target(env);
     }
 
     /** Records the executed changes into `image` and clears the dirty marks. */
