@@ -24,7 +24,7 @@ export interface Reject {
 export type CallResult = { kind: 'reply'; payload: Uint8Array } | { kind: 'reject'; reject: Reject };
 
 export function reject(errorCode: string, message: string): Reject {
-    const code = Number(errorCode.charAt(2)) as RejectCode;
+    const code = Number(errorCode.charAt(3)) as RejectCode;
     return { code, message, errorCode };
 }
 
