@@ -9,7 +9,8 @@ export interface PrincipalSource {
 /** A method of an actor: encodes arguments, calls, decodes the result. */
 export type ActorMethod<Args extends unknown[] = unknown[], Ret = unknown> = (...args: Args) => Promise<Ret>;
 
-export type ActorInterface<T = object> = { [K in keyof T]: ActorMethod };
+/** Any service interface: each method takes Candid values and returns a promise. */
+export type ActorInterface<T = object> = { [K in keyof T]: (...args: never[]) => Promise<unknown> };
 
 /** An actor over the embedded replica: the service's methods plus the caller switch. */
 export type Actor<T extends ActorInterface<T> = ActorInterface> = T & {
@@ -23,7 +24,7 @@ export type DeferredActorMethod<Args extends unknown[] = unknown[], Ret = unknow
 
 /** Like Actor, but each method submits now and returns a function that awaits the result later. */
 export type DeferredActor<T extends ActorInterface<T> = ActorInterface> = {
-    [K in keyof T]: T[K] extends ActorMethod<infer A, infer R> ? DeferredActorMethod<A, R> : never;
+    [K in keyof T]: T[K] extends (...args: infer A) => Promise<infer R> ? DeferredActorMethod<A, R> : never;
 } & {
     setPrincipal(principal: Principal): void;
     setIdentity(identity: PrincipalSource): void;

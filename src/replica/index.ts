@@ -24,7 +24,7 @@ export { CallRejectedError, CallTimeoutError, SettingTimeIntoPastError, ReplicaT
 export { RejectCode } from './reject.js';
 export type { Reject, CallResult } from './reject.js';
 export { Subnet } from './subnet.js';
-export type { SubnetOptions } from './subnet.js';
+export type { SubnetOptions, ExecutionEvent } from './subnet.js';
 export { MANAGEMENT_CANISTER_ID } from './principal.js';
 export { managementIdlFactory } from './management/candid.js';
 export { DEFAULT_INSTRUCTION_LIMITS } from './constants.js';

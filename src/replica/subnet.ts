@@ -53,6 +53,17 @@ export interface SubnetOptions {
     randomSeed?: Uint8Array;
     /** Page store shared by canisters and snapshots. Default: the process-wide store. */
     pageStore?: PageStore;
+    /** Called after every execution of canister code (benchmarks, tracing). Default: none. */
+    onExecution?: (event: ExecutionEvent) => void;
+}
+
+/** One execution of canister code, as reported to `onExecution`. */
+export interface ExecutionEvent {
+    canisterId: Principal;
+    kind: ContextKind;
+    entry: string;
+    instructions: bigint;
+    trapped: boolean;
 }
 
 export const DEFAULT_FIRST_CANISTER_INDEX = 0xffffffffffe00000n;
@@ -154,6 +165,13 @@ export class Subnet {
         else rollbackExecution(code, this.pool);
         if (isReplicated(invocation.kind)) this.#chargeExecution(canister, outcome.instructions);
         if (outcome.trap !== null && isReplicated(invocation.kind)) this.appendLog(canister, `[TRAP]: ${outcome.trap.detail}`);
+        this.#options.onExecution?.({
+            canisterId: canister.id,
+            kind: invocation.kind,
+            entry: entry.kind === 'export' ? entry.name : `table[${entry.fun}]`,
+            instructions: outcome.instructions,
+            trapped: outcome.trap !== null
+        });
         return outcome;
     }
 

@@ -1,0 +1,15 @@
+/**
+ * npm run bench: every performance target of the project, measured and printed next to
+ * its target. Targets live here, never in timed tests.
+ *
+ *   BENCH_IDLE_CANISTERS=1000  canisters in the idle-memory figure (default 1000)
+ *   BENCH_ITERATIONS=300       calls per latency figure (default 300)
+ */
+import { buildCanisters } from '../scripts/build-lib.js';
+import { idleCanisterMemory, latencyAndInstructions } from './engine.js';
+import { instrumentation } from './instrumentation.js';
+
+await buildCanisters({ names: ['hello_world'], log: (line) => console.log(`[build] ${line}`) });
+instrumentation();
+await latencyAndInstructions(Number(process.env.BENCH_ITERATIONS ?? 300));
+await idleCanisterMemory(Number(process.env.BENCH_IDLE_CANISTERS ?? 1000));

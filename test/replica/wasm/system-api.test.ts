@@ -1,0 +1,51 @@
+/** The ic0 function list. */
+import { SYSTEM_API, prepareModule } from '../../../src/replica/wasm/index.js';
+import { wat } from './helpers.js';
+
+describe('SYSTEM_API', () => {
+    it('lists every function of the spec, legacy ones included', () => {
+        const expected = [
+            'msg_arg_data_size', 'msg_arg_data_copy', 'msg_caller_size', 'msg_caller_copy',
+            'msg_caller_info_data_size', 'msg_caller_info_data_copy', 'msg_caller_info_signer_size', 'msg_caller_info_signer_copy',
+            'msg_reject_code', 'msg_reject_msg_size', 'msg_reject_msg_copy', 'msg_deadline',
+            'msg_method_name_size', 'msg_method_name_copy', 'accept_message',
+            'msg_reply_data_append', 'msg_reply', 'msg_reject',
+            'msg_cycles_available', 'msg_cycles_available128', 'msg_cycles_refunded', 'msg_cycles_refunded128',
+            'msg_cycles_accept', 'msg_cycles_accept128', 'cycles_burn128',
+            'canister_cycle_balance', 'canister_cycle_balance128', 'canister_liquid_cycle_balance128',
+            'canister_self_size', 'canister_self_copy', 'subnet_self_size', 'subnet_self_copy',
+            'canister_status', 'canister_version', 'is_controller', 'in_replicated_execution',
+            'root_key_size', 'root_key_copy',
+            'call_new', 'call_on_cleanup', 'call_data_append', 'call_with_best_effort_response',
+            'call_cycles_add', 'call_cycles_add128', 'call_perform',
+            'stable_size', 'stable_grow', 'stable_write', 'stable_read',
+            'stable64_size', 'stable64_grow', 'stable64_write', 'stable64_read',
+            'certified_data_set', 'data_certificate_present', 'data_certificate_size', 'data_certificate_copy',
+            'time', 'global_timer_set', 'performance_counter',
+            'cost_call', 'cost_create_canister', 'cost_http_request', 'cost_sign_with_ecdsa', 'cost_sign_with_schnorr', 'cost_vetkd_derive_key',
+            'env_var_count', 'env_var_name_size', 'env_var_name_copy', 'env_var_name_exists', 'env_var_value_size', 'env_var_value_copy',
+            'debug_print', 'trap'
+        ];
+        expect([...SYSTEM_API.keys()].sort()).toEqual([...expected].sort());
+    });
+
+    it('has the spec signatures for a sample', () => {
+        expect(SYSTEM_API.get('call_new')).toEqual({ params: Array(8).fill('i32'), results: [] });
+        expect(SYSTEM_API.get('msg_cycles_accept128')).toEqual({ params: ['i64', 'i64', 'i32'], results: [] });
+        expect(SYSTEM_API.get('stable64_read')).toEqual({ params: ['i64', 'i64', 'i64'], results: [] });
+        expect(SYSTEM_API.get('stable_grow')).toEqual({ params: ['i32'], results: ['i32'] });
+        expect(SYSTEM_API.get('performance_counter')).toEqual({ params: ['i32'], results: ['i64'] });
+        expect(SYSTEM_API.get('cost_sign_with_ecdsa')).toEqual({ params: ['i32', 'i32', 'i32', 'i32'], results: ['i32'] });
+        expect(SYSTEM_API.get('msg_deadline')).toEqual({ params: [], results: ['i64'] });
+        expect(SYSTEM_API.get('call_with_best_effort_response')).toEqual({ params: ['i32'], results: [] });
+        expect(SYSTEM_API.has('mint_cycles128')).toBe(false);
+    });
+
+    it('accepts a module importing every function with its listed signature', async () => {
+        const imports = [...SYSTEM_API].map(
+            ([fn, sig]) => `(import "ic0" "${fn}" (func (param ${sig.params.join(' ')}) (result ${sig.results.join(' ')})))`
+        );
+        const { info } = prepareModule(await wat(`(module ${imports.join('\n')})`), { cacheDir: null });
+        expect(info.importedSystemApi.size).toBe(SYSTEM_API.size);
+    });
+});
