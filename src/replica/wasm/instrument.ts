@@ -18,7 +18,10 @@
  *   `__replica_global_<i>` (every defined mutable global), `__replica_start` (the start
  *   function; the start section is removed so instantiation never runs it),
  *   `__replica_instructions` (mutable i64: remaining instruction budget) and
- *   `__replica_out_of_instructions` (mutable i32 flag). New types, functions and globals
+ *   `__replica_out_of_instructions` (mutable i32 flag), and, when table 0 holds functions,
+ *   `__replica_call_indirect(fun, env)`, which runs `table[fun](env)` through
+ *   `call_indirect` so a callback of the wrong type traps as on the IC (calling the table
+ *   entry from JS would silently coerce the arguments). New types, functions and globals
  *   go at the end of their index spaces, so no original index moves; no imports are added.
  * - **Metering like the IC** (rs/embedders/src/wasm_utils/instrumentation.rs). Each body is
  *   split at injection points: the function entry and the start of each `loop` body are
@@ -40,7 +43,7 @@ import { ExternalKind, SectionId, WASM_MAGIC, valueTypeName, type ParsedModule, 
 import { ByteWriter } from './writer.js';
 
 /** Bump whenever the instrumented output changes (it keys the module cache). */
-export const INSTRUMENTATION_VERSION = 1;
+export const INSTRUMENTATION_VERSION = 2;
 
 /** Wasm pages reserved below the canister's memory for the dirty-page map. */
 export const HEAP_BIAS_PAGES = 16;
@@ -59,6 +62,8 @@ export const REPLICA_EXPORTS = {
     memory: '__replica_memory',
     table: '__replica_table',
     start: '__replica_start',
+    /** `(fun: i32, env: i32) -> ()`: runs `table0[fun](env)` with the IC's type check. */
+    callIndirect: '__replica_call_indirect',
     instructions: '__replica_instructions',
     outOfInstructions: '__replica_out_of_instructions',
     globalPrefix: '__replica_global_'
@@ -88,7 +93,26 @@ const H_GROW = 0;
 const H_FILL = 1;
 const H_COPY = 2;
 const H_CHARGE = 3;
-const H_INIT = 4; // + data segment index
+const H_CALL_INDIRECT = 4;
+const H_INIT = 5; // + data segment index
+
+// Types appended when helpers are added, relative to the first new type index.
+const T_I32_TO_I32 = 0;
+const T_3_I32 = 1;
+const T_I32 = 2;
+const T_2_I32 = 3;
+
+function helperType(key: number): number {
+    switch (key) {
+        case H_GROW:
+        case H_CHARGE:
+            return T_I32_TO_I32;
+        case H_CALL_INDIRECT:
+            return T_2_I32;
+        default:
+            return T_3_I32;
+    }
+}
 
 /** Growable parallel arrays of scan events (no per-instruction objects). */
 class Events {
@@ -224,6 +248,8 @@ export function instrumentModule(module: ParsedModule): InstrumentedModule {
     };
 
     const bodies = instrumentCode(ctx);
+    const callsIndirect = hasTable && module.tables[0]!.refType === ValType.FuncRef;
+    if (callsIndirect) helperIndex(ctx, H_CALL_INDIRECT);
     const helperTypeBase = module.types.length;
     const needsHelpers = ctx.helperOrder.length > 0;
 
@@ -242,14 +268,16 @@ export function instrumentModule(module: ParsedModule): InstrumentedModule {
 
     if (needsHelpers) {
         builders.set(SectionId.Type, () =>
-            extendVector(module, SectionId.Type, 2, (w) => {
-                w.bytes(Uint8Array.of(0x60, 0x01, 0x7f, 0x01, 0x7f)); // (i32) -> (i32)
-                w.bytes(Uint8Array.of(0x60, 0x03, 0x7f, 0x7f, 0x7f, 0x00)); // (i32, i32, i32) -> ()
+            extendVector(module, SectionId.Type, 4, (w) => {
+                w.bytes(Uint8Array.of(0x60, 0x01, 0x7f, 0x01, 0x7f)); // T_I32_TO_I32: (i32) -> (i32)
+                w.bytes(Uint8Array.of(0x60, 0x03, 0x7f, 0x7f, 0x7f, 0x00)); // T_3_I32: (i32, i32, i32) -> ()
+                w.bytes(Uint8Array.of(0x60, 0x01, 0x7f, 0x00)); // T_I32: (i32) -> (), the callback type
+                w.bytes(Uint8Array.of(0x60, 0x02, 0x7f, 0x7f, 0x00)); // T_2_I32: (i32, i32) -> ()
             })
         );
         builders.set(SectionId.Function, () =>
             extendVector(module, SectionId.Function, ctx.helperOrder.length, (w) => {
-                for (const key of ctx.helperOrder) w.u32(key === H_GROW || key === H_CHARGE ? helperTypeBase : helperTypeBase + 1);
+                for (const key of ctx.helperOrder) w.u32(helperTypeBase + helperType(key));
             })
         );
     }
@@ -267,6 +295,7 @@ export function instrumentModule(module: ParsedModule): InstrumentedModule {
         if (global.mutable) added.push([REPLICA_EXPORTS.globalPrefix + index, ExternalKind.Global, index]);
     });
     if (module.start !== null) added.push([REPLICA_EXPORTS.start, ExternalKind.Function, module.start]);
+    if (callsIndirect) added.push([REPLICA_EXPORTS.callIndirect, ExternalKind.Function, ctx.helpers.get(H_CALL_INDIRECT)!]);
     added.push([REPLICA_EXPORTS.instructions, ExternalKind.Global, counterGlobal]);
     added.push([REPLICA_EXPORTS.outOfInstructions, ExternalKind.Global, flagGlobal]);
     builders.set(SectionId.Export, () =>
@@ -283,7 +312,7 @@ export function instrumentModule(module: ParsedModule): InstrumentedModule {
             const w = new ByteWriter(bodies.length + 5 + ctx.helperOrder.length * 128);
             w.u32(module.bodyStarts.length + ctx.helperOrder.length);
             w.bytes(bodies.finish());
-            for (const key of ctx.helperOrder) writeHelper(w, key, ctx);
+            for (const key of ctx.helperOrder) writeHelper(w, key, ctx, helperTypeBase);
             return w;
         });
     }
@@ -679,7 +708,7 @@ function instrumentBody(
 }
 
 /** Writes the body of an injected helper (size-prefixed). */
-function writeHelper(w: ByteWriter, key: number, ctx: Context): void {
+function writeHelper(w: ByteWriter, key: number, ctx: Context, typeBase: number): void {
     const { chargePrefix, chargeSuffix, check } = ctx.snippets;
     const code: number[] = [];
     const emit = (...b: number[]): void => {
@@ -727,6 +756,10 @@ function writeHelper(w: ByteWriter, key: number, ctx: Context): void {
             snippet(chargeSuffix);
             snippet(check);
             emit(0x20, 0x00);
+            break;
+        case H_CALL_INDIRECT:
+            // (fun, env): table0[fun](env), trapping on a missing entry or another type
+            emit(0x20, 0x01, 0x20, 0x00, 0x11, ...leb(typeBase + T_I32), 0x00);
             break;
         case H_FILL:
             // (d, value, n)

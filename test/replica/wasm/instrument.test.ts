@@ -36,6 +36,7 @@ describe('instrumented exports', () => {
                 'helper',
                 '__replica_memory',
                 '__replica_table',
+                '__replica_call_indirect',
                 '__replica_global_0',
                 '__replica_global_2',
                 '__replica_instructions',
@@ -360,6 +361,42 @@ describe('tables', () => {
         const table = t.export('__replica_table') as WebAssembly.Table;
         expect(table.length).toBe(3);
         expect((table.get(1) as () => number)()).toBe(10);
+    });
+});
+
+describe('callbacks through __replica_call_indirect', () => {
+    const source = `(module (memory 1)
+      (table 4 funcref)
+      (func $callback (param $env i32) (i32.store (i32.const 64) (local.get $env)))
+      (func $no_params (i32.store (i32.const 64) (i32.const -1)))
+      (func $returns (param i32) (result i32) (local.get 0))
+      (elem (i32.const 0) $callback $no_params $returns)
+      (func (export "canister_update go")))`;
+
+    it('runs table[fun](env) for an entry of type (i32) -> ()', async () => {
+        const t = await instantiateWat(source);
+        const { used } = t.run('__replica_call_indirect', 0, 42);
+        expect(new DataView(t.logicalMemory().buffer, HEAP_BIAS_BYTES + 64, 4).getInt32(0, true)).toBe(42);
+        expect(used).toBe(1n + 1n + 1n + 1n); // only the callee is metered: entry, const, local.get, store
+        expect(t.dirtyPages()).toEqual([0]);
+    });
+
+    it('traps on entries of another type, empty entries and indices past the table', async () => {
+        const t = await instantiateWat(source);
+        expect(() => t.fn('__replica_call_indirect')(1, 42)).toThrow(/signature mismatch/);
+        expect(() => t.fn('__replica_call_indirect')(2, 42)).toThrow(/signature mismatch/);
+        expect(() => t.fn('__replica_call_indirect')(3, 42)).toThrow(/null function|signature mismatch/);
+        expect(() => t.fn('__replica_call_indirect')(4, 42)).toThrow(/table index is out of bounds/);
+        expect(() => t.fn('__replica_call_indirect')(-1, 42)).toThrow(/table index is out of bounds/);
+        expect(t.logicalMemory()[64]).toBe(0);
+    });
+
+    it('is only added when table 0 holds functions', async () => {
+        const exportsOf = async (src: string): Promise<string[]> =>
+            WebAssembly.Module.exports(prepareModule(await wat(src), { cacheDir: null }).compiled).map((e) => e.name);
+        expect(await exportsOf(`(module (table 1 externref))`)).not.toContain('__replica_call_indirect');
+        expect(await exportsOf(`(module (func (export "f")))`)).not.toContain('__replica_call_indirect');
+        expect(await exportsOf(`(module (table 1 funcref))`)).toContain('__replica_call_indirect');
     });
 });
 
