@@ -448,7 +448,7 @@ export class Subnet {
         const canister = this.canister(message.receiver);
         if (canister === undefined || canister.code === null || canister.status !== 'running') return;
         const context = this.newCallContext(canister, { kind: 'system' }, MANAGEMENT_CANISTER_ID, message.task, 0n, 0n, false);
-        const inv = new Invocation({ kind: 'T', canister, caller: MANAGEMENT_CANISTER_ID, context, time: this.time, limit: this.limits.update });
+        const inv = new Invocation({ kind: 'T', canister, caller: MANAGEMENT_CANISTER_ID, methodName: message.task, context, time: this.time, limit: this.limits.update });
         const outcome = this.run(canister, inv, { kind: 'export', name: `canister_${message.task}` });
         context.instructions += outcome.instructions;
         if (outcome.trap === null) this.applyEffects(canister, inv);
@@ -490,10 +490,18 @@ export class Subnet {
         }
     }
 
+    /** Canisters in the stopping state, checked after every message. */
+    readonly stopping = new Set<Canister>();
+
     /** Stopping canisters with no call context left become stopped, answering their stops. */
     completeStops(): void {
-        for (const canister of this.canisters.values()) {
-            if (canister.status !== 'stopping' || canister.hasOpenCallContexts) continue;
+        for (const canister of this.stopping) {
+            if (canister.status !== 'stopping') {
+                this.stopping.delete(canister);
+                continue;
+            }
+            if (canister.hasOpenCallContexts) continue;
+            this.stopping.delete(canister);
             canister.status = 'stopped';
             canister.version++;
             const stops = canister.pendingStops;

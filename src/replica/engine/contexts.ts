@@ -19,13 +19,13 @@ export type ContextKind =
     | 'T' // heartbeat, global timer, on-low-wasm-memory
     | 's'; // the Wasm start function
 
-/** The replica's name of each context, as it appears in contract-violation errors. */
+/** The IC replica's name of each context, as it appears in contract-violation errors. */
 export const CONTEXT_NAMES: Readonly<Record<ContextKind, string>> = {
     I: 'init',
-    G: 'pre_upgrade',
+    G: 'pre upgrade',
     U: 'update',
     RQ: 'replicated query',
-    NRQ: 'non-replicated query',
+    NRQ: 'non replicated query',
     CQ: 'composite query',
     Ry: 'reply callback',
     Rt: 'reject callback',
@@ -37,6 +37,15 @@ export const CONTEXT_NAMES: Readonly<Record<ContextKind, string>> = {
     T: 'system task',
     s: 'start'
 };
+
+/** The IC names system tasks by their entry point: heartbeat, global timer, on low Wasm memory. */
+export function contextName(kind: ContextKind, task: string): string {
+    if (kind !== 'T') return CONTEXT_NAMES[kind];
+    if (task === 'heartbeat') return 'heartbeat';
+    if (task === 'global_timer') return 'global timer';
+    if (task === 'on_low_wasm_memory') return 'on low Wasm memory';
+    return CONTEXT_NAMES.T;
+}
 
 const ALL: ContextKind[] = ['I', 'G', 'U', 'RQ', 'NRQ', 'CQ', 'Ry', 'Rt', 'CRy', 'CRt', 'C', 'CC', 'F', 'T'];
 const ALL_AND_START: ContextKind[] = [...ALL, 's'];

@@ -86,6 +86,9 @@ export class LiveInstance {
 
     /** A copy of canister memory [ptr, ptr + len); traps if out of bounds. */
     read(ptr: number, len: number): Uint8Array {
+        // i32 arguments arrive signed from Wasm; the System API's numbers are unsigned.
+        ptr >>>= 0;
+        len >>>= 0;
         if (len === 0) return new Uint8Array(0);
         this.#check(ptr, len);
         return this.#bytes().slice(HEAP_BIAS_BYTES + ptr, HEAP_BIAS_BYTES + ptr + len);
@@ -93,6 +96,7 @@ export class LiveInstance {
 
     /** Writes into canister memory at `ptr`, marking the pages dirty; traps if out of bounds. */
     write(ptr: number, data: Uint8Array): void {
+        ptr >>>= 0;
         if (data.length === 0) return;
         this.#check(ptr, data.length);
         const bytes = this.#bytes();
@@ -159,17 +163,24 @@ export class LiveInstance {
         if (this.#memory === null) return;
         const bytes = this.#bytes();
         const pageCount = (pages * WASM_PAGE_BYTES) >>> PAGE_SHIFT;
+        const previousCount = image.pages.length;
         image.pages.length = pageCount;
+        for (let i = previousCount; i < pageCount; i++) image.pages[i] = null;
         if (this.#wholeMemoryDirty) {
+            image.owned.clear();
             for (let i = 0; i < pageCount; i++) image.pages[i] = copyPage(bytes, i);
             bytes.fill(0, 0, pageCount);
             this.#wholeMemoryDirty = false;
         } else {
-            forEachDirtyPage(bytes, pageCount, (i) => {
-                image.pages[i] = copyPage(bytes, i);
-            });
+            forEachDirtyPage(
+                bytes,
+                pageCount,
+                (i) => storePage(image, bytes, i),
+                (i) => {
+                    if (spillDiffers(image, bytes, i)) storePage(image, bytes, i);
+                }
+            );
         }
-        for (let i = 0; i < pageCount; i++) if (image.pages[i] === undefined) image.pages[i] = null;
         this.#committedWasmPages = pages;
     }
 
@@ -186,12 +197,18 @@ export class LiveInstance {
         if (this.#wholeMemoryDirty || this.logicalWasmPages !== this.#committedWasmPages) return false;
         const bytes = this.#bytes();
         const pageCount = (this.#committedWasmPages * WASM_PAGE_BYTES) >>> PAGE_SHIFT;
-        forEachDirtyPage(bytes, pageCount, (i) => {
+        const restore = (i: number, length: number) => {
             const at = HEAP_BIAS_BYTES + (i << PAGE_SHIFT);
             const page = image.pages[i];
-            if (page === null || page === undefined) bytes.fill(0, at, at + PAGE_BYTES);
-            else bytes.set(page, at);
-        });
+            if (page === null || page === undefined) bytes.fill(0, at, at + length);
+            else bytes.set(page.subarray(0, length), at);
+        };
+        forEachDirtyPage(
+            bytes,
+            pageCount,
+            (i) => restore(i, PAGE_BYTES),
+            (i) => restore(i, SPILL_BYTES)
+        );
         return true;
     }
 
@@ -216,33 +233,62 @@ export class LiveInstance {
     }
 }
 
+/** A store starting at the end of a page writes at most 15 bytes into the next one. */
+const SPILL_BYTES = 16;
+const ZERO_PAGE = new Uint8Array(PAGE_BYTES);
+
 function copyPage(bytes: Uint8Array, index: number): Uint8Array | null {
     const at = HEAP_BIAS_BYTES + (index << PAGE_SHIFT);
     const page = bytes.subarray(at, at + PAGE_BYTES);
-    return isZero(page) ? null : page.slice();
+    return Buffer.compare(page, ZERO_PAGE) === 0 ? null : page.slice();
 }
 
-function isZero(page: Uint8Array): boolean {
-    const words = new BigUint64Array(page.buffer, page.byteOffset, PAGE_BYTES / 8);
-    for (let i = 0; i < words.length; i++) if (words[i] !== 0n) return false;
-    return true;
+/** Commits page `index`: in place when the image owns it, else into a fresh buffer it then owns. */
+function storePage(image: HeapImage, bytes: Uint8Array, index: number): void {
+    const at = HEAP_BIAS_BYTES + (index << PAGE_SHIFT);
+    const current = image.pages[index];
+    if (current !== null && current !== undefined && image.owned.has(index)) {
+        current.set(bytes.subarray(at, at + PAGE_BYTES));
+        return;
+    }
+    image.pages[index] = bytes.slice(at, at + PAGE_BYTES);
+    image.owned.add(index);
+}
+
+/** Whether the first bytes of page `index` (where a neighbour's store may spill) changed. */
+function spillDiffers(image: HeapImage, bytes: Uint8Array, index: number): boolean {
+    const at = HEAP_BIAS_BYTES + (index << PAGE_SHIFT);
+    const live = bytes.subarray(at, at + SPILL_BYTES);
+    const page = image.pages[index];
+    return Buffer.compare(live, page === null || page === undefined ? ZERO_PAGE.subarray(0, SPILL_BYTES) : page.subarray(0, SPILL_BYTES)) !== 0;
 }
 
 /**
- * Calls `visit` for every page marked in the bitmap, and for the page after it (a store that
- * starts near the end of a page spills up to 15 bytes into the next), then clears the marks.
+ * Calls `visit` for every page marked in the bitmap and `visitSpill` for an unmarked page
+ * right after a marked one (a store near the end of a page spills into the next), then
+ * clears the marks.
  */
-function forEachDirtyPage(bytes: Uint8Array, pageCount: number, visit: (index: number) => void): void {
+function forEachDirtyPage(bytes: Uint8Array, pageCount: number, visit: (index: number) => void, visitSpill: (index: number) => void): void {
     const words = new Uint32Array(bytes.buffer, 0, Math.ceil(pageCount / 4));
-    let lastVisited = -1;
+    let previousMarked = false;
+    let previousIndex = -2;
     for (let w = 0; w < words.length; w++) {
         if (words[w] === 0) continue;
         for (let i = w * 4; i < w * 4 + 4; i++) {
-            if (bytes[i] === 0) continue;
-            bytes[i] = 0;
-            if (i < pageCount && i > lastVisited) visit(i);
-            if (i + 1 < pageCount) visit(i + 1);
-            lastVisited = i + 1;
+            const marked = bytes[i] !== 0;
+            if (previousMarked && previousIndex === i - 1 && !marked && i < pageCount) visitSpill(i);
+            if (marked) {
+                bytes[i] = 0;
+                if (i < pageCount) visit(i);
+            }
+            previousMarked = marked;
+            previousIndex = i;
+        }
+        // A marked page at the end of this word spills into the first page of the next.
+        const last = w * 4 + 3;
+        if (previousMarked && previousIndex === last && (w + 1 >= words.length || words[w + 1] === 0) && last + 1 < pageCount) {
+            visitSpill(last + 1);
+            previousMarked = false;
         }
     }
 }

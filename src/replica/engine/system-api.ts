@@ -10,7 +10,7 @@ import {
     WASM_PAGE_BYTES
 } from '../constants.js';
 import { RejectCode } from '../reject.js';
-import { ALLOWED_CONTEXTS, CONTEXT_NAMES, isReplicated } from './contexts.js';
+import { ALLOWED_CONTEXTS, contextName, isReplicated } from './contexts.js';
 import { Invocation } from './invocation.js';
 import { LiveInstance } from './live-instance.js';
 import { TrapError } from './trap.js';
@@ -92,12 +92,16 @@ export class SystemApi {
         const inv = this.#invocation;
         const live = this.#instance;
         if (inv === null || live === null) throw TrapError.contract(`"ic0_${name}" called outside of any execution`);
-        if (!ALLOWED_CONTEXTS.get(name)?.has(inv.kind)) throw TrapError.contextViolation(name, CONTEXT_NAMES[inv.kind]);
+        if (!ALLOWED_CONTEXTS.get(name)?.has(inv.kind)) throw TrapError.contextViolation(name, contextName(inv.kind, inv.methodName));
         live.charge(OVERHEAD[name] ?? DEFAULT_OVERHEAD, inv.limit);
         return [inv, live];
     }
 
     #copyOut(live: LiveInstance, inv: Invocation, data: Uint8Array, dst: number, offset: number, size: number, what: string): void {
+        // i32 arguments arrive signed; the System API's numbers are unsigned.
+        dst >>>= 0;
+        offset >>>= 0;
+        size >>>= 0;
         if (offset + size > data.length) {
             throw TrapError.contract(`${what}: src=${offset} + length=${size} exceeds the slice size=${data.length}`);
         }

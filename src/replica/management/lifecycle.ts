@@ -86,6 +86,7 @@ export const stop_canister: Handler<'stop_canister'> = (call, args) => {
     if (canister.status === 'running') {
         canister.status = 'stopping';
         canister.version++;
+        call.subnet.stopping.add(canister);
     }
     canister.pendingStops.push({ replyTo: call.replyTo, deadline: call.subnet.time + call.subnet.stopTimeoutNs });
     return { pending: true };

@@ -6,10 +6,14 @@ export type GlobalValue = number | bigint;
 
 /**
  * The committed Wasm heap of a canister: 4 KiB pages (null when all zero), the logical size
- * in 64 KiB Wasm pages, and the values of the module's mutable globals. Pages are never
- * mutated in place, so copying the page array is a cheap snapshot.
+ * in 64 KiB Wasm pages, and the values of the module's mutable globals. A page shared with
+ * a clone, a snapshot or the page store is never mutated; a page this image allocated and
+ * never shared is "owned" and may be overwritten in place by the next commit.
  */
 export class HeapImage {
+    /** Indices of pages only this image refers to. */
+    readonly owned = new Set<number>();
+
     constructor(
         readonly pages: Array<Page | null>,
         public sizeWasmPages: number,
@@ -20,7 +24,9 @@ export class HeapImage {
         return new HeapImage([], 0, []);
     }
 
+    /** A copy sharing every page: from now on neither side owns any. */
     clone(): HeapImage {
+        this.owned.clear();
         return new HeapImage(this.pages.slice(), this.sizeWasmPages, this.globals.slice());
     }
 
@@ -37,6 +43,7 @@ export class HeapImage {
 
     /** Replaces every page by its shared copy in `store`. */
     compact(store: PageStore): void {
+        this.owned.clear();
         const pages = this.pages;
         for (let i = 0; i < pages.length; i++) {
             const page = pages[i];
