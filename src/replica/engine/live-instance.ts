@@ -130,6 +130,12 @@ export class LiveInstance {
         return this.#outOfInstructions.value === 1;
     }
 
+    /** An exported function of the canister module, for callers that pass arguments (tests, tools). */
+    exportedFunction(name: string): ((...args: never[]) => unknown) | undefined {
+        const fn = this.#exports[name];
+        return typeof fn === 'function' ? (fn as (...args: never[]) => unknown) : undefined;
+    }
+
     hasExport(name: string): boolean {
         return typeof this.#exports[name] === 'function';
     }
