@@ -59,16 +59,8 @@ export const Rejects = {
         ),
     canisterStopped: (id: string): Reject => reject('IC0508', `Canister ${id} is stopped`),
     canisterStopping: (id: string): Reject => reject('IC0509', `Canister ${id} is stopping`),
-    didNotReply: (id: string): Reject =>
-        reject(
-            'IC0506',
-            canisterError(
-                id,
-                'Canister did not produce a response',
-                'no-response',
-                'Check that the method replies or rejects on every path, including after awaits.'
-            )
-        ),
+    /** The IC's text for a call context that ended without an answer (execution_environment). */
+    didNotReply: (id: string): Reject => reject('IC0506', `Canister ${id} did not reply to the call`),
     notController: (id: string, controllers: string[], sender: string): Reject =>
         reject(
             'IC0512',
