@@ -1,11 +1,11 @@
-/** A real Azle module (~3.5 MB, QuickJS inside), when the probe build is present. */
-import { existsSync, readFileSync } from 'node:fs';
+/** A real Azle module (~3.5 MB, QuickJS inside): the hello_world fixture jest's global setup builds. */
+import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { HEAP_BIAS_BYTES, prepareModule, type PreparedModule } from '../../../src/replica/wasm/index.js';
 import { TestInstance, stubIc0, type WasmFunction } from './helpers.js';
+import { wasmPath } from '../../../scripts/paths.js';
 
-const PROBE = '.azle/probe/probe.wasm';
-const available = existsSync(PROBE);
+const PROBE = wasmPath('hello_world');
 
 /** Just enough of ic0 for Azle's canister_init with an empty Candid argument. */
 function azleImports(memory: () => WebAssembly.Memory): WebAssembly.Imports {
@@ -43,7 +43,7 @@ function azleImports(memory: () => WebAssembly.Memory): WebAssembly.Imports {
     return stubIc0(stubs);
 }
 
-(available ? describe : describe.skip)('the Azle probe module', () => {
+describe('an Azle module (hello_world)', () => {
     let prepared: PreparedModule;
 
     beforeAll(() => {
