@@ -66,6 +66,15 @@ export interface ExecutionEvent {
     trapped: boolean;
 }
 
+/** See `Subnet.exportCounters`. */
+export interface SubnetCounters {
+    nextCallContextId: number;
+    nextCallbackId: number;
+    nextIngressNonce: bigint;
+    randomCounter: bigint;
+    lastStorageCharge: bigint;
+}
+
 export const DEFAULT_FIRST_CANISTER_INDEX = 0xffffffffffe00000n;
 const DEFAULT_SUBNET_ID = Principal.fromText('2vxsx-fae');
 
@@ -119,6 +128,30 @@ export class Subnet {
         this.rootKey = options.rootKey ?? null;
         this.#randomSeed = options.randomSeed ?? new TextEncoder().encode('embedded replica');
         this.management = new ManagementCanister(this);
+    }
+
+    /**
+     * The counters no other state determines (call context, callback and ingress ids, the
+     * raw_rand counter, the last storage charge). Persistence (src/replica/persistence)
+     * saves them so that ids handed out after a restart never collide with restored ones.
+     */
+    exportCounters(): SubnetCounters {
+        return {
+            nextCallContextId: this.#nextCallContextId,
+            nextCallbackId: this.#nextCallbackId,
+            nextIngressNonce: this.#nextIngressNonce,
+            randomCounter: this.#randomCounter,
+            lastStorageCharge: this.#lastStorageCharge
+        };
+    }
+
+    /** Restores what `exportCounters` returned (before the first round after a restart). */
+    importCounters(counters: SubnetCounters): void {
+        this.#nextCallContextId = counters.nextCallContextId;
+        this.#nextCallbackId = counters.nextCallbackId;
+        this.#nextIngressNonce = counters.nextIngressNonce;
+        this.#randomCounter = counters.randomCounter;
+        this.#lastStorageCharge = counters.lastStorageCharge;
     }
 
     // ----------------------------------------------------------------- canisters

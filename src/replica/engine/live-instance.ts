@@ -149,16 +149,15 @@ export class LiveInstance {
 
     /** Runs `table[fun](env)` as the IC does for callbacks: checks bounds and the (i32) -> () type. */
     callTable(fun: number, env: number): void {
+        // A missing entry is IC0513 on the IC, not a plain Wasm trap: check before dispatching.
+        const table = this.#table;
+        if (table === null || fun >= table.length || table.get(fun) === null) throw TrapError.missingFunction(fun);
         const dispatch = this.#exports.__replica_call_indirect;
         if (typeof dispatch === 'function') {
             (dispatch as (f: number, e: number) => void)(fun, env);
             return;
         }
-        const table = this.#table;
-        if (table === null || fun >= table.length) throw TrapError.missingFunction(fun);
-        const target = table.get(fun) as ((env: number) => void) | null;
-        if (target === null) throw TrapError.missingFunction(fun);
-        target(env);
+        (table.get(fun) as (env: number) => void)(env);
     }
 
     /** Records the executed changes into `image` and clears the dirty marks. */

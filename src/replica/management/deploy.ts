@@ -36,7 +36,7 @@ const EOP_SECTION = 'enhanced-orthogonal-persistence';
 export function deploy(subnet: Subnet, canister: Canister, module: PreparedModule, arg: Uint8Array, mode: DeployMode, caller: Principal, origin: ChangeOrigin): Reject | null {
     const old = canister.code;
     if (mode.kind === 'install' && old !== null) {
-        return reject('IC0538', `Canister ${canister.idText} cannot be installed because the canister is not empty. Try installing with mode='reinstall' instead.`);
+        return reject('IC0514', `Canister ${canister.idText} cannot be installed because the canister is not empty. Try installing with mode='reinstall' instead.`);
     }
     if (mode.kind === 'upgrade') {
         if (old === null) return reject('IC0537', `Error from Canister ${canister.idText}: Attempted to upgrade a canister that has no Wasm module. Install it first.`);

@@ -25,14 +25,20 @@ function notFound(canister: Canister, id: Uint8Array): Reject {
     return reject('IC0305', `Could not find the snapshot ID ${toHex(id)} for canister ${canister.idText}. List the canister's snapshots with list_canister_snapshots.`);
 }
 
+/** A snapshot id that exists but belongs to another canister is refused as such (IC0406), else as not found (IC0305). */
+function missing(call: ManagementCall, canister: Canister, id: Uint8Array): Reject {
+    const key = toHex(id);
+    for (const other of call.subnet.canisters.values()) {
+        if (other !== canister && other.snapshots.has(key)) return reject('IC0406', `The snapshot ${key} does not belong to canister ${canister.idText}.`);
+    }
+    return notFound(canister, id);
+}
+
 function findSnapshot(call: ManagementCall, canisterId: Canister['id'], snapshotId: Uint8Array): [Canister, Snapshot] | Reject {
     const canister = controlled(call, canisterId);
     if (isReject(canister)) return canister;
     const snapshot = canister.snapshots.get(toHex(snapshotId));
-    if (snapshot === undefined) {
-        // A snapshot of another canister is refused as not belonging to this one.
-        return notFound(canister, snapshotId);
-    }
+    if (snapshot === undefined) return missing(call, canister, snapshotId);
     return [canister, snapshot];
 }
 
@@ -42,7 +48,7 @@ export const take_canister_snapshot: Handler<'take_canister_snapshot'> = (call, 
     const code = canister.code;
     if (code === null) return err(reject('IC0406', `Failed to create snapshot for empty canister ${canister.idText}. Install code first.`));
     const replacing = args.replace_snapshot[0];
-    if (replacing !== undefined && !canister.snapshots.has(toHex(replacing))) return err(notFound(canister, replacing));
+    if (replacing !== undefined && !canister.snapshots.has(toHex(replacing))) return err(missing(call, canister, replacing));
     if (replacing === undefined && canister.snapshots.size >= call.subnet.maxSnapshots) {
         return err(
             reject('IC0406', `Canister ${canister.idText} has reached the maximum number of snapshots allowed: ${call.subnet.maxSnapshots}. Delete one, or name one in replace_snapshot.`)
@@ -162,4 +168,14 @@ function toSnapshotGlobal(value: GlobalValue, type: 'i32' | 'i64' | 'f32' | 'f64
 
 function isRejectValue<T>(value: T | Reject): value is Reject {
     return typeof value === 'object' && value !== null && 'errorCode' in value;
+}
+
+/** The next snapshot counter of a canister (for persistence, src/replica/persistence). */
+export function snapshotCounterOf(canister: Canister): bigint {
+    return snapshotCounters.get(canister) ?? 0n;
+}
+
+/** Restores a canister's snapshot counter after a restart, so new snapshot ids never reuse old ones. */
+export function restoreSnapshotCounter(canister: Canister, next: bigint): void {
+    snapshotCounters.set(canister, next);
 }

@@ -28,6 +28,11 @@ export class StableMemory {
         return this.#sizePages * BigInt(WASM_PAGE_BYTES);
     }
 
+    /** The pages held, by 4 KiB page index (read-only view for persistence; pages are never mutated once committed). */
+    get pages(): ReadonlyMap<number, Page> {
+        return this.#pages;
+    }
+
     /** Number of 4 KiB pages actually held. */
     get residentPages(): number {
         return this.#pages.size;

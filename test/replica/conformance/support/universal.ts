@@ -475,3 +475,23 @@ export function forwardReject(): Prog {
 export function prog(): Prog {
     return new Prog();
 }
+
+/**
+ * A program that never answers: it calls its own canister's `run` with its own argument,
+ * so one call is always outstanding, one hop per round. A call into it is answered only
+ * when something ends the chain (e.g. uninstalling the canister).
+ */
+export function forever(): Prog {
+    return prog()
+        .blob('canister_self')
+        .bytes('run')
+        .i64(1)
+        .i64(0)
+        .i64(1)
+        .i64(0)
+        .ic0('call_new')
+        .blob('msg_arg_data')
+        .ic0('call_data_append')
+        .ic0('call_perform')
+        .op('drop');
+}
