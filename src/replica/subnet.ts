@@ -16,8 +16,10 @@ import { Invocation } from './engine/invocation.js';
 import { SystemApi } from './engine/system-api.js';
 import { TrapError } from './engine/trap.js';
 import { PageStore, sharedPageStore } from './memory/page-store.js';
-import { MANAGEMENT_CANISTER_ID, canisterIdFromIndex, toHex } from './principal.js';
-import { CallResult, Reject, RejectCode, Rejects, canisterError, reject } from './reject.js';
+import { MANAGEMENT_CANISTER_ID, canisterIdFromIndex } from './principal.js';
+import { HeapImage } from './memory/heap.js';
+import { StableMemory } from './memory/stable-memory.js';
+import { CallResult, Reject, Rejects, canisterError, reject } from './reject.js';
 import { CallContext, Callback, ResponseTarget } from './state/call-context.js';
 import { Canister, CodeState } from './state/canister.js';
 import { IngressRecord, IngressStatus } from './state/ingress.js';
@@ -178,7 +180,7 @@ export class Subnet {
             costCall: (m, p) => subnet.cycles.callCost(m, p),
             costCreateCanister: () => subnet.cycles.canisterCreation()
         });
-        return { module, heap: emptyHeapImage(), stable: emptyStable(), live: null, api };
+        return { module, heap: HeapImage.empty(), stable: new StableMemory(), live: null, api };
     }
 
     /** 32 fresh random bytes for raw_rand: reproducible from the seed. */
@@ -260,16 +262,15 @@ export class Subnet {
                 deadline: call.deadline ?? 0n
             });
         }
-        if (inv.response !== null && context !== null) this.respond(canister, context, inv.response);
+        if (inv.response !== null && context !== null) this.respond(context, inv.response);
     }
 
     /** Answers a call context and refunds its unaccepted cycles to the caller. */
-    respond(canister: Canister, context: CallContext, result: CallResult): void {
+    respond(context: CallContext, result: CallResult): void {
         context.needsToRespond = false;
         const refund = context.availableCycles;
         context.availableCycles = 0n;
         this.deliver(context.origin, result, refund);
-        void canister;
     }
 
     /** Sends a result to wherever a call came from. */
@@ -293,7 +294,7 @@ export class Subnet {
         if (context.outstandingCallbacks > 0) return;
         if (context.needsToRespond && !context.deleted) {
             const r = lastTrap !== null ? this.trapReject(canister, lastTrap) : Rejects.didNotReply(canister.idText);
-            this.respond(canister, context, rejected(r));
+            this.respond(context, rejected(r));
         }
         canister.callContexts.delete(context.id);
     }
@@ -399,7 +400,7 @@ export class Subnet {
             } else {
                 // A replicated query keeps no state, but its reply, cycles and version count.
                 target.version++;
-                if (inv.response !== null) this.respond(target, context, inv.response);
+                if (inv.response !== null) this.respond(context, inv.response);
             }
         }
         this.settle(target, context, outcome.trap);
@@ -694,12 +695,3 @@ function partition<T>(items: T[], test: (item: T) => boolean): [T[], T[]] {
 /** `DIDL\0\0`: the Candid encoding of `()`. */
 export const EMPTY_CANDID = new Uint8Array([0x44, 0x49, 0x44, 0x4c, 0x00, 0x00]);
 
-import { HeapImage } from './memory/heap.js';
-import { StableMemory } from './memory/stable-memory.js';
-function emptyHeapImage(): HeapImage {
-    return HeapImage.empty();
-}
-function emptyStable(): StableMemory {
-    return new StableMemory();
-}
-void toHex;

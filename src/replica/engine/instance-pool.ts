@@ -1,4 +1,3 @@
-import { HeapImage } from '../memory/heap.js';
 import { PageStore } from '../memory/page-store.js';
 import { CodeState } from '../state/canister.js';
 import { LiveInstance } from './live-instance.js';
@@ -65,8 +64,4 @@ export class InstancePool {
         code.heap.compact(this.store);
         code.stable.compact(this.store);
     }
-}
-
-export function emptyHeap(): HeapImage {
-    return HeapImage.empty();
 }

@@ -89,7 +89,7 @@ export function uninstall(subnet: ManagementCall['subnet'], canister: Canister):
     canister.logs = [];
     canister.globalTimer = 0n;
     for (const context of canister.callContexts.values()) {
-        if (context.needsToRespond) subnet.respond(canister, context, { kind: 'reject', reject: Rejects.uninstalled() });
+        if (context.needsToRespond) subnet.respond(context, { kind: 'reject', reject: Rejects.uninstalled() });
         context.deleted = true;
         if (context.outstandingCallbacks === 0) canister.callContexts.delete(context.id);
     }
