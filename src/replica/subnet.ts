@@ -230,6 +230,11 @@ export class Subnet {
      * version, outgoing calls and the response.
      */
     applyEffects(canister: Canister, inv: Invocation): void {
+        // A call still under construction when the execution ends is discarded: its cycles go back.
+        if (inv.pendingCall !== null) {
+            inv.cyclesAttached -= inv.pendingCall.cycles;
+            inv.pendingCall = null;
+        }
         canister.cycles = inv.balance;
         if (inv.context !== null) inv.context.availableCycles -= inv.cyclesAccepted;
         if (inv.certifiedData !== null) canister.certifiedData = inv.certifiedData;

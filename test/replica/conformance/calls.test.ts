@@ -295,6 +295,14 @@ describe('system rejects of calls (spec §2.5, §2.6)', () => {
         await expectReject(replica.queryCall({ canisterId: b, method: 'nope', arg: new Uint8Array(0), sender: OWNER }), { rejectCode: 5, errorCode: 'IC0536', matches: /Canister has no query method 'nope'/ });
     });
 
+    it('a composite query method cannot be called by an update call: IC0527', async () => {
+        await expectReject(replica.updateCall({ canisterId: b, method: 'composite', arg: prog().reply().build(), sender: OWNER }), { rejectCode: 5, errorCode: 'IC0527' });
+        const reply = await run(replica, a, prog().call({ callee: b, method: 'composite', arg: prog().reply(), onReply: forwardReply(), onReject: forwardReject() }));
+        expect(forwardedReject(reply).code).toBe(5);
+        // As a query call it runs.
+        expect(text(await replica.queryCall({ canisterId: b, method: 'composite', arg: prog().reply('cq').build(), sender: OWNER }))).toBe('cq');
+    });
+
     it('a call to an empty canister: CANISTER_ERROR (5), IC0537', async () => {
         const empty = await replica.createCanister({ sender: OWNER });
         const reply = await run(replica, a, prog().call({ callee: empty, onReply: forwardReply(), onReject: forwardReject() }));
@@ -393,6 +401,41 @@ describe('cycles attached to calls (spec §1.4 "Cycles", §2.2)', () => {
     it('attaching more than the liquid balance traps', async () => {
         await expectReject(run(replica, a, prog().call({ callee: b, cycles: START + 1n })), { rejectCode: 5, errorCode: 'IC0504' });
         expect(await replica.getCyclesBalance(a)).toBe(START);
+    });
+
+    it('the balance seen by the caller drops by the cycles it attaches, within the same execution', async () => {
+        const p = prog()
+            .ic0('canister_cycle_balance128', SCRATCH)
+            .callNew(b.toUint8Array(), 'run', null, null)
+            .ic0('call_cycles_add128', 0, 250_000)
+            .ic0('canister_cycle_balance128', SCRATCH + 16)
+            .ic0('msg_reply_data_append', SCRATCH, 32)
+            .ic0('msg_reply');
+        const reply = await run(replica, a, p);
+        expect(u128(reply, 0) - u128(reply, 16)).toBe(250_000n);
+        // The call was never performed: nothing was spent.
+        expect(await replica.getCyclesBalance(a)).toBe(START);
+    });
+
+    it('after msg_reply no cycles are available any more: the rest is refunded with the reply', async () => {
+        const callee = prog().reply('done').ic0('msg_cycles_available').op('global_set');
+        const onReply = refunded().ic0('msg_reply_data_append', SCRATCH + 64, 16).ic0('msg_reply');
+        expect(u128(await run(replica, a, prog().call({ callee: b, arg: callee, cycles: 1_000_000n, onReply })))).toBe(1_000_000n);
+        expect(await global(replica, b)).toBe(0n);
+    });
+
+    it('a callback sees the cycles still available on its call context and may accept them', async () => {
+        // a sends 1,000,000 to b; b calls c, and only in its callback accepts 300,000 and replies.
+        const c = await universal(replica, null, { cycles: START });
+        const inCallback = prog().ic0('msg_cycles_available').appendI64().ic0('msg_cycles_accept', 300_000).appendI64().ic0('msg_reply');
+        const bProgram = prog().call({ callee: c, arg: prog().reply(), onReply: inCallback });
+        const onReply = refunded().blob('msg_arg_data').appendBlob().ic0('msg_reply_data_append', SCRATCH + 64, 16).ic0('msg_reply');
+        const reply = await run(replica, a, prog().call({ callee: b, arg: bProgram, cycles: 1_000_000n, onReply }));
+        expect(u64(reply, 0)).toBe(1_000_000n);
+        expect(u64(reply, 8)).toBe(300_000n);
+        expect(u128(reply, 16)).toBe(700_000n);
+        expect(await replica.getCyclesBalance(a)).toBe(START - 300_000n);
+        expect(await replica.getCyclesBalance(b)).toBe(START + 300_000n);
     });
 
     it('cycles attached to a call that is discarded by a new call_new return to the balance', async () => {

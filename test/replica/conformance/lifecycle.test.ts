@@ -233,6 +233,31 @@ describe('upgrades and uninstalls with outstanding calls (spec §2.7)', () => {
         expect(new DataView(g.buffer, g.byteOffset).getUint32(0, true)).toBe(0);
     });
 
+    it('the cycles refunded with a response to a deleted context still reach the balance', async () => {
+        const START = 1_000_000_000_000n;
+        const replica = await newReplica({ costSchedule: 'free' });
+        const a = await universal(replica, null, { cycles: START });
+        const d = await universal(replica, null, { cycles: START });
+        submit(replica, a, prog().call({ callee: d, arg: forever(), cycles: 1_000_000n, onReject: prog().reply() }));
+        await replica.tick(2);
+        expect(await replica.getCyclesBalance(a)).toBe(START - 1_000_000n);
+        await replica.callManagement('uninstall_code', { canister_id: a, sender_canister_version: [] }, OWNER);
+        await replica.callManagement('uninstall_code', { canister_id: d, sender_canister_version: [] }, OWNER);
+        await replica.tick(3);
+        expect(await replica.getCyclesBalance(a)).toBe(START);
+        expect(replica.subnet.canister(a)!.callContexts.size).toBe(0);
+    });
+
+    it('a stopped canister can be upgraded and stays stopped', async () => {
+        const replica = await newReplica();
+        const b = await universal(replica);
+        await replica.stopCanister({ canisterId: b, sender: OWNER });
+        await replica.upgradeCanister({ canisterId: b, wasm: replica.subnet.canister(b)!.code!.module.wasm, arg: new Uint8Array(0), sender: OWNER });
+        expect(statusOf(replica, b)).toBe('stopped');
+        await replica.startCanister({ canisterId: b, sender: OWNER });
+        expect(text(await run(replica, b, prog().reply('upgraded while stopped')))).toBe('upgraded while stopped');
+    });
+
     it('contexts deleted by uninstall still keep the canister stopping until their responses arrive', async () => {
         const replica = await newReplica();
         const b = await universal(replica);

@@ -430,7 +430,9 @@ describe('snapshots (spec §3.3)', () => {
     it('take, list, load (restores heap, globals, stable memory and certified data) and delete', async () => {
         const replica = await newReplica({ time: 1_800_000_000_000_000_000n });
         const id = await universal(replica, writeState('snap', 1).ic0('certified_data_set', 'one'));
+        const versionBefore = replica.subnet.canister(id)!.version;
         const snapshot = await take(replica, id);
+        expect(replica.subnet.canister(id)!.version).toBe(versionBefore);
         expect(snapshot.taken_at_timestamp).toBe(replica.subnet.time);
         expect(snapshot.total_size).toBeGreaterThan(65_536n);
         expect((await list(replica, id)).map((s) => hex(s.id))).toEqual([hex(snapshot.id)]);

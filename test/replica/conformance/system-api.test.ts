@@ -23,6 +23,7 @@ import {
     Principal
 } from './support/harness.js';
 import { DATA, Ic0Name, Prog, SCRATCH, Slot, prog, universalWasm } from './support/universal.js';
+import { wat } from './support/wat.js';
 
 // --------------------------------------------------------------------------- the context matrix
 
@@ -487,8 +488,8 @@ describe('identity, status and version (spec §1.4, §2.9)', () => {
 
     it('msg_caller in init is the installer', async () => {
         const canisterId = await replica.createCanister({ sender: OWNER, controllers: [OWNER, STRANGER] });
-        await replica.installCode({ canisterId, wasm: await universalWasm(), arg: prog().blob('msg_caller').op('swap').op('drop').op('global_set').build(), sender: STRANGER });
-        expect(u64(await query(replica, canisterId, prog().op('global_get').replyI64()))).toBe(BigInt(STRANGER.toUint8Array().length));
+        await replica.installCode({ canisterId, wasm: await universalWasm(), arg: prog().blob('msg_caller').ic0('certified_data_set').build(), sender: STRANGER });
+        expect(Principal.fromUint8Array(replica.subnet.canister(canisterId)!.certifiedData).toText()).toBe(STRANGER.toText());
     });
 
     it('canister_status is 1 while running', async () => {
@@ -694,6 +695,8 @@ describe('time and introspection (spec §1.4 "Time and timers", "Introspection")
     });
 
     it('time is constant within a message and follows the replica clock', async () => {
+        const replica = await newReplica({ time: BigInt(Date.parse('2029-01-01T00:00:00Z')) * 1_000_000n });
+        const id = await universal(replica);
         await replica.setTime(new Date('2030-01-01T00:00:00Z'));
         const p = prog().ic0('time').appendI64().ic0('stable64_grow', 1).op('drop').ic0('performance_counter', 0).op('drop').ic0('time').appendI64().ic0('msg_reply');
         const reply = await run(replica, id, p);
@@ -800,5 +803,40 @@ describe('inspect_message (spec §1.4, §2.1)', () => {
         const id = await universal(replica, prog().setSlot(Slot.inspectMessage, prog().ic0('accept_message').ic0('accept_message')), { inspectMessage: true });
         const refused = replica.subnet.submitIngress({ sender: OWNER, canisterId: id, method: 'run', arg: prog().reply().build() });
         expect('err' in refused && refused.err.errorCode).toBe('IC0504');
+    });
+});
+
+describe('the Wasm start function (context s, spec §1.2, §2.1)', () => {
+    const startModule = (call: string) => `(module
+      (import "ic0" "msg_caller_size" (func $caller_size (result i32)))
+      (import "ic0" "stable64_grow" (func $grow (param i64) (result i64)))
+      (import "ic0" "stable64_size" (func $size (result i64)))
+      (import "ic0" "debug_print" (func $print (param i32 i32)))
+      (import "ic0" "msg_reply_data_append" (func $append (param i32 i32)))
+      (import "ic0" "msg_reply" (func $reply))
+      (memory 1)
+      (global $started (mut i64) (i64.const 0))
+      (func $start ${call} (global.set $started (i64.const 1)))
+      (start $start)
+      (func (export "canister_init") (i64.store (i32.const 0) (i64.add (global.get $started) (i64.mul (call $size) (i64.const 10)))))
+      (func (export "canister_query state") (call $append (i32.const 0) (i32.const 8)) (call $reply))
+    )`;
+
+    it('runs before canister_init and may use stable memory and debug_print', async () => {
+        const replica = await newReplica();
+        const canisterId = await replica.createCanister({ sender: OWNER });
+        await replica.installCode({ canisterId, wasm: await wat(startModule('(drop (call $grow (i64.const 2))) (call $print (i32.const 0) (i32.const 4))')), arg: new Uint8Array(0), sender: OWNER });
+        // init saw the start function's global (1) and its stable memory (2 pages).
+        expect(u64(await replica.queryCall({ canisterId, method: 'state', arg: new Uint8Array(0), sender: OWNER }))).toBe(21n);
+    });
+
+    it('msg_caller is not available there: the install fails with IC0504', async () => {
+        const replica = await newReplica();
+        const canisterId = await replica.createCanister({ sender: OWNER });
+        const e = await expectReject(replica.installCode({ canisterId, wasm: await wat(startModule('(drop (call $caller_size))')), arg: new Uint8Array(0), sender: OWNER }), {
+            rejectCode: 5,
+            errorCode: 'IC0504'
+        });
+        expect(e.rejectMessage.startsWith(`Error from Canister ${canisterId.toText()}: ${contextViolation('msg_caller_size', 'start')}.`)).toBe(true);
     });
 });

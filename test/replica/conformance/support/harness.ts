@@ -97,11 +97,6 @@ export async function expectReject(promise: Promise<unknown>, expected: Expected
     return caught;
 }
 
-/** The replica's text for a canister-level error: `Error from Canister <id>: <detail>.` and a help line. */
-export function canisterErrorPrefix(canisterId: Principal, detail: string): string {
-    return `Error from Canister ${canisterId.toText()}: ${detail}`;
-}
-
 /** The contract-violation detail for calling `fn` in `mode`. */
 export function contextViolation(fn: string, mode: string): string {
     return `Canister violated contract: "ic0_${fn}" cannot be executed in ${mode} mode`;

@@ -163,7 +163,7 @@ const BUILTINS: ReadonlyArray<readonly [string, string]> = [
     ['set_slot', '(local.set $x (call $pop)) (i32.store (i32.add (i32.const 0xf00) (i32.shl (i32.wrap_i64 (call $pop)) (i32.const 2))) (i32.wrap_i64 (local.get $x)))'],
     // eq: (a, b) -> a == b
     ['eq', '(local.set $y (call $pop)) (local.set $x (call $pop)) (call $push (i64.extend_i32_u (i64.eq (local.get $x) (local.get $y))))'],
-    // trap_if_false: (cond) -> (), traps with "assertion failed" when zero
+    // assert: (cond) -> (), traps with "uc: assertion failed" when it is zero
     ['assert', '(if (i64.eqz (call $pop)) (then (call $fail (i32.const 3))))'],
     // store8: (addr, value) -> ()
     ['store8', '(local.set $y (call $pop)) (local.set $x (call $pop)) (i64.store8 (i32.wrap_i64 (local.get $x)) (local.get $y))']
