@@ -1,0 +1,128 @@
+/**
+ * The registry of apps: registration (after checking with the management canister that the
+ * upgrader and the recovery principal both control the app) and each app's stored record.
+ */
+import type { Principal } from '@dfinity/principal';
+import { canisterSelf, StableBTreeMap, time } from 'azle';
+
+import { audit } from './audit';
+import { CallFailure, fail } from './errors';
+import { MAX_APPS, MAX_APPS_PER_REGISTRANT } from './limits';
+import { canisterStatus, type CanisterStatus } from './management';
+import { MemoryId } from './memory';
+import { isProposer, validatePolicy, validateSnapshotPolicy } from './policy';
+import { principalEqual, principalKey, record, u32Value } from './serde';
+import type { AppInfo, RegisterArgs } from './types';
+
+/** An app as stored: its public record and the hashes of its modules in the store. */
+export type StoredApp = { info: AppInfo; modules: Uint8Array[] };
+
+const apps = new StableBTreeMap<Principal, StoredApp>(MemoryId.apps, principalKey, record<StoredApp>());
+const registrants = new StableBTreeMap<Principal, number>(MemoryId.registrants, principalKey, u32Value);
+
+export function findApp(app: Principal): StoredApp | undefined {
+    return apps.get(app);
+}
+
+/** The app's record; throws AppNotRegistered. */
+export function requireApp(app: Principal): StoredApp {
+    const found = apps.get(app);
+    if (found === undefined) throw fail.notRegistered(app);
+    return found;
+}
+
+export function saveApp(app: StoredApp): void {
+    apps.insert(app.info.app, app);
+}
+
+/** Changes an app's record in place: `change` gets the current record and edits it. */
+export function updateApp(app: Principal, change: (stored: StoredApp) => void): StoredApp {
+    const stored = requireApp(app);
+    change(stored);
+    saveApp(stored);
+    return stored;
+}
+
+/** Forgets an app (its modules, proposals and audit entries are handled by their owners). */
+export function removeApp(app: Principal): void {
+    const removed = apps.remove(app);
+    if (removed === undefined) return;
+    const registrant = removed.info.registered_by;
+    const count = registrants.get(registrant) ?? 0;
+    if (count <= 1) registrants.remove(registrant);
+    else registrants.insert(registrant, count - 1);
+}
+
+
+/** Throws Unauthorized unless `caller` is the app's recovery principal. */
+export function requireRecovery(app: StoredApp, caller: Principal): void {
+    if (!principalEqual(app.info.recovery, caller)) {
+        throw fail.unauthorized(`only the recovery principal ${app.info.recovery.toText()} of ${app.info.app.toText()} may do this, not ${caller.toText()}`);
+    }
+}
+
+/** The app itself and its maintainers may propose. */
+export function mayPropose(app: StoredApp, caller: Principal): boolean {
+    return principalEqual(app.info.app, caller) || isProposer(app.info.policy, caller);
+}
+
+/** The app itself, its maintainers and its recovery principal may upload modules. */
+export function mayUpload(app: StoredApp, caller: Principal): boolean {
+    return mayPropose(app, caller) || principalEqual(app.info.recovery, caller);
+}
+
+/**
+ * Registers `args.app`. The caller must be the app itself or one of its controllers; the
+ * upgrader reads the controllers with canister_status, which only succeeds when the upgrader is
+ * a controller, and the recovery principal must be one too.
+ */
+export async function register(caller: Principal, args: RegisterArgs): Promise<AppInfo> {
+    if (caller.isAnonymous()) throw fail.unauthorized('the anonymous principal cannot register apps');
+    if (args.recovery.isAnonymous()) throw fail.invalid('the recovery principal cannot be anonymous');
+    if (principalEqual(args.app, canisterSelf())) throw fail.invalid('the upgrader cannot govern itself');
+    validatePolicy(args.policy);
+    validateSnapshotPolicy(args.snapshot_policy);
+    checkRegistrable(caller, args.app);
+
+    let status: CanisterStatus;
+    try {
+        status = await canisterStatus(args.app);
+    } catch (error) {
+        if (error instanceof CallFailure) {
+            throw fail.notController(`the upgrader ${canisterSelf().toText()} must be a controller of ${args.app.toText()} (canister_status was rejected: ${error.rejectMessage})`);
+        }
+        throw error;
+    }
+    // State may have changed while we awaited: check again.
+    checkRegistrable(caller, args.app);
+    const controllers = status.settings.controllers;
+    const controls = (who: Principal): boolean => controllers.some((c) => principalEqual(c, who));
+    if (!controls(canisterSelf())) throw fail.notController(`the upgrader is not a controller of ${args.app.toText()}`);
+    if (!controls(args.recovery)) throw fail.notController(`the recovery principal ${args.recovery.toText()} is not a controller of ${args.app.toText()}`);
+    if (!principalEqual(caller, args.app) && !controls(caller)) {
+        throw fail.unauthorized(`only ${args.app.toText()} itself or one of its controllers may register it, not ${caller.toText()}`);
+    }
+
+    const info: AppInfo = {
+        app: args.app,
+        policy: args.policy,
+        snapshot_policy: args.snapshot_policy,
+        recovery: args.recovery,
+        registered_by: caller,
+        registered_at: time(),
+        paused: false,
+        live_proposal: [],
+        snapshots: [],
+        policy_version: 1
+    };
+    saveApp({ info, modules: [] });
+    registrants.insert(caller, (registrants.get(caller) ?? 0) + 1);
+    audit({ app: args.app, event: { registered: null }, actor: caller });
+    return info;
+}
+
+function checkRegistrable(caller: Principal, app: Principal): void {
+    if (apps.containsKey(app)) throw fail.alreadyRegistered(app);
+    if (apps.len() >= MAX_APPS) throw fail.quota(`the upgrader already governs ${MAX_APPS} apps`);
+    if ((registrants.get(caller) ?? 0) >= MAX_APPS_PER_REGISTRANT) throw fail.quota(`${caller.toText()} already registered ${MAX_APPS_PER_REGISTRANT} apps`);
+}

@@ -1,0 +1,241 @@
+/**
+ * The upgrader: an immutable canister that upgrades the apps registered with it, installing only
+ * modules their voters approved by hash, one persisted step at a time, and that their recovery
+ * principal can always override. This class is only the Candid surface: each method names who
+ * may call it and delegates to the module of its concept. Expected failures come back as
+ * `{ Err: UpgraderError }` (see errors.ts); nothing a caller sends makes it trap.
+ */
+import { memoizeTypeNames } from './runtime';
+
+import type { Principal } from '@dfinity/principal';
+import { IDL, init, msgCaller, postUpgrade, query, update } from 'azle';
+import * as managementIdl from 'azle/canisters/management/idl';
+
+import { findApp, register } from './apps';
+import { auditPage } from './audit';
+import { guard, guardSync } from './errors';
+import { findExecution, rearmAll, resume } from './executor';
+import { limits } from './limits';
+import { checkSchema } from './meta';
+import { createModule, findModule, uploadChunk } from './modules';
+import { cancelProposal, effectiveStatus, findProposal, isOpen, propose, requestUpgrade, viewProposal } from './proposals';
+import { deleteUnusedModule, sweepModules } from './reclaim';
+import * as recovery from './recovery';
+import * as types from './types';
+import {
+    AppInfo,
+    AuditPage,
+    AuditQuery,
+    CreateModuleArgs,
+    EmergencyUpgradeArgs,
+    Execution,
+    Limits,
+    ModuleInfo,
+    ModuleRef,
+    Proposal,
+    ProposeArgs,
+    RegisterArgs,
+    RestoreArgs,
+    type Result,
+    ResultApp,
+    ResultModule,
+    ResultProposal,
+    ResultProposalId,
+    ResultResume,
+    ResultUnit,
+    type ResumeResult,
+    SetPolicyArgs,
+    UpgradeRequest,
+    UploadChunkArgs,
+    VoteArgs
+} from './types';
+import { vote } from './votes';
+
+memoizeTypeNames(...Object.values(types), ...Object.values(managementIdl));
+
+export default class Upgrader {
+    @init([])
+    initialize(): void {
+        checkSchema();
+        rearmAll();
+    }
+
+    @postUpgrade([])
+    afterUpgrade(): void {
+        checkSchema();
+        rearmAll();
+    }
+
+    // ------------------------------------------------------------ registration
+
+    /** A controller of the app (or the app itself) registers it; the upgrader and the recovery principal must be controllers. */
+    @update([RegisterArgs], ResultApp)
+    async register(args: RegisterArgs): Promise<Result<AppInfo>> {
+        const caller = msgCaller();
+        return guard(() => register(caller, args));
+    }
+
+    /** Anyone: the app's record, with an expired proposal no longer shown as live. */
+    @query([IDL.Principal], IDL.Opt(AppInfo))
+    get_app(app: Principal): [] | [AppInfo] {
+        const stored = findApp(app);
+        if (stored === undefined) return [];
+        const info = stored.info;
+        const live = info.live_proposal[0];
+        const proposal = live === undefined ? undefined : findProposal(live);
+        const expired = proposal !== undefined && isOpen(proposal.status) && 'expired' in effectiveStatus(proposal);
+        return [expired ? { ...info, live_proposal: [] } : info];
+    }
+
+    // ------------------------------------------------------------ module store
+
+    /**
+     * The app, its proposers or its recovery principal declare a module to upload (hash and size).
+     * Stale modules of any app are swept first (bounded).
+     */
+    @update([CreateModuleArgs], ResultModule)
+    create_module(args: CreateModuleArgs): Result<ModuleInfo> {
+        const caller = msgCaller();
+        return guardSync(() => {
+            sweepModules();
+            return createModule(caller, args);
+        });
+    }
+
+    /** The module's uploader sends chunk `index` (1 MiB, the last one shorter). */
+    @update([UploadChunkArgs], ResultModule)
+    upload_module_chunk(args: UploadChunkArgs): Result<ModuleInfo> {
+        const caller = msgCaller();
+        return guardSync(() => uploadChunk(caller, args));
+    }
+
+    /** The uploader or the recovery principal deletes a module no live proposal uses. */
+    @update([ModuleRef], ResultUnit)
+    delete_module(ref: ModuleRef): Result<null> {
+        const caller = msgCaller();
+        return guardSync(() => {
+            deleteUnusedModule(caller, ref);
+            return null;
+        });
+    }
+
+    @query([ModuleRef], IDL.Opt(ModuleInfo))
+    get_module(ref: ModuleRef): [] | [ModuleInfo] {
+        const found = findModule(ref.app, ref.hash);
+        return found === undefined ? [] : [found];
+    }
+
+    // ------------------------------------------------------------ proposals and votes
+
+    /** The app or one of its proposers proposes an upgrade or a policy change. */
+    @update([ProposeArgs], ResultProposalId)
+    propose(args: ProposeArgs): Result<bigint> {
+        const caller = msgCaller();
+        return guardSync(() => propose(caller, args));
+    }
+
+    /**
+     * The app (the caller) proposes its own upgrade. Replies at once and never awaits: call it
+     * one-way (app_lib's requestUpgrade), read the outcome with get_app / get_proposal.
+     */
+    @update([UpgradeRequest], ResultProposalId)
+    request_upgrade(request: UpgradeRequest): Result<bigint> {
+        const caller = msgCaller();
+        return guardSync(() => requestUpgrade(caller, request));
+    }
+
+    /** A voter of the app approves or rejects (proposal, subject). */
+    @update([VoteArgs], ResultProposal)
+    vote(args: VoteArgs): Result<Proposal> {
+        const caller = msgCaller();
+        return guardSync(() => vote(caller, args));
+    }
+
+    @query([IDL.Nat64], IDL.Opt(Proposal))
+    get_proposal(id: bigint): [] | [Proposal] {
+        const found = findProposal(id);
+        return found === undefined ? [] : [viewProposal(found)];
+    }
+
+    /** Proposer or recovery principal: cancel an open proposal. */
+    @update([IDL.Nat64], ResultProposal)
+    cancel_proposal(id: bigint): Result<Proposal> {
+        const caller = msgCaller();
+        return guardSync(() => cancelProposal(caller, id));
+    }
+
+    // ------------------------------------------------------------ execution
+
+    /** Anyone: drive the app's execution forward (the app itself only schedules it). */
+    @update([IDL.Principal], ResultResume)
+    async resume(app: Principal): Promise<Result<ResumeResult>> {
+        const caller = msgCaller();
+        return guard(() => resume(caller, app));
+    }
+
+    @query([IDL.Principal], IDL.Opt(Execution))
+    get_execution(app: Principal): [] | [Execution] {
+        const found = findExecution(app);
+        return found === undefined ? [] : [found];
+    }
+
+    // ------------------------------------------------------------ recovery
+
+    @update([IDL.Principal], ResultUnit)
+    pause(app: Principal): Result<null> {
+        const caller = msgCaller();
+        return guardSync(() => {
+            recovery.pause(caller, app);
+            return null;
+        });
+    }
+
+    @update([IDL.Principal], ResultUnit)
+    unpause(app: Principal): Result<null> {
+        const caller = msgCaller();
+        return guardSync(() => {
+            recovery.unpause(caller, app);
+            return null;
+        });
+    }
+
+    @update([SetPolicyArgs], ResultApp)
+    set_policy(args: SetPolicyArgs): Result<AppInfo> {
+        const caller = msgCaller();
+        return guardSync(() => recovery.setPolicy(caller, args));
+    }
+
+    @update([EmergencyUpgradeArgs], ResultProposalId)
+    emergency_upgrade(args: EmergencyUpgradeArgs): Result<bigint> {
+        const caller = msgCaller();
+        return guardSync(() => recovery.emergencyUpgrade(caller, args));
+    }
+
+    @update([RestoreArgs], ResultProposalId)
+    restore_snapshot(args: RestoreArgs): Result<bigint> {
+        const caller = msgCaller();
+        return guardSync(() => recovery.restoreSnapshot(caller, args));
+    }
+
+    @update([IDL.Principal], ResultUnit)
+    async eject(app: Principal): Promise<Result<null>> {
+        const caller = msgCaller();
+        return guard(async () => {
+            await recovery.eject(caller, app);
+            return null;
+        });
+    }
+
+    // ------------------------------------------------------------ audit and limits
+
+    /** Anyone: a page of the audit log, for all apps or one. */
+    @query([AuditQuery], AuditPage)
+    audit_log(q: AuditQuery): AuditPage {
+        return auditPage(q);
+    }
+
+    @query([], Limits)
+    limits(): Limits {
+        return limits();
+    }
+}

@@ -1,0 +1,73 @@
+/**
+ * Every bound the upgrader enforces, in one place, with its unit. Storage, loops and message
+ * sizes are bounded by these, so that no caller can exhaust the store or the instruction limit.
+ */
+import type { Limits } from './types';
+
+/** Apps registered at once. */
+export const MAX_APPS = 1_000;
+/** Apps one principal may have registered at once. */
+export const MAX_APPS_PER_REGISTRANT = 20;
+/** Voters in a policy. */
+export const MAX_VOTERS = 32;
+/** Maintainers (proposers) in a policy. */
+export const MAX_PROPOSERS = 16;
+/** Length of a health-check method name, in bytes. */
+export const MAX_METHOD_NAME_BYTES = 64;
+/** Proposal lifetime bounds, in seconds: 1 minute to 30 days. */
+export const MIN_PROPOSAL_LIFETIME_SECONDS = 60n;
+export const MAX_PROPOSAL_LIFETIME_SECONDS = 30n * 24n * 3600n;
+
+/** Module chunks: exactly 1 MiB each except the last (the IC's chunk-store chunk size limit). */
+export const CHUNK_BYTES = 1024 * 1024;
+/** A module's size, in bytes: 32 chunks (Azle modules are ~3.5 MB raw, ~1.1 MB gzipped). */
+export const MAX_MODULE_BYTES = 32n * BigInt(CHUNK_BYTES);
+/** Modules kept per app at once (uploading or complete). */
+export const MAX_MODULES_PER_APP = 4;
+/** Modules one uploader may have in the store at once, over all apps. */
+export const MAX_MODULES_PER_UPLOADER = 4;
+/** Bytes of all modules in the store together. */
+export const MAX_STORE_BYTES = 1024n * 1024n * 1024n;
+/** A module no live proposal uses is reclaimed this long after its creation, in seconds (7 days). */
+export const MODULE_TTL_SECONDS = 7n * 24n * 3600n;
+/** Modules looked at per sweep (sweeps run on module creation). */
+export const SWEEP_BATCH = 8;
+
+/** The post_upgrade argument of a proposal, in bytes. */
+export const MAX_ARG_BYTES = 64 * 1024;
+/** Proposals kept; the oldest finished ones are dropped beyond this. */
+export const MAX_PROPOSALS_KEPT = 10_000;
+/** Audit entries kept; the oldest are dropped beyond this. */
+export const MAX_AUDIT_ENTRIES = 100_000;
+/** Entries per audit page. */
+export const MAX_AUDIT_PAGE = 100;
+/** Snapshots the upgrader keeps per app (the IC allows 10 per canister). */
+export const MAX_SNAPSHOTS_KEPT = 10;
+
+/**
+ * How long a driver holds an execution while one of its calls is in flight, in nanoseconds.
+ * Longer than the IC's stop_canister timeout (5 minutes), the longest call the executor makes;
+ * after it, `resume` may take the execution over (a trap or a lost response left it).
+ */
+export const LEASE_NS = 10n * 60n * 1_000_000_000n;
+
+export const NANOS_PER_SECOND = 1_000_000_000n;
+
+export function limits(): Limits {
+    return {
+        max_apps: MAX_APPS,
+        max_apps_per_registrant: MAX_APPS_PER_REGISTRANT,
+        max_voters: MAX_VOTERS,
+        max_proposers: MAX_PROPOSERS,
+        max_module_bytes: MAX_MODULE_BYTES,
+        chunk_bytes: CHUNK_BYTES,
+        max_modules_per_app: MAX_MODULES_PER_APP,
+        max_pending_modules_per_uploader: MAX_MODULES_PER_UPLOADER,
+        max_store_bytes: MAX_STORE_BYTES,
+        module_ttl_seconds: MODULE_TTL_SECONDS,
+        max_arg_bytes: MAX_ARG_BYTES,
+        max_proposals_kept: MAX_PROPOSALS_KEPT,
+        max_audit_entries: MAX_AUDIT_ENTRIES,
+        max_snapshots_kept: MAX_SNAPSHOTS_KEPT
+    };
+}

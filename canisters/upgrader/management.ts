@@ -1,0 +1,151 @@
+/**
+ * The management-canister calls the upgrader makes, typed. Arguments use Azle's management IDL;
+ * `canister_status` is decoded with a narrower record (only the fields read here), which
+ * Candid's record subtyping accepts whatever newer fields the IC adds.
+ *
+ * Every function makes exactly one call and throws CallFailure when it is rejected.
+ */
+import { IDL } from '@dfinity/candid';
+import type { Principal } from '@dfinity/principal';
+import { call } from 'azle';
+import {
+    clear_chunk_store_args,
+    install_chunked_code_args,
+    load_canister_snapshot_args,
+    start_canister_args,
+    stop_canister_args,
+    take_canister_snapshot_args,
+    take_canister_snapshot_result,
+    update_settings_args,
+    upload_chunk_result
+} from 'azle/canisters/management/idl';
+
+import { encodeUploadChunkArg } from './chunk-arg';
+import { toCallFailure } from './errors';
+import type { WasmMemoryPersistence } from './types';
+
+const MANAGEMENT = 'aaaaa-aa';
+
+const CanisterIdRecord = IDL.Record({ canister_id: IDL.Principal });
+
+/** The part of canister_status the upgrader reads. */
+const StatusResult = IDL.Record({
+    status: IDL.Variant({ running: IDL.Null, stopping: IDL.Null, stopped: IDL.Null }),
+    module_hash: IDL.Opt(IDL.Vec(IDL.Nat8)),
+    settings: IDL.Record({ controllers: IDL.Vec(IDL.Principal) })
+});
+export type CanisterStatus = {
+    status: { running: null } | { stopping: null } | { stopped: null };
+    module_hash: [] | [Uint8Array];
+    settings: { controllers: Principal[] };
+};
+
+async function manage<R>(method: string, paramType: IDL.Type, arg: unknown, returnType?: IDL.Type): Promise<R> {
+    try {
+        return await call<[unknown], R>(MANAGEMENT, method, { paramIdlTypes: [paramType], args: [arg], returnIdlType: returnType });
+    } catch (error) {
+        throw toCallFailure(method, error);
+    }
+}
+
+export async function canisterStatus(canisterId: Principal): Promise<CanisterStatus> {
+    return manage<CanisterStatus>('canister_status', CanisterIdRecord, { canister_id: canisterId }, StatusResult);
+}
+
+export async function stopCanister(canisterId: Principal): Promise<void> {
+    await manage<undefined>('stop_canister', stop_canister_args, { canister_id: canisterId });
+}
+
+export async function startCanister(canisterId: Principal): Promise<void> {
+    await manage<undefined>('start_canister', start_canister_args, { canister_id: canisterId });
+}
+
+export async function clearChunkStore(canisterId: Principal): Promise<void> {
+    await manage<undefined>('clear_chunk_store', clear_chunk_store_args, { canister_id: canisterId });
+}
+
+/**
+ * Uploads one chunk to `canisterId`'s chunk store; returns the SHA-256 the IC computed for it.
+ * The argument is encoded by hand (chunk-arg.ts): a raw call, the reply decoded as usual.
+ */
+export async function uploadChunk(canisterId: Principal, chunk: Uint8Array): Promise<Uint8Array> {
+    let reply: Uint8Array;
+    try {
+        reply = await call<Uint8Array, Uint8Array>(MANAGEMENT, 'upload_chunk', { raw: true, args: encodeUploadChunkArg(canisterId, chunk) });
+    } catch (error) {
+        throw toCallFailure('upload_chunk', error);
+    }
+    const result = IDL.decode([upload_chunk_result], reply)[0] as unknown as upload_chunk_result;
+    return Uint8Array.from(result.hash);
+}
+
+export type ChunkedUpgrade = {
+    target: Principal;
+    chunkHashes: Uint8Array[];
+    moduleHash: Uint8Array;
+    arg: Uint8Array;
+    skipPreUpgrade: boolean;
+    wasmMemoryPersistence: [] | [WasmMemoryPersistence];
+};
+
+/**
+ * install_chunked_code in upgrade mode, from the target's own chunk store. The IC concatenates
+ * the chunks and checks that they hash to `moduleHash` before anything else happens.
+ */
+export async function installChunkedUpgrade(upgrade: ChunkedUpgrade): Promise<void> {
+    await manage<undefined>('install_chunked_code', install_chunked_code_args, {
+        mode: { upgrade: [{ skip_pre_upgrade: [upgrade.skipPreUpgrade], wasm_memory_persistence: upgrade.wasmMemoryPersistence }] },
+        target_canister: upgrade.target,
+        store_canister: [],
+        chunk_hashes_list: upgrade.chunkHashes.map((hash) => ({ hash })),
+        wasm_module_hash: upgrade.moduleHash,
+        arg: upgrade.arg,
+        sender_canister_version: []
+    });
+}
+
+/** Takes a snapshot, replacing `replace` when given; returns the new snapshot's id and time. */
+export async function takeSnapshot(canisterId: Principal, replace: Uint8Array | undefined): Promise<{ id: Uint8Array; takenAt: bigint }> {
+    const result = await manage<take_canister_snapshot_result>(
+        'take_canister_snapshot',
+        take_canister_snapshot_args,
+        { canister_id: canisterId, replace_snapshot: replace === undefined ? [] : [replace] },
+        take_canister_snapshot_result
+    );
+    return { id: Uint8Array.from(result.id), takenAt: result.taken_at_timestamp };
+}
+
+export async function loadSnapshot(canisterId: Principal, snapshotId: Uint8Array): Promise<void> {
+    await manage<undefined>('load_canister_snapshot', load_canister_snapshot_args, {
+        canister_id: canisterId,
+        snapshot_id: snapshotId,
+        sender_canister_version: []
+    });
+}
+
+/** Replaces the controllers of `canisterId` (every other setting is left as it is). */
+export async function setControllers(canisterId: Principal, controllers: Principal[]): Promise<void> {
+    await manage<undefined>('update_settings', update_settings_args, {
+        canister_id: canisterId,
+        settings: {
+            controllers: [controllers],
+            compute_allocation: [],
+            memory_allocation: [],
+            freezing_threshold: [],
+            reserved_cycles_limit: [],
+            log_visibility: [],
+            wasm_memory_limit: []
+        },
+        sender_canister_version: []
+    });
+}
+
+/** Calls the app's health check, `() -> (bool)`: true only when it answers `true`. */
+export async function healthCheck(canisterId: Principal, method: string): Promise<boolean> {
+    try {
+        const answer = await call<undefined, boolean>(canisterId, method, { returnIdlType: IDL.Bool });
+        return answer === true;
+    } catch (error) {
+        throw toCallFailure(method, error);
+    }
+}

@@ -1,0 +1,32 @@
+/**
+ * Stable-memory ids of the upgrader's StableBTreeMaps, each named once. The ids are part of the
+ * stable layout: never renumber or reuse one (0-253 are free; 254 is Azle's, 255 belongs to
+ * ic-stable-structures). `SCHEMA_VERSION` names the layout these maps hold.
+ */
+export const MemoryId = {
+    /** text -> nat64: schema version and counters (see MetaKey in meta.ts) */
+    meta: 0,
+    /** app principal -> StoredApp (apps.ts) */
+    apps: 1,
+    /** registrant principal -> nat32: apps it registered (quota) */
+    registrants: 2,
+    /** "<app>/<hash hex>" -> StoredModule (modules.ts) */
+    modules: 3,
+    /** "<app>/<hash hex>/<index>" -> raw chunk bytes (modules.ts) */
+    chunks: 4,
+    /** uploader principal -> nat32: modules it has in the store (quota) */
+    uploaders: 5,
+    /** proposal id (nat64, big-endian) -> Proposal (proposals.ts) */
+    proposals: 6,
+    /** app principal -> Execution: the live execution of each app (executor.ts) */
+    executions: 7,
+    /** sequence number (nat64, big-endian) -> StoredAuditEntry (audit.ts) */
+    audit: 8,
+    /** (app, position) -> sequence number: each app's view of the audit log */
+    auditByApp: 9,
+    /** app principal -> nat64: audit entries written for the app so far */
+    auditAppCounts: 10
+} as const;
+
+/** Version of the layout above; bumped with a migration whenever a stored type changes. */
+export const SCHEMA_VERSION = 1n;

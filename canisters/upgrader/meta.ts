@@ -1,0 +1,54 @@
+/** Schema version and the upgrader's counters, in one stable map. */
+import { StableBTreeMap, trap } from 'azle';
+
+import { MemoryId, SCHEMA_VERSION } from './memory';
+import { textKey, u64Value } from './serde';
+
+export const MetaKey = {
+    schemaVersion: 'schema_version',
+    /** Next proposal id to hand out. */
+    nextProposalId: 'next_proposal_id',
+    /** Lowest proposal id still kept. */
+    firstProposalId: 'first_proposal_id',
+    /** Next audit sequence number. */
+    auditNext: 'audit_next',
+    /** Lowest audit sequence number still kept. */
+    auditFirst: 'audit_first',
+    /** Bytes reserved by the modules in the store. */
+    storeBytes: 'store_bytes',
+    /** Index in the modules map where the next sweep starts. */
+    sweepCursor: 'sweep_cursor'
+} as const;
+export type MetaKey = (typeof MetaKey)[keyof typeof MetaKey];
+
+const meta = new StableBTreeMap<string, bigint>(MemoryId.meta, textKey, u64Value);
+
+export function getCounter(key: MetaKey): bigint {
+    return meta.get(key) ?? 0n;
+}
+
+export function setCounter(key: MetaKey, value: bigint): void {
+    meta.insert(key, value);
+}
+
+/** Returns the counter's value, then increments it. */
+export function takeCounter(key: MetaKey): bigint {
+    const value = getCounter(key);
+    meta.insert(key, value + 1n);
+    return value;
+}
+
+/**
+ * Called by init and post_upgrade: stamps a fresh store with the schema version, and refuses to
+ * run over a layout this code does not know (trapping the upgrade keeps the old code running).
+ */
+export function checkSchema(): void {
+    const found = meta.get(MetaKey.schemaVersion);
+    if (found === undefined) {
+        meta.insert(MetaKey.schemaVersion, SCHEMA_VERSION);
+        return;
+    }
+    if (found !== SCHEMA_VERSION) {
+        trap(`upgrader: stable memory holds schema version ${found}, this build reads version ${SCHEMA_VERSION}`);
+    }
+}

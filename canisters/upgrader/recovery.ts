@@ -1,0 +1,135 @@
+/**
+ * What the recovery principal (a cold key, also a controller of the app) can do through the
+ * upgrader: pause and resume upgrades, change the policy directly, cancel proposals, run an
+ * emergency upgrade without votes (for example with skip_pre_upgrade to escape a trapping
+ * pre_upgrade), restore a snapshot, and eject the upgrader from the app's controllers.
+ *
+ * None of this is needed to recover an app: as a controller, the recovery principal can always
+ * act on the app with plain management calls, even if the upgrader is gone or out of cycles.
+ */
+import type { Principal } from '@dfinity/principal';
+import { canisterSelf } from 'azle';
+
+import { findApp, removeApp, requireApp, requireRecovery, saveApp, type StoredApp } from './apps';
+import { audit } from './audit';
+import { CallFailure, fail } from './errors';
+import { findExecution, startExecution } from './executor';
+import { canisterStatus, setControllers } from './management';
+import { reclaimAll } from './modules';
+import { validatePolicyChange } from './policy';
+import { createProposal, isOpen, liveProposal, setStatus, validateUpgrade } from './proposals';
+import { principalEqual } from './serde';
+import type { AppInfo, EmergencyUpgradeArgs, RestoreArgs, SetPolicyArgs } from './types';
+import { applyPolicyChange } from './votes';
+
+function recoveryApp(caller: Principal, app: Principal): StoredApp {
+    const stored = requireApp(app);
+    requireRecovery(stored, caller);
+    return stored;
+}
+
+/**
+ * Frees the app's slot for a recovery operation: an open proposal is cancelled; an execution in
+ * progress is never interrupted (ProposalInProgress).
+ */
+function takeSlot(app: StoredApp, caller: Principal, reason: string): StoredApp {
+    const live = liveProposal(app);
+    if (live !== undefined) {
+        if (!isOpen(live.status)) throw fail.proposalInProgress(live.id);
+        setStatus(live, { cancelled: reason }, caller);
+    }
+    return requireApp(app.info.app);
+}
+
+export function pause(caller: Principal, app: Principal): void {
+    const stored = recoveryApp(caller, app);
+    stored.info.paused = true;
+    saveApp(stored);
+    audit({ app, event: { paused: null }, actor: caller });
+}
+
+export function unpause(caller: Principal, app: Principal): void {
+    const stored = recoveryApp(caller, app);
+    stored.info.paused = false;
+    saveApp(stored);
+    audit({ app, event: { unpaused: null }, actor: caller });
+}
+
+/** Replaces the policy directly; an open proposal is cancelled (its votes were cast under the old one). */
+export function setPolicy(caller: Principal, args: SetPolicyArgs): AppInfo {
+    recoveryApp(caller, args.app);
+    validatePolicyChange(args.change);
+    const app = takeSlot(requireApp(args.app), caller, 'superseded: the recovery principal changed the policy');
+    applyPolicyChange(app, args.change.policy, args.change.snapshot_policy, caller);
+    return requireApp(args.app).info;
+}
+
+/** Installs a stored module without votes, even while upgrades are paused. */
+export function emergencyUpgrade(caller: Principal, args: EmergencyUpgradeArgs): bigint {
+    const stored = recoveryApp(caller, args.app);
+    validateUpgrade(stored, args.request, true);
+    const app = takeSlot(stored, caller, 'superseded by an emergency upgrade');
+    const proposal = createProposal({ app, proposer: caller, action: { upgrade: args.request }, emergency: true, status: { executing: null } });
+    audit({ app: args.app, proposalId: proposal.id, event: { emergency_upgrade: args.request.module_hash }, actor: caller });
+    startExecution(proposal, { upgrade: args.request });
+    return proposal.id;
+}
+
+/** Stops the app, loads a snapshot (default: the newest the upgrader took), and starts it again. */
+export function restoreSnapshot(caller: Principal, args: RestoreArgs): bigint {
+    const stored = recoveryApp(caller, args.app);
+    const newest = stored.info.snapshots[stored.info.snapshots.length - 1];
+    const id = args.snapshot_id[0] ?? newest?.id;
+    if (id === undefined) throw fail.snapshotNotFound('the upgrader has taken no snapshot of this app; name one in snapshot_id');
+    // A snapshot the recovery principal took itself may be named too: the IC checks it is the app's.
+    const app = takeSlot(stored, caller, 'superseded by a snapshot restore');
+    const proposal = createProposal({ app, proposer: caller, action: { restore_snapshot: id }, emergency: true, status: { executing: null } });
+    audit({ app: args.app, proposalId: proposal.id, event: { restore_requested: id }, actor: caller });
+    startExecution(proposal, { restore: id });
+    return proposal.id;
+}
+
+/**
+ * Removes the upgrader from the app's controllers and forgets the app (its modules are
+ * reclaimed, its audit entries stay). Refused while an execution is in progress. If the
+ * upgrader is no longer a controller, the app is simply forgotten.
+ */
+export async function eject(caller: Principal, appId: Principal): Promise<void> {
+    const stored = recoveryApp(caller, appId);
+    takeSlot(stored, caller, 'the recovery principal ejected the upgrader');
+    if (findExecution(appId) !== undefined) throw fail.proposalInProgress(stored.info.live_proposal[0] ?? 0n);
+    // Paused before the first await: no vote can start an execution meanwhile.
+    const paused = requireApp(appId);
+    const wasPaused = paused.info.paused;
+    paused.info.paused = true;
+    saveApp(paused);
+
+    let controllers: Principal[] | undefined;
+    try {
+        controllers = (await canisterStatus(appId)).settings.controllers;
+    } catch (error) {
+        if (!(error instanceof CallFailure)) throw error;
+        controllers = undefined; // not a controller any more (or the app is gone): nothing to remove
+    }
+    if (controllers !== undefined) {
+        try {
+            await setControllers(
+                appId,
+                controllers.filter((c) => !principalEqual(c, canisterSelf()))
+            );
+        } catch (error) {
+            if (!(error instanceof CallFailure)) throw error;
+            const again = findApp(appId);
+            if (again !== undefined) {
+                again.info.paused = wasPaused;
+                saveApp(again);
+            }
+            throw fail.call(error);
+        }
+    }
+    const app = findApp(appId);
+    if (app === undefined) return;
+    audit({ app: appId, event: { ejected: null }, actor: caller });
+    reclaimAll(app);
+    removeApp(appId);
+}

@@ -1,0 +1,222 @@
+/**
+ * A typed client for the upgrader canister over @dfinity/agent. Each method calls one upgrader
+ * method and unwraps its `{ Ok }`, or throws the typed error of its `{ Err }` (see errors.ts).
+ *
+ * @example
+ * ```ts
+ * const agent = await HttpAgent.create({ host, identity });
+ * const upgrader = UpgraderClient.create({ agent, canisterId });
+ * const module = await upgrader.uploadModule({ app, wasm });
+ * const id = await upgrader.propose({ app, action: { upgrade: { module_hash: module.hash, arg, options } } });
+ * ```
+ */
+import { Actor, type Agent } from '@dfinity/agent';
+import { Principal } from '@dfinity/principal';
+import { sha256 } from '@noble/hashes/sha2';
+
+import {
+    type AppInfo,
+    type AuditEntry,
+    type AuditPage,
+    type AuditQuery,
+    type CreateModuleArgs,
+    type EmergencyUpgradeArgs,
+    type Execution,
+    idlFactory,
+    type Limits,
+    type ModuleInfo,
+    type ModuleRef,
+    type Proposal,
+    type ProposeArgs,
+    type RegisterArgs,
+    type RestoreArgs,
+    type Result,
+    type ResumeResult,
+    type SetPolicyArgs,
+    type UpgradeRequest,
+    type UpgraderService,
+    type UploadChunkArgs,
+    type VoteArgs
+} from '../../canisters/upgrader/types.js';
+import { toClientError } from './errors.js';
+
+export * from './errors.js';
+
+/** Chunk size of module uploads: 1 MiB (the IC's chunk-store limit). */
+export const CHUNK_BYTES = 1024 * 1024;
+
+export interface UpgraderClientOptions {
+    /** An agent with the identity to call as (never defaulted: choose it explicitly). */
+    agent: Agent;
+    canisterId: Principal | string;
+}
+
+export interface UploadModuleOptions {
+    app: Principal;
+    /** The module bytes, raw or gzipped, exactly as they should be installed. */
+    wasm: Uint8Array;
+    /** Called after each chunk with (chunks sent, chunks in all). */
+    onProgress?: (sent: number, total: number) => void;
+}
+
+function unwrap<T>(result: Result<T>): T {
+    if ('Err' in result) throw toClientError(result.Err);
+    return result.Ok;
+}
+
+function optional<T>(value: [] | [T]): T | undefined {
+    return value[0];
+}
+
+export class UpgraderClient {
+    private constructor(private readonly service: UpgraderService) {}
+
+    /** A client over @dfinity/agent. */
+    static create({ agent, canisterId }: UpgraderClientOptions): UpgraderClient {
+        const id = typeof canisterId === 'string' ? Principal.fromText(canisterId) : canisterId;
+        return new UpgraderClient(Actor.createActor<UpgraderService>(idlFactory, { agent, canisterId: id }));
+    }
+
+    /** A client over any object that offers the upgrader's methods (e.g. an embedded-replica actor). */
+    static fromService(service: UpgraderService): UpgraderClient {
+        return new UpgraderClient(service);
+    }
+
+    /**
+     * Registers an app. The caller must be a controller of the app (or the app itself), and the
+     * upgrader and `args.recovery` must both be controllers.
+     * @throws NotControllerError, UnauthorizedError, InvalidArgumentError, AppAlreadyRegisteredError, QuotaExceededError
+     */
+    async register(args: RegisterArgs): Promise<AppInfo> {
+        return unwrap(await this.service.register(args));
+    }
+
+    /** The app's record, or undefined when it is not registered. */
+    async getApp(app: Principal): Promise<AppInfo | undefined> {
+        return optional(await this.service.get_app(app));
+    }
+
+    /** @throws UnauthorizedError, InvalidArgumentError, QuotaExceededError, AppNotRegisteredError */
+    async createModule(args: CreateModuleArgs): Promise<ModuleInfo> {
+        return unwrap(await this.service.create_module(args));
+    }
+
+    /** @throws ModuleNotFoundError, UnauthorizedError, InvalidArgumentError */
+    async uploadChunk(args: UploadChunkArgs): Promise<ModuleInfo> {
+        return unwrap(await this.service.upload_module_chunk(args));
+    }
+
+    /**
+     * Hashes the module here (SHA-256, off-chain), declares it and uploads every 1 MiB chunk.
+     * The IC checks the hash again when it installs the module.
+     * @returns the module's record, complete.
+     */
+    async uploadModule({ app, wasm, onProgress }: UploadModuleOptions): Promise<ModuleInfo> {
+        const hash = sha256(wasm);
+        let info = await this.createModule({ app, hash, size: BigInt(wasm.length) });
+        const total = info.chunks_expected;
+        for (let index = 0; index < total; index++) {
+            const chunk = wasm.subarray(index * CHUNK_BYTES, (index + 1) * CHUNK_BYTES);
+            info = await this.uploadChunk({ app, hash, index, chunk });
+            onProgress?.(index + 1, total);
+        }
+        return info;
+    }
+
+    /** @throws ModuleNotFoundError, UnauthorizedError, ModuleInUseError */
+    async deleteModule(ref: ModuleRef): Promise<void> {
+        unwrap(await this.service.delete_module(ref));
+    }
+
+    async getModule(ref: ModuleRef): Promise<ModuleInfo | undefined> {
+        return optional(await this.service.get_module(ref));
+    }
+
+    /**
+     * Proposes an upgrade or a policy change; returns the proposal id.
+     * @throws UnauthorizedError, PausedError, ProposalInProgressError, ModuleNotFoundError, ModuleIncompleteError, ModuleRejectedError, InvalidArgumentError
+     */
+    async propose(args: ProposeArgs): Promise<bigint> {
+        return unwrap(await this.service.propose(args));
+    }
+
+    /** Proposes upgrading `app` (shorthand for propose). */
+    async proposeUpgrade(app: Principal, request: UpgradeRequest): Promise<bigint> {
+        return this.propose({ app, action: { upgrade: request } });
+    }
+
+    /**
+     * Votes on (proposal, subject); returns the proposal after the vote.
+     * @throws NotAVoterError, AlreadyVotedError, SubjectMismatchError, ProposalNotOpenError, PausedError
+     */
+    async vote(args: VoteArgs): Promise<Proposal> {
+        return unwrap(await this.service.vote(args));
+    }
+
+    async getProposal(id: bigint): Promise<Proposal | undefined> {
+        return optional(await this.service.get_proposal(id));
+    }
+
+    /** @throws UnauthorizedError, ProposalNotOpenError */
+    async cancelProposal(id: bigint): Promise<Proposal> {
+        return unwrap(await this.service.cancel_proposal(id));
+    }
+
+    /** Drives the app's execution forward (anyone may). */
+    async resume(app: Principal): Promise<ResumeResult> {
+        return unwrap(await this.service.resume(app));
+    }
+
+    async getExecution(app: Principal): Promise<Execution | undefined> {
+        return optional(await this.service.get_execution(app));
+    }
+
+    /** Recovery principal only. @throws UnauthorizedError */
+    async pause(app: Principal): Promise<void> {
+        unwrap(await this.service.pause(app));
+    }
+
+    /** Recovery principal only. @throws UnauthorizedError */
+    async unpause(app: Principal): Promise<void> {
+        unwrap(await this.service.unpause(app));
+    }
+
+    /** Recovery principal only. @throws UnauthorizedError, InvalidArgumentError, ProposalInProgressError */
+    async setPolicy(args: SetPolicyArgs): Promise<AppInfo> {
+        return unwrap(await this.service.set_policy(args));
+    }
+
+    /** Recovery principal only: installs a stored module without votes. @throws UnauthorizedError, ProposalInProgressError, Module*Error */
+    async emergencyUpgrade(args: EmergencyUpgradeArgs): Promise<bigint> {
+        return unwrap(await this.service.emergency_upgrade(args));
+    }
+
+    /** Recovery principal only. @throws UnauthorizedError, SnapshotNotFoundError, ProposalInProgressError */
+    async restoreSnapshot(args: RestoreArgs): Promise<bigint> {
+        return unwrap(await this.service.restore_snapshot(args));
+    }
+
+    /** Recovery principal only: removes the upgrader from the app's controllers. @throws UnauthorizedError, ProposalInProgressError, ManagementCallFailedError */
+    async eject(app: Principal): Promise<void> {
+        unwrap(await this.service.eject(app));
+    }
+
+    /** One page of the audit log. */
+    async auditLog(query: AuditQuery): Promise<AuditPage> {
+        return this.service.audit_log(query);
+    }
+
+    /** Every audit entry (of one app, or of all), page after page. */
+    async *auditEntries(app?: Principal): AsyncGenerator<AuditEntry> {
+        let start: bigint | undefined = 0n;
+        while (start !== undefined) {
+            const page: AuditPage = await this.auditLog({ app: app === undefined ? [] : [app], start, limit: 100 });
+            yield* page.entries;
+            start = page.next[0];
+        }
+    }
+
+    async limits(): Promise<Limits> {
+        return this.service.limits();
+    }
+}

@@ -1,0 +1,158 @@
+/**
+ * The recovery principal: pause and resume, restore a snapshot, change the policy directly,
+ * eject the upgrader, and then upgrade the app alone with plain management calls.
+ */
+import type { Principal } from '@dfinity/principal';
+
+import { type DemoAppV1Service, idlFactory as v1Idl } from '../../canisters/demo_app/v1/types';
+import { type DemoAppV2Service, idlFactory as v2Idl } from '../../canisters/demo_app/v2/types';
+import { type Actor, Replica } from '../../src/replica/index';
+import { wasmPath } from '../../scripts/paths';
+import {
+    admin,
+    alice,
+    bob,
+    castVote,
+    DEFAULT_SNAPSHOTS,
+    deployApp,
+    deployUpgrader,
+    err,
+    hex,
+    KEEP_CONFIG,
+    loadModule,
+    maintainer,
+    type Module,
+    moduleHashOf,
+    ok,
+    policyOf,
+    recovery,
+    registerApp,
+    stranger,
+    type Upgrader,
+    upgradeRequest,
+    uploadModule,
+    waitForOutcome
+} from './fixture';
+
+describe('recovery principal', () => {
+    let replica: Replica;
+    let upgraderId: Principal;
+    let upgrader: Upgrader;
+    let app: Principal;
+    let notes: Actor<DemoAppV1Service>;
+    const v2: Module = loadModule('demo_app_v2');
+
+    beforeEach(async () => {
+        replica = await Replica.create();
+        const deployed = await deployUpgrader(replica);
+        upgraderId = deployed.id;
+        upgrader = deployed.upgrader;
+        app = await deployApp(replica, { name: 'demo_app_v1', upgraderId });
+        ok(await registerApp(upgrader, app));
+        notes = replica.createActor<DemoAppV1Service>(v1Idl, app);
+        notes.setPrincipal(alice);
+        await notes.add_note('kept across everything');
+    });
+
+    afterEach(async () => {
+        await replica.tearDown();
+    });
+
+    it('is the only one who may pause, resume, change the policy or eject', async () => {
+        for (const who of [stranger, maintainer, alice, admin]) {
+            upgrader.setPrincipal(who);
+            expect(Object.keys(err(await upgrader.pause(app)))).toEqual(['Unauthorized']);
+            expect(Object.keys(err(await upgrader.unpause(app)))).toEqual(['Unauthorized']);
+            expect(Object.keys(err(await upgrader.eject(app)))).toEqual(['Unauthorized']);
+            expect(Object.keys(err(await upgrader.set_policy({ app, change: { policy: policyOf([[who, 1]], 1), snapshot_policy: DEFAULT_SNAPSHOTS } })))).toEqual(['Unauthorized']);
+            expect(Object.keys(err(await upgrader.restore_snapshot({ app, snapshot_id: [] })))).toEqual(['Unauthorized']);
+        }
+        expect(await upgrader.get_app(app)).toMatchObject([{ paused: false, policy_version: 1 }]);
+    });
+
+    it('pauses upgrades: proposals and votes are refused until resumed', async () => {
+        await uploadModule(upgrader, app, v2);
+        upgrader.setPrincipal(maintainer);
+        const id = ok(await upgrader.propose({ app, action: { upgrade: upgradeRequest(v2) } }));
+        upgrader.setPrincipal(recovery);
+        ok(await upgrader.pause(app));
+
+        expect(err(await castVote(upgrader, alice, id, v2.hash))).toEqual({ Paused: app });
+        upgrader.setPrincipal(maintainer);
+        expect(err(await upgrader.propose({ app, action: { upgrade: upgradeRequest(v2) } }))).toEqual({ Paused: app });
+
+        upgrader.setPrincipal(recovery);
+        ok(await upgrader.unpause(app));
+        ok(await castVote(upgrader, alice, id, v2.hash));
+        ok(await castVote(upgrader, bob, id, v2.hash));
+        expect(await waitForOutcome(replica, upgrader, id)).toEqual({ upgraded: null });
+    });
+
+    it('sets a new policy directly, superseding an open proposal', async () => {
+        await uploadModule(upgrader, app, v2);
+        upgrader.setPrincipal(maintainer);
+        const id = ok(await upgrader.propose({ app, action: { upgrade: upgradeRequest(v2) } }));
+        upgrader.setPrincipal(recovery);
+        const info = ok(await upgrader.set_policy({ app, change: { policy: policyOf([[bob, 1]], 1), snapshot_policy: { keep: 1, required: true } } }));
+        expect(info.policy_version).toBe(2);
+        expect(info.snapshot_policy).toEqual({ keep: 1, required: true });
+        expect((await upgrader.get_proposal(id))[0]?.status).toEqual({ cancelled: 'superseded: the recovery principal changed the policy' });
+        // The new policy applies: snapshots are now required.
+        upgrader.setPrincipal(maintainer);
+        expect(Object.keys(err(await upgrader.propose({ app, action: { upgrade: upgradeRequest(v2, { take_snapshot: false }) } })))).toEqual(['InvalidArgument']);
+    });
+
+    it('restores the snapshot the upgrader took before an upgrade', async () => {
+        await uploadModule(upgrader, app, v2);
+        upgrader.setPrincipal(maintainer);
+        const id = ok(await upgrader.propose({ app, action: { upgrade: upgradeRequest(v2) } }));
+        ok(await castVote(upgrader, alice, id, v2.hash));
+        ok(await castVote(upgrader, bob, id, v2.hash));
+        expect(await waitForOutcome(replica, upgrader, id)).toEqual({ upgraded: null });
+        const upgraded = replica.createActor<DemoAppV2Service>(v2Idl, app);
+        expect(await upgraded.version()).toBe('v2');
+
+        // The team wants v1 back, as it was just before the upgrade.
+        upgrader.setPrincipal(recovery);
+        const restore = ok(await upgrader.restore_snapshot({ app, snapshot_id: [] }));
+        expect(await waitForOutcome(replica, upgrader, restore)).toEqual({ restored: null });
+        expect(await notes.version()).toBe('v1');
+        expect((await notes.get_note(0n))[0]?.text).toBe('kept across everything');
+        expect((await replica.canisterStatus({ canisterId: app, sender: admin })).status).toEqual({ running: null });
+    });
+
+    it('ejects the upgrader; then the recovery principal upgrades the app alone', async () => {
+        upgrader.setPrincipal(recovery);
+        ok(await upgrader.eject(app));
+        const controllers = (await replica.getControllers(app)).map((p) => p.toText());
+        expect(controllers).not.toContain(upgraderId.toText());
+        expect(controllers).toContain(recovery.toText());
+        expect(await upgrader.get_app(app)).toEqual([]);
+        const ejected = await upgrader.audit_log({ app: [app], start: 0n, limit: 100 });
+        expect(ejected.entries.some((e) => 'ejected' in e.event)).toBe(true);
+
+        // The upgrader can no longer act on the app: registering again fails its controller check.
+        expect(Object.keys(err(await registerApp(upgrader, app)))).toEqual(['NotController']);
+
+        // The recovery principal is a controller: plain management calls, no upgrader involved.
+        await replica.stopCanister({ canisterId: app, sender: recovery });
+        await replica.upgradeCanister({ canisterId: app, wasm: wasmPath('demo_app_v2'), arg: KEEP_CONFIG, sender: recovery });
+        await replica.startCanister({ canisterId: app, sender: recovery });
+        expect(await moduleHashOf(replica, app)).toBe(hex(v2.hash));
+        const upgraded = replica.createActor<DemoAppV2Service>(v2Idl, app);
+        expect(await upgraded.version()).toBe('v2');
+        expect((await upgraded.get_note(0n))[0]?.body).toBe('kept across everything');
+    });
+
+    it('refuses to eject while an execution is in progress', async () => {
+        await uploadModule(upgrader, app, v2);
+        upgrader.setPrincipal(maintainer);
+        const id = ok(await upgrader.propose({ app, action: { upgrade: upgradeRequest(v2) } }));
+        ok(await castVote(upgrader, alice, id, v2.hash));
+        ok(await castVote(upgrader, bob, id, v2.hash));
+        upgrader.setPrincipal(recovery);
+        expect(err(await upgrader.eject(app))).toEqual({ ProposalInProgress: id });
+        expect(await waitForOutcome(replica, upgrader, id)).toEqual({ upgraded: null });
+        ok(await upgrader.eject(app));
+    });
+});
