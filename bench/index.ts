@@ -8,10 +8,12 @@
 import { buildCanisters } from '../scripts/build-lib.js';
 import { idleCanisterMemory, latencyAndInstructions } from './engine.js';
 import { instrumentation } from './instrumentation.js';
+import { serverFigures } from './server.js';
 import { upgraderFigures } from './upgrader.js';
 
 await buildCanisters({ names: ['hello_world'], log: (line) => console.log(`[build] ${line}`) });
 instrumentation();
 await latencyAndInstructions(Number(process.env.BENCH_ITERATIONS ?? 300));
 await idleCanisterMemory(Number(process.env.BENCH_IDLE_CANISTERS ?? 1000));
+await serverFigures(Number(process.env.BENCH_ITERATIONS ?? 50));
 await upgraderFigures();

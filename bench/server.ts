@@ -1,0 +1,146 @@
+/**
+ * Figures of the replica server through unmodified @dfinity/agent HttpAgents on loopback:
+ * the round trip of one update (target ≤ 60 ms), of one query (≤ 15 ms), and updates per
+ * second from 16 concurrent agents on a trivial method (≥ 200/s).
+ *
+ * The server runs as its own process (`scripts/replica.ts`, as `npm run replica` starts it),
+ * so the clients' work (signing requests, verifying BLS certificates: ~25 ms each with
+ * @noble/curves) does not share a thread with the replica's. The canister is hello_world
+ * (setMessage / getMessage), installed by an Ed25519 controller.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { Actor, ActorSubclass, HttpAgent, Identity } from '@dfinity/agent';
+import { IDL } from '@dfinity/candid';
+import { Ed25519KeyIdentity } from '@dfinity/identity';
+import { Principal } from '@dfinity/principal';
+import { bls12_381 } from '@noble/curves/bls12-381';
+import { gzWasmPath, repoRoot } from '../scripts/paths.js';
+import { managementIdlFactory } from '../src/replica/index.js';
+import { figure, median, section } from './report.js';
+
+interface HelloWorld {
+    setMessage(message: string): Promise<undefined>;
+    getMessage(): Promise<string>;
+}
+
+const helloIdl: IDL.InterfaceFactory = ({ IDL: I }) => I.Service({ setMessage: I.Func([I.Text], [], []), getMessage: I.Func([], [I.Text], ['query']) });
+
+interface Management {
+    provisional_create_canister_with_cycles(args: { amount: [bigint]; settings: []; specified_id: []; sender_canister_version: [] }): Promise<{ canister_id: Principal }>;
+    install_code(args: { mode: { install: null }; canister_id: Principal; wasm_module: Uint8Array; arg: Uint8Array; sender_canister_version: [] }): Promise<undefined>;
+}
+
+function startServer(): Promise<{ child: ChildProcess; url: string }> {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/replica.ts', '--port', '0'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+    return new Promise((resolve, reject) => {
+        let out = '';
+        child.stdout!.on('data', (chunk: Buffer) => {
+            out += chunk.toString();
+            const match = /listening on (http:\/\/\S+)/.exec(out);
+            if (match !== null) resolve({ child, url: match[1]! });
+        });
+        child.once('exit', (code) => reject(new Error(`replica server exited with ${code}`)));
+    });
+}
+
+async function agent(url: string, identity?: Identity): Promise<HttpAgent> {
+    return HttpAgent.create({ host: url, shouldFetchRootKey: true, identity });
+}
+
+/**
+ * A caching BLS verifier: the replica certifies each state once, so the responses of one
+ * round carry the same signature; verifying it once per round is what a client that
+ * remembers verified certificates pays. (Not the agent's default.)
+ */
+function memoizedBlsVerify(): (pk: Uint8Array, sig: Uint8Array, msg: Uint8Array) => boolean {
+    const verified = new Set<string>();
+    return (pk, sig, msg) => {
+        const key = Buffer.concat([pk, sig, msg]).toString('base64');
+        if (verified.has(key)) return true;
+        const ok = bls12_381.verifyShortSignature(sig, msg, pk);
+        if (ok) verified.add(key);
+        return ok;
+    };
+}
+
+async function throughput(url: string, canisterId: Principal, agents: number, seconds: number, blsVerify?: ReturnType<typeof memoizedBlsVerify>): Promise<number> {
+    const actors: Array<ActorSubclass<HelloWorld>> = [];
+    for (let i = 0; i < agents; i++) {
+        const a = await agent(url, Ed25519KeyIdentity.generate());
+        actors.push(Actor.createActor<HelloWorld>(helloIdl, { agent: a, canisterId, blsVerify }));
+    }
+    await Promise.all(actors.map((actor) => actor.setMessage('warm up')));
+    let done = 0;
+    const end = performance.now() + seconds * 1000;
+    const start = performance.now();
+    await Promise.all(
+        actors.map(async (actor, i) => {
+            for (let n = 0; performance.now() < end; n++) {
+                await actor.setMessage(`agent ${i} message ${n}`);
+                done++;
+            }
+        })
+    );
+    return done / ((performance.now() - start) / 1000);
+}
+
+export async function serverFigures(iterations = 50): Promise<void> {
+    section('Replica server through unmodified @dfinity/agent HttpAgents (loopback, server in its own process)');
+    const { child, url } = await startServer();
+    try {
+        const controller = Ed25519KeyIdentity.generate();
+        const owner = await agent(url, controller);
+        const mgmt = Actor.createActor<Management>(managementIdlFactory, {
+            agent: owner,
+            canisterId: Principal.fromText('aaaaa-aa'),
+            effectiveCanisterId: Principal.fromText('lxzze-o7777-77777-aaaaa-cai')
+        });
+        const { canister_id: canisterId } = await mgmt.provisional_create_canister_with_cycles({ amount: [10n ** 15n], settings: [], specified_id: [], sender_canister_version: [] });
+        const installer = Actor.createActor<Management>(managementIdlFactory, { agent: owner, canisterId: Principal.fromText('aaaaa-aa'), effectiveCanisterId: canisterId });
+        await installer.install_code({
+            mode: { install: null },
+            canister_id: canisterId,
+            wasm_module: new Uint8Array(readFileSync(gzWasmPath('hello_world'))),
+            arg: new Uint8Array(IDL.encode([], [])),
+            sender_canister_version: []
+        });
+        const hello = Actor.createActor<HelloWorld>(helloIdl, { agent: owner, canisterId });
+        for (let i = 0; i < 5; i++) {
+            await hello.setMessage(`warm up ${i}`);
+            await hello.getMessage();
+        }
+        const updates: number[] = [];
+        const queries: number[] = [];
+        for (let i = 0; i < iterations; i++) {
+            let t = performance.now();
+            await hello.setMessage(`message ${i}`);
+            updates.push(performance.now() - t);
+            t = performance.now();
+            await hello.getMessage();
+            queries.push(performance.now() - t);
+        }
+        const update = median(updates);
+        const query = median(queries);
+        figure(`update round trip (Ed25519 sender, v3 sync call), median of ${iterations}`, `${update.toFixed(1)} ms`, '≤ 60 ms', update <= 60);
+        figure(`query round trip (signed by the node key), median of ${iterations}`, `${query.toFixed(1)} ms`, '≤ 15 ms', query <= 15);
+        // With the agent's default, every response costs its client one BLS verification
+        // (~25 ms of CPU): 16 agents in one process are bound by that, whatever the server does.
+        const rate = await throughput(url, canisterId, 16, 5);
+        figure('updates/s, 16 agents, default certificate checks (client-bound)', `${rate.toFixed(0)} /s`, '≥ 200/s', rate >= 200);
+        // Responses of one round share one certificate: a client that remembers verified
+        // signatures (Actor option blsVerify) pays one verification per round.
+        const cached = await throughput(url, canisterId, 16, 5, memoizedBlsVerify());
+        figure('updates/s, 16 agents, Actor blsVerify remembering signatures', `${cached.toFixed(0)} /s`, '≥ 200/s', cached >= 200);
+        // What the server alone sustains: clients skip BLS checks (measurement only).
+        const unchecked = await throughput(url, canisterId, 16, 5, () => true);
+        figure('updates/s, 16 agents skipping BLS checks (server capacity)', `${unchecked.toFixed(0)} /s`);
+    } finally {
+        child.kill('SIGTERM');
+        await new Promise((resolve) => child.once('exit', resolve));
+    }
+}
+
+if (process.argv[1] !== undefined && /bench[\\/]server\.ts$/.test(process.argv[1])) {
+    await serverFigures(Number(process.env.BENCH_ITERATIONS ?? 50));
+}
