@@ -15,6 +15,7 @@ import { Invocation } from './invocation.js';
 import { LiveInstance } from './live-instance.js';
 import { TrapError } from './trap.js';
 import { StableMemory } from '../memory/stable-memory.js';
+import { SYSTEM_API } from '../wasm/system-api.js';
 
 /** What the System API needs from the replica around the canister. */
 export interface SystemApiHost {
@@ -85,7 +86,7 @@ export class SystemApi {
     }
 
     imports(): WebAssembly.Imports {
-        return { ic0: this.#functions() };
+        return { ic0: unsignedArguments(this.#functions()) };
     }
 
     #enter(name: string): [Invocation, LiveInstance] {
@@ -98,10 +99,6 @@ export class SystemApi {
     }
 
     #copyOut(live: LiveInstance, inv: Invocation, data: Uint8Array, dst: number, offset: number, size: number, what: string): void {
-        // i32 arguments arrive signed; the System API's numbers are unsigned.
-        dst >>>= 0;
-        offset >>>= 0;
-        size >>>= 0;
         if (offset + size > data.length) {
             throw TrapError.contract(`${what}: src=${offset} + length=${size} exceeds the slice size=${data.length}`);
         }
@@ -549,6 +546,29 @@ export class SystemApi {
             }
         } as Record<string, (...args: never[]) => unknown>;
     }
+}
+
+/**
+ * Every number of the System API is unsigned, but JavaScript receives i32 arguments as signed:
+ * each function gets its i32 arguments reinterpreted once, here, so no check can be fooled by
+ * an address or size at or above 2 GiB.
+ */
+function unsignedArguments(functions: Record<string, (...args: never[]) => unknown>): Record<string, (...args: never[]) => unknown> {
+    const wrapped: Record<string, (...args: never[]) => unknown> = {};
+    for (const [name, fn] of Object.entries(functions)) {
+        const params = SYSTEM_API.get(name)?.params ?? [];
+        const i32At = params.flatMap((type, i) => (type === 'i32' ? [i] : []));
+        if (i32At.length === 0) {
+            wrapped[name] = fn;
+            continue;
+        }
+        const impl = fn as (...args: Array<number | bigint>) => unknown;
+        wrapped[name] = ((...args: Array<number | bigint>) => {
+            for (const i of i32At) args[i] = (args[i] as number) >>> 0;
+            return impl(...args);
+        }) as (...args: never[]) => unknown;
+    }
+    return wrapped;
 }
 
 /** The 32-bit stable API only works while stable memory is at most 4 GiB. */

@@ -30,8 +30,9 @@ export class TrapError extends Error {
         return new TrapError('IC0502', `Canister trapped: ${what}`, 'trapped', 'Consider gracefully handling failures from this canister or altering the canister to handle exceptions.');
     }
 
+    /** A System API function given a heap range past the memory's end: a contract violation, as on the IC. */
     static heapOutOfBounds(ptr: number, len: number, size: number): TrapError {
-        return TrapError.wasm(`heap out of bounds (access of ${len} bytes at ${ptr}, memory size ${size})`);
+        return TrapError.contract(`heap: src=${ptr} + length=${len} exceeds the slice size=${size}`);
     }
 
     static contract(message: string): TrapError {

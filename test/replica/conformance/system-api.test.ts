@@ -455,13 +455,19 @@ describe('traps (spec §1.4 "Debugging", §2.3)', () => {
     it('copying a blob out of bounds of the heap traps and changes nothing', async () => {
         await run(replica, id, prog().op('store64', DATA, 1234).reply());
         const oob = prog().op('store64', DATA, 99).ic0('msg_arg_data_copy', 16 * 65536 - 4, 0, 8);
-        await expectReject(run(replica, id, oob), { rejectCode: 5 });
+        const failure = await expectReject(run(replica, id, oob), { rejectCode: 5, errorCode: 'IC0504' });
+        expect(failure.rejectMessage).toContain('exceeds the slice size');
         expect(u64(await query(replica, id, prog().op('load64', DATA).replyI64()))).toBe(1234n);
     });
 
     it('copying past the end of the source blob traps with IC0504', async () => {
         await expectReject(run(replica, id, prog().ic0('msg_caller_copy', SCRATCH, 0, 1000)), { rejectCode: 5, errorCode: 'IC0504' });
         await expectReject(run(replica, id, prog().ic0('msg_arg_data_copy', SCRATCH, 0xffffffff, 2)), { rejectCode: 5, errorCode: 'IC0504' });
+    });
+
+    it('reads sizes at or above 2^31 as unsigned: certified_data_set of 0xffffffff bytes is too long, not a negative size', async () => {
+        const failure = await expectReject(run(replica, id, prog().ic0('certified_data_set', SCRATCH, 0xffffffff)), { rejectCode: 5, errorCode: 'IC0504' });
+        expect(failure.rejectMessage).toContain('4294967295 bytes is more than the maximum of 32');
     });
 
     it('a 128-bit output out of bounds traps', async () => {
