@@ -194,6 +194,8 @@ export class Replica {
         return async () => {
             for (let round = 0; ; round++) {
                 const status = subnet.ingressStatus(id);
+                // The facade is the only reader of its messages' statuses: drop them once read.
+                if (status?.status === 'replied' || status?.status === 'rejected') subnet.ingress.delete(id);
                 if (status?.status === 'replied') return status.reply;
                 if (status?.status === 'rejected') throw new CallRejectedError(status.reject, true);
                 if (round >= this.#maxRounds) throw new CallTimeoutError(method, this.#maxRounds);

@@ -15,8 +15,6 @@ function newSnapshotId(canister: Canister, counter: bigint): Uint8Array {
     return id;
 }
 
-const snapshotCounters = new WeakMap<Canister, bigint>();
-
 function sizeOf(snapshot: Snapshot): bigint {
     return BigInt(snapshot.heap.sizeBytes) + snapshot.stable.sizeBytes + BigInt(snapshot.module.wasm.length);
 }
@@ -55,8 +53,7 @@ export const take_canister_snapshot: Handler<'take_canister_snapshot'> = (call, 
         );
     }
     // Snapshots share the committed pages: a page is copied only when it is next written.
-    const counter = snapshotCounters.get(canister) ?? 0n;
-    snapshotCounters.set(canister, counter + 1n);
+    const counter = canister.nextSnapshotIndex++;
     const snapshot: Snapshot = {
         id: newSnapshotId(canister, counter),
         takenAt: call.subnet.time,
@@ -168,14 +165,4 @@ function toSnapshotGlobal(value: GlobalValue, type: 'i32' | 'i64' | 'f32' | 'f64
 
 function isRejectValue<T>(value: T | Reject): value is Reject {
     return typeof value === 'object' && value !== null && 'errorCode' in value;
-}
-
-/** The next snapshot counter of a canister (for persistence, src/replica/persistence). */
-export function snapshotCounterOf(canister: Canister): bigint {
-    return snapshotCounters.get(canister) ?? 0n;
-}
-
-/** Restores a canister's snapshot counter after a restart, so new snapshot ids never reuse old ones. */
-export function restoreSnapshotCounter(canister: Canister, next: bigint): void {
-    snapshotCounters.set(canister, next);
 }

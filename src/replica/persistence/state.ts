@@ -9,15 +9,13 @@
  * them into content hashes and a `BlobSource` gives them back, so identical pages and
  * modules are stored once.
  *
- * Internals this relies on (added for it): `Subnet.exportCounters/importCounters`,
- * `StableMemory.pages`, and `snapshotCounterOf/restoreSnapshotCounter` of the snapshot
- * handlers. Everything else is public state of `Subnet` and `Canister`.
+ * Internals this relies on (added for it): `Subnet.exportCounters/importCounters` and
+ * `StableMemory.pages`. Everything else is public state of `Subnet` and `Canister`.
  */
 import { Principal } from '@dfinity/principal';
 import { HeapImage } from '../memory/heap.js';
 import { Page, PageStore } from '../memory/page-store.js';
 import { StableMemory } from '../memory/stable-memory.js';
-import { restoreSnapshotCounter, snapshotCounterOf } from '../management/snapshots.js';
 import { CallResult, RejectCode } from '../reject.js';
 import { Callback, CallContext, Closure, ResponseTarget } from '../state/call-context.js';
 import { Canister, CanisterSettings, CanisterStatus, Change, ChangeDetails, ChangeOrigin, LogVisibility, Snapshot } from '../state/canister.js';
@@ -462,7 +460,7 @@ export function canisterRecord(c: Canister, sink: BlobSink): StoredRecord {
         callContexts: [...c.callContexts.values()].map(contextRecord),
         callbacks: [...c.callbacks.values()].map(callbackRecord),
         module: c.code === null ? null : moduleRecord(c.code.module, sink),
-        snapshotCounter: snapshotCounterOf(c),
+        snapshotCounter: c.nextSnapshotIndex,
         snapshots: [...c.snapshots.keys()]
     };
 }
@@ -513,7 +511,7 @@ export function restoreCanister(
         c.code = code;
     }
     c.snapshots = snapshots;
-    restoreSnapshotCounter(c, big(field(r, 'snapshotCounter')));
+    c.nextSnapshotIndex = big(field(r, 'snapshotCounter'));
     subnet.canisters.set(c.idText, c);
     return c;
 }

@@ -104,6 +104,8 @@ export class Canister {
     totalChanges = 0n;
     chunkStore = new Map<string, Uint8Array>();
     snapshots = new Map<string, Snapshot>();
+    /** Counter of the canister's snapshot ids, so a new id never repeats a deleted one. */
+    nextSnapshotIndex = 0n;
     callContexts = new Map<number, CallContext>();
     callbacks = new Map<number, Callback>();
     logs: LogRecord[] = [];

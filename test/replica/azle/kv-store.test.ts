@@ -22,6 +22,8 @@ describe('Azle kv_store on the embedded replica', () => {
         expect((await actor.installer()).toText()).toBe(owner.toText());
         actor.setPrincipal(user(7));
         expect((await actor.whoami()).toText()).toBe(user(7).toText());
+        // Answered calls the facade has read leave nothing behind.
+        expect(replica.subnet.ingress.size).toBe(0);
     });
 
     it('rolls back a trapping update, including its stable-memory writes', async () => {
