@@ -11,7 +11,7 @@ import { Actor, CanisterStatus, HttpAgent, type Identity } from '@dfinity/agent'
 import { Ed25519KeyIdentity } from '@dfinity/identity';
 import { Principal } from '@dfinity/principal';
 
-import { managementIdlFactory } from '../../src/replica/management/candid.js';
+import { type CanisterSettings as CandidSettings, managementIdlFactory, NO_SETTINGS } from '../../src/replica/management/candid.js';
 
 export const LOCAL_URL = 'http://127.0.0.1:4943';
 export const MAINNET_URL = 'https://icp-api.io';
@@ -46,30 +46,6 @@ export function demoIdentity(name: string): Ed25519KeyIdentity {
 export async function connect(network: Network, identity: Identity): Promise<HttpAgent> {
     return HttpAgent.create({ host: network.url, identity, shouldFetchRootKey: !network.mainnet });
 }
-
-type CandidSettings = {
-    controllers: [] | [Principal[]];
-    compute_allocation: [] | [bigint];
-    memory_allocation: [] | [bigint];
-    freezing_threshold: [] | [bigint];
-    reserved_cycles_limit: [] | [bigint];
-    log_visibility: [];
-    wasm_memory_limit: [] | [bigint];
-    wasm_memory_threshold: [] | [bigint];
-    environment_variables: [];
-};
-
-const NO_SETTINGS: CandidSettings = {
-    controllers: [],
-    compute_allocation: [],
-    memory_allocation: [],
-    freezing_threshold: [],
-    reserved_cycles_limit: [],
-    log_visibility: [],
-    wasm_memory_limit: [],
-    wasm_memory_threshold: [],
-    environment_variables: []
-};
 
 /** The management-canister methods the scripts call. */
 interface Management {

@@ -3,9 +3,9 @@ import { DEFAULT_PROVISIONAL_CYCLES } from '../constants.js';
 import { reject, Rejects } from '../reject.js';
 import { Canister } from '../state/canister.js';
 import { changeOrigin, controlled, err, Handler, isReject, ManagementCall, ok } from './call.js';
-import { CanisterSettings } from './candid.js';
+import { CanisterSettings, NO_SETTINGS } from './candid.js';
 import { recordChange } from './history.js';
-import { applySettings, NO_SETTINGS, validateSettings } from './settings.js';
+import { applySettings, validateSettings } from './settings.js';
 
 function createCanister(call: ManagementCall, settings: CanisterSettings, cycles: bigint, specifiedId: Principal | null): Canister | ReturnType<typeof reject> {
     const invalid = validateSettings(settings, null);

@@ -67,16 +67,3 @@ function dedupe(principals: Principal[]): Principal[] {
     const seen = new Set<string>();
     return principals.filter((p) => !seen.has(p.toText()) && (seen.add(p.toText()), true));
 }
-
-/** No settings at all (an `opt canister_settings` that was null). */
-export const NO_SETTINGS: CanisterSettings = {
-    controllers: [],
-    compute_allocation: [],
-    memory_allocation: [],
-    freezing_threshold: [],
-    reserved_cycles_limit: [],
-    log_visibility: [],
-    wasm_memory_limit: [],
-    wasm_memory_threshold: [],
-    environment_variables: []
-};

@@ -76,6 +76,19 @@ export interface CanisterSettings {
     environment_variables: [] | [EnvironmentVariable[]];
 }
 
+/** Settings that change nothing: every field absent. */
+export const NO_SETTINGS: Readonly<CanisterSettings> = Object.freeze<CanisterSettings>({
+    controllers: [],
+    compute_allocation: [],
+    memory_allocation: [],
+    freezing_threshold: [],
+    reserved_cycles_limit: [],
+    log_visibility: [],
+    wasm_memory_limit: [],
+    wasm_memory_threshold: [],
+    environment_variables: []
+});
+
 export const DefiniteCanisterSettings = IDL.Record({
     controllers: IDL.Vec(IDL.Principal),
     compute_allocation: IDL.Nat,
