@@ -15,6 +15,8 @@ import {
 import { StableMemory } from './memory/stable-memory.js';
 import { MANAGEMENT_CANISTER_ID } from './principal.js';
 import { Subnet, SubnetOptions } from './subnet.js';
+import { ReplicaKeys } from './certification/keys.js';
+import { certifiedDataPath, StateTree } from './certification/state-tree.js';
 
 const MAX_PLAIN_INSTALL_BYTES = 1_900_000;
 const CHUNK_BYTES = 1024 * 1024;
@@ -157,9 +159,28 @@ export class Replica {
         this.#maxRounds = maxRounds;
     }
 
-    /** Creates a replica with one application subnet. See ReplicaOptions for the defaults. */
+    /**
+     * Creates a replica with one application subnet. See ReplicaOptions for the defaults.
+     * Unless `rootKey` or `certifyQuery` is given, it makes its own keys so that queries can
+     * read a BLS-signed data certificate and `ic0.root_key_*` works, as on the IC.
+     */
     static async create(options: ReplicaOptions = {}): Promise<Replica> {
-        return new Replica(new Subnet(options), options.maxRoundsPerCall ?? 1_000);
+        if (options.rootKey !== undefined || options.certifyQuery !== undefined) {
+            return new Replica(new Subnet(options), options.maxRoundsPerCall ?? 1_000);
+        }
+        const keys = ReplicaKeys.generate();
+        const tree = new StateTree(keys);
+        const subnet: Subnet = new Subnet({
+            ...options,
+            subnetId: options.subnetId ?? keys.subnetId,
+            rootKey: keys.rootKeyDer,
+            certifyQuery: (canisterId) => {
+                tree.setTime(subnet.certifiedTime);
+                tree.syncCanisters(subnet.canisters);
+                return tree.certificate(certifiedDataPath(canisterId));
+            }
+        });
+        return new Replica(subnet, options.maxRoundsPerCall ?? 1_000);
     }
 
     /** The underlying state machine (for servers and benchmarks). Throws after tearDown. */

@@ -47,8 +47,12 @@ export interface SubnetOptions {
     subnetId?: Principal;
     /** DER root key exposed through ic0.root_key_*, when the replica has one. Default: none. */
     rootKey?: Uint8Array | null;
-    /** Produces the certificate a query may read (data_certificate_copy). Default: none. */
-    certifyQuery?: (canisterId: Principal, certifiedData: Uint8Array) => Uint8Array | null;
+    /**
+     * Produces the certificate a query call's target canister may read (data_certificate_copy):
+     * a certificate of /canister/<id>/certified_data and /time. Called only when the canister
+     * reads it. Default: none (data_certificate_present is 0); Replica.create provides one.
+     */
+    certifyQuery?: (canisterId: Principal) => Uint8Array;
     /** Called with every debug_print of a replicated execution. Default: none. */
     onDebugPrint?: (canisterId: Principal, text: string) => void;
     /** Seed of raw_rand. Default: fixed, so runs are reproducible. */
@@ -658,7 +662,7 @@ export class Subnet {
             instructions: 0n,
             deadline: 0n
         };
-        const certificate = this.#options.certifyQuery?.(canister.id, canister.certifiedData) ?? null;
+        const certify = this.#options.certifyQuery;
         const inv = new Invocation({
             kind: composite ? 'CQ' : 'NRQ',
             canister,
@@ -667,7 +671,7 @@ export class Subnet {
             context,
             time: this.certifiedTime,
             limit: this.limits.query,
-            dataCertificate: certificate
+            dataCertificate: certify === undefined ? null : () => certify(canister.id)
         });
         const outcome = this.run(canister, inv, { kind: 'export', name: `canister_${composite ? 'composite_query' : 'query'} ${method}` });
         canister.queryStats.calls++;

@@ -18,12 +18,12 @@ import { Principal } from '@dfinity/principal';
 import { MANAGEMENT_CANISTER_ID } from '../replica/index.js';
 import type { CallResult, Reject } from '../replica/index.js';
 import type { IngressStatus } from '../replica/state/ingress.js';
-import { CborMap, CborValue, encodeCbor, isBytes } from './cbor.js';
+import { CborMap, CborValue, encodeCbor, isBytes } from '../replica/certification/cbor.js';
 import { HttpRequest, HttpResponse, cbor, empty, text } from './http.js';
 import { ReplicaNode, wallClockNs } from './node.js';
-import { hashOfMap, toHex } from './request-id.js';
+import { hashOfMap, toHex } from '../replica/certification/request-id.js';
 import { ANONYMOUS, AuthenticationError, Envelope, authenticate, parseEnvelope } from './signatures.js';
-import { isPrivateMetadata, utf8 } from './state-tree.js';
+import { isPrivateMetadata, utf8 } from '../replica/certification/state-tree.js';
 
 /** Version of the interface specification reported by /api/v2/status. */
 export const IC_API_VERSION = '0.18.0';

@@ -8,9 +8,9 @@ import { gunzipSync } from 'node:zlib';
 import { CostSchedule } from '../replica/engine/cycles.js';
 import { listen } from './http.js';
 import { handleIcRequest } from './ic-http.js';
-import { ReplicaKeys } from './keys.js';
+import { ReplicaKeys } from '../replica/certification/keys.js';
 import { ReplicaNode } from './node.js';
-import { sha256, toHex } from './request-id.js';
+import { sha256, toHex } from '../replica/certification/request-id.js';
 import { text } from './http.js';
 
 export interface Instance {

@@ -15,9 +15,9 @@ import { Principal } from '@dfinity/principal';
 import { Replica, ReplicaOptions, Subnet } from '../replica/index.js';
 import type { Reject } from '../replica/index.js';
 import type { IngressStatus } from '../replica/state/ingress.js';
-import { ReplicaKeys } from './keys.js';
-import { fromHex } from './request-id.js';
-import { StateTree, utf8 } from './state-tree.js';
+import { ReplicaKeys } from '../replica/certification/keys.js';
+import { fromHex } from '../replica/certification/request-id.js';
+import { certifiedDataPath, StateTree, utf8 } from '../replica/certification/state-tree.js';
 
 const NS_PER_MS = 1_000_000n;
 /** Answered request statuses become `done` this long after they were answered, and are removed as long again later. */
@@ -115,7 +115,7 @@ export class ReplicaNode {
             ...options.replicaOptions,
             subnetId: keys.subnetId,
             rootKey: keys.rootKeyDer,
-            certifyQuery: (canisterId) => node?.dataCertificate(canisterId) ?? null
+            certifyQuery: (canisterId) => node!.dataCertificate(canisterId)
         });
         node = new ReplicaNode(replica, keys, tree, options);
         options.restore?.(replica.subnet);
@@ -356,13 +356,9 @@ export class ReplicaNode {
         return this.tree.certificate(paths);
     }
 
-    /** The certificate a query may read through ic0.data_certificate_copy (null if the module cannot read one). */
-    dataCertificate(canisterId: Principal): Uint8Array | null {
-        const canister = this.subnet.canister(canisterId);
-        const imported = canister?.code?.module.info.importedSystemApi;
-        if (imported === undefined) return null;
-        if (!imported.has('data_certificate_present') && !imported.has('data_certificate_size') && !imported.has('data_certificate_copy')) return null;
-        return this.tree.certificate([[utf8('canister'), canisterId.toUint8Array(), utf8('certified_data')]]);
+    /** The certificate a query may read through ic0.data_certificate_copy. */
+    dataCertificate(canisterId: Principal): Uint8Array {
+        return this.tree.certificate(certifiedDataPath(canisterId));
     }
 
     // ------------------------------------------------------------------ auto progress

@@ -51,10 +51,10 @@ import {
 } from '../replica/persistence/index.js';
 import type { Canister, Snapshot } from '../replica/state/canister.js';
 import type { IngressStatus } from '../replica/state/ingress.js';
-import { CborInput, CborValue, decodeCbor, encodeCbor } from './cbor.js';
-import { ReplicaKeys } from './keys.js';
+import { CborInput, CborValue, decodeCbor, encodeCbor } from '../replica/certification/cbor.js';
+import { ReplicaKeys } from '../replica/certification/keys.js';
 import { ReplicaNode, StateStore } from './node.js';
-import { sha256, toHex } from './request-id.js';
+import { sha256, toHex } from '../replica/certification/request-id.js';
 
 /** The log is folded into a new checkpoint once it is this large. */
 const MAX_LOG_BYTES = 64 * 1024 * 1024;

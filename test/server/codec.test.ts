@@ -12,12 +12,12 @@ import { Principal } from '@dfinity/principal';
 import { decode as agentDecode } from '@dfinity/cbor';
 
 const agentEncode = (value: unknown): Uint8Array => Cbor.encode(value);
-import { CborTag, decodeCbor, encodeCbor } from '../../src/server/cbor.js';
-import { HashTree, LabeledMap, Leaf, lookupPath, reconstruct, wantOf } from '../../src/server/hash-tree.js';
-import { ReplicaKeys } from '../../src/server/keys.js';
-import { hashOfMap } from '../../src/server/request-id.js';
+import { CborTag, decodeCbor, encodeCbor } from '../../src/replica/certification/cbor.js';
+import { HashTree, LabeledMap, Leaf, lookupPath, reconstruct, wantOf } from '../../src/replica/certification/hash-tree.js';
+import { ReplicaKeys } from '../../src/replica/certification/keys.js';
+import { hashOfMap } from '../../src/replica/certification/request-id.js';
 import { authenticate, AuthenticationError, parseEnvelope, verifySignature } from '../../src/server/signatures.js';
-import { StateTree, utf8 } from '../../src/server/state-tree.js';
+import { StateTree, utf8 } from '../../src/replica/certification/state-tree.js';
 
 const bytes = (...values: number[]): Uint8Array => new Uint8Array(values);
 

@@ -13,7 +13,7 @@ import { Principal } from '@dfinity/principal';
 import { repoRoot } from '../../scripts/paths.js';
 import { MANAGEMENT_CANISTER_ID } from '../../src/replica/index.js';
 import { ManagementArgs, ManagementMethod, ManagementResult, decodeManagementResult, encodeManagementArgs } from '../../src/replica/management/candid.js';
-import { ReplicaKeys } from '../../src/server/keys.js';
+import { ReplicaKeys } from '../../src/replica/certification/keys.js';
 import { openStateDir } from '../../src/server/persistence.js';
 import { startReplicaServer } from '../../src/server/server.js';
 import { EMPTY_ARG, KV_WASM_GZ, agentFor, deployKvStore, kvActor, settingsWith } from './support.js';

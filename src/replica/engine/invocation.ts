@@ -44,8 +44,11 @@ export interface InvocationInit {
     time: bigint;
     /** The instruction limit of this kind of message. */
     limit: bigint;
-    /** Bytes the canister can read with data_certificate_copy, when present. */
-    dataCertificate?: Uint8Array | null;
+    /**
+     * Produces the certificate the canister can read with data_certificate_copy, when one is
+     * present. Called at most once, and only if the canister asks for the bytes (signing costs).
+     */
+    dataCertificate?: (() => Uint8Array) | null;
 }
 
 /**
@@ -65,7 +68,8 @@ export class Invocation {
     readonly refunded: bigint;
     readonly time: bigint;
     readonly limit: bigint;
-    readonly dataCertificate: Uint8Array | null;
+    readonly #makeCertificate: (() => Uint8Array) | null;
+    #certificate: Uint8Array | null = null;
 
     replyParts: Uint8Array[] = [];
     replySize = 0;
@@ -98,7 +102,18 @@ export class Invocation {
         this.refunded = init.refunded ?? 0n;
         this.time = init.time;
         this.limit = init.limit;
-        this.dataCertificate = init.dataCertificate ?? null;
+        this.#makeCertificate = init.dataCertificate ?? null;
+    }
+
+    /** Whether a data certificate is available (data_certificate_present). */
+    get hasDataCertificate(): boolean {
+        return this.#makeCertificate !== null;
+    }
+
+    /** The data certificate, made on first use; null when none is present. */
+    get dataCertificate(): Uint8Array | null {
+        if (this.#certificate === null && this.#makeCertificate !== null) this.#certificate = this.#makeCertificate();
+        return this.#certificate;
     }
 
     /** Whether the call context has been answered, before or during this execution. */

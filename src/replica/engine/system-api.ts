@@ -454,16 +454,18 @@ export class SystemApi {
                 if (size > MAX_CERTIFIED_DATA_BYTES) throw TrapError.contract(`ic0.certified_data_set: ${size} bytes is more than the maximum of ${MAX_CERTIFIED_DATA_BYTES}`);
                 inv.certifiedData = live.read(src, size);
             },
-            data_certificate_present: () => (enter('data_certificate_present')[0].dataCertificate !== null ? 1 : 0),
+            data_certificate_present: () => (enter('data_certificate_present')[0].hasDataCertificate ? 1 : 0),
             data_certificate_size: () => {
                 const [inv] = enter('data_certificate_size');
-                if (inv.dataCertificate === null) throw TrapError.contract('ic0.data_certificate_size: no certificate is present in this execution');
-                return inv.dataCertificate.length;
+                const certificate = inv.dataCertificate;
+                if (certificate === null) throw TrapError.contract('ic0.data_certificate_size: no certificate is present in this execution');
+                return certificate.length;
             },
             data_certificate_copy: (dst: number, offset: number, size: number) => {
                 const [inv, live] = enter('data_certificate_copy');
-                if (inv.dataCertificate === null) throw TrapError.contract('ic0.data_certificate_copy: no certificate is present in this execution');
-                api.#copyOut(live, inv, inv.dataCertificate, dst, offset, size, 'ic0.data_certificate_copy');
+                const certificate = inv.dataCertificate;
+                if (certificate === null) throw TrapError.contract('ic0.data_certificate_copy: no certificate is present in this execution');
+                api.#copyOut(live, inv, certificate, dst, offset, size, 'ic0.data_certificate_copy');
             },
 
             // --- time and timers -------------------------------------------------------------------

@@ -3,6 +3,7 @@
  * what the responding, trapping, stable-memory, certification, time and introspection
  * functions do.
  */
+import { Certificate, LookupPathStatus } from '@dfinity/agent';
 import { CallRejectedError, Replica } from '../../../src/replica/index.js';
 import {
     OWNER,
@@ -100,6 +101,8 @@ const ALLOWED: Partial<Record<Ic0Name, Ctx[]>> = {
     data_certificate_present: ALL,
     data_certificate_size: ['NRQ', 'CQ'],
     data_certificate_copy: ['NRQ', 'CQ'],
+    root_key_size: ['I', 'G', 'U', 'RQ', 'Ry', 'Rt', 'C', 'T'],
+    root_key_copy: ['I', 'G', 'U', 'RQ', 'Ry', 'Rt', 'C', 'T'],
     time: ALL,
     global_timer_set: ['I', 'G', 'U', 'Ry', 'Rt', 'C', 'T'],
     performance_counter: ALL,
@@ -123,6 +126,7 @@ function callOf(fn: Ic0Name, self: Principal): (p: Prog) => Prog {
         case 'canister_self_copy':
         case 'subnet_self_copy':
         case 'data_certificate_copy':
+        case 'root_key_copy':
             return (p) => p.ic0(fn, SCRATCH, 0, 0);
         case 'msg_reply_data_append':
         case 'debug_print':
@@ -213,7 +217,7 @@ async function outcomeOf(promise: Promise<unknown>): Promise<Outcome> {
 }
 
 async function matrix(): Promise<Matrix> {
-    const replica = await newReplica({ certifyQuery: () => new Uint8Array([0xce, 0x47]) });
+    const replica = await newReplica();
     const env = [{ name: 'A', value: '1' }];
     const make = async (options: { inspectMessage?: boolean } = {}) => {
         const id = await replica.createCanister({ sender: OWNER, environmentVariables: env });
@@ -689,6 +693,28 @@ describe('certification (spec §1.4 "Certification")', () => {
         expect(u64(await run(replica, id, present))).toBe(0n);
         expect(u64(await replica.updateCall({ canisterId: id, method: 'query', arg: present.build(), sender: OWNER }))).toBe(0n);
         expect([...(await query(replica, id, prog().blob('data_certificate').appendBlob().reply()))]).toEqual([1, 2, 3, 4]);
+    });
+});
+
+describe('the in-process replica certifies like the IC', () => {
+    it('gives a query a BLS certificate of its certified data and the time, which @dfinity/agent accepts', async () => {
+        const replica = await newReplica();
+        const id = await universal(replica);
+        await run(replica, id, prog().ic0('certified_data_set', 'hello').reply());
+        await replica.tick();
+        const bytes = await query(replica, id, prog().blob('data_certificate').appendBlob().reply());
+        const rootKey = replica.subnet.rootKey!;
+        const certificate = await Certificate.create({ certificate: bytes, rootKey, canisterId: id, disableTimeVerification: true });
+        expect(text(new Uint8Array(certificate.lookup_path(['canister', id.toUint8Array(), 'certified_data']).value as Uint8Array))).toBe('hello');
+        expect(certificate.lookup_path(['time']).status).toBe(LookupPathStatus.Found);
+    });
+
+    it('lets a canister read the root key it is certified with (ic0.root_key_*)', async () => {
+        const replica = await newReplica();
+        const id = await universal(replica);
+        const key = await run(replica, id, prog().blob('root_key').appendBlob().reply());
+        expect(Buffer.from(key).equals(Buffer.from(replica.subnet.rootKey!))).toBe(true);
+        expect(key).toHaveLength(133);
     });
 });
 

@@ -92,6 +92,8 @@ const IC0: ReadonlyArray<readonly [string, string, '' | ValType]> = [
     ['data_certificate_present', '', 'i'],
     ['data_certificate_size', '', 'i'],
     ['data_certificate_copy', 'iii', ''],
+    ['root_key_size', '', 'i'],
+    ['root_key_copy', 'iii', ''],
     ['time', '', 'I'],
     ['global_timer_set', 'I', 'I'],
     ['performance_counter', 'i', 'I'],
@@ -109,7 +111,7 @@ const IC0: ReadonlyArray<readonly [string, string, '' | ValType]> = [
 export type Ic0Name = (typeof IC0)[number][0];
 
 /** Blobs read through a `<name>_size` / `<name>_copy` pair and pushed as (ptr, len). */
-const BLOBS = ['msg_arg_data', 'msg_caller', 'msg_reject_msg', 'msg_method_name', 'canister_self', 'subnet_self', 'data_certificate'] as const;
+const BLOBS = ['msg_arg_data', 'msg_caller', 'msg_reject_msg', 'msg_method_name', 'canister_self', 'subnet_self', 'data_certificate', 'root_key'] as const;
 export type BlobName = (typeof BLOBS)[number];
 
 /** Ops of the machine besides the System API calls; the WAT body of each pops and pushes i64s. */

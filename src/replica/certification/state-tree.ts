@@ -16,10 +16,10 @@
  * that state, so certifying costs one signature per round at most, never one per request.
  */
 import { Principal } from '@dfinity/principal';
-import type { Subnet } from '../replica/index.js';
-import type { IngressStatus } from '../replica/state/ingress.js';
-import type { Canister } from '../replica/state/canister.js';
-import type { PreparedModule } from '../replica/wasm/index.js';
+import type { Subnet } from '../index.js';
+import type { IngressStatus } from '../state/ingress.js';
+import type { Canister } from '../state/canister.js';
+import type { PreparedModule } from '../wasm/index.js';
 import { CborTag, encodeCbor } from './cbor.js';
 import { HashTree, LabeledMap, Leaf, StateNode, Want, labelKey, wantOf } from './hash-tree.js';
 import { ReplicaKeys } from './keys.js';
@@ -43,6 +43,11 @@ export interface CanisterView {
     module: PreparedModule | null;
     controllers: string;
     certifiedData: Uint8Array;
+}
+
+/** The path a query's data certificate reveals: /canister/<id>/certified_data (and /time, always). */
+export function certifiedDataPath(canisterId: Principal): Uint8Array[][] {
+    return [[utf8('canister'), canisterId.toUint8Array(), utf8('certified_data')]];
 }
 
 export class StateTree {
