@@ -4,6 +4,7 @@
  *
  *   BENCH_IDLE_CANISTERS=1000  canisters in the idle-memory figure (default 1000)
  *   BENCH_ITERATIONS=300       calls per latency figure (default 300)
+ *   BENCH_UPGRADER_ROUNDS=7    governed/direct upgrade pairs (default 7)
  */
 import { buildCanisters } from '../scripts/build-lib.js';
 import { idleCanisterMemory, latencyAndInstructions } from './engine.js';

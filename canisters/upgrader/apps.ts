@@ -11,13 +11,13 @@ import { MAX_APPS, MAX_APPS_PER_REGISTRANT } from './limits';
 import { canisterStatus, type CanisterStatus } from './management';
 import { MemoryId } from './memory';
 import { isProposer, validatePolicy, validateSnapshotPolicy } from './policy';
-import { principalEqual, principalKey, record, u32Value } from './serde';
+import { appRecord, type StoredApp } from './records';
+import { principalEqual, principalKey, u32Value } from './serde';
 import type { AppInfo, RegisterArgs } from './types';
 
-/** An app as stored: its public record and the hashes of its modules in the store. */
-export type StoredApp = { info: AppInfo; modules: Uint8Array[] };
+export type { StoredApp } from './records';
 
-const apps = new StableBTreeMap<Principal, StoredApp>(MemoryId.apps, principalKey, record<StoredApp>());
+const apps = new StableBTreeMap<Principal, StoredApp>(MemoryId.apps, principalKey, appRecord);
 const registrants = new StableBTreeMap<Principal, number>(MemoryId.registrants, principalKey, u32Value);
 
 export function findApp(app: Principal): StoredApp | undefined {

@@ -10,13 +10,11 @@ import { canisterSelf, StableBTreeMap, time } from 'azle';
 import { MAX_AUDIT_ENTRIES, MAX_AUDIT_PAGE } from './limits';
 import { MemoryId } from './memory';
 import { getCounter, MetaKey, setCounter } from './meta';
-import { principalKey, principalU64Key, record, u64Key, u64Value } from './serde';
+import { auditRecord, type StoredAuditEntry } from './records';
+import { principalKey, principalU64Key, u64Key, u64Value } from './serde';
 import type { AuditEntry, AuditEvent, AuditPage, AuditQuery } from './types';
 
-/** An entry as stored: the public entry plus its position in its app's numbering. */
-type StoredAuditEntry = { entry: AuditEntry; app_position: bigint };
-
-const entries = new StableBTreeMap<bigint, StoredAuditEntry>(MemoryId.audit, u64Key, record<StoredAuditEntry>());
+const entries = new StableBTreeMap<bigint, StoredAuditEntry>(MemoryId.audit, u64Key, auditRecord);
 const byApp = new StableBTreeMap<[Principal, bigint], bigint>(MemoryId.auditByApp, principalU64Key, u64Value);
 const appCounts = new StableBTreeMap<Principal, bigint>(MemoryId.auditAppCounts, principalKey, u64Value);
 

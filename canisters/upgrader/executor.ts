@@ -38,10 +38,11 @@ import * as ic from './management';
 import { MemoryId } from './memory';
 import { markRejected, readChunk, reclaim, requireInstallable } from './modules';
 import { effectiveStatus, findProposal, setStatus } from './proposals';
-import { bytesEqual, principalEqual, principalKey, record, toHex } from './serde';
+import { executionRecord } from './records';
+import { bytesEqual, principalEqual, principalKey, toHex } from './serde';
 import type { Execution, ExecutionKind, Outcome, Proposal, ResumeResult, Step, UpgradeRequest } from './types';
 
-const executions = new StableBTreeMap<Principal, Execution>(MemoryId.executions, principalKey, record<Execution>());
+const executions = new StableBTreeMap<Principal, Execution>(MemoryId.executions, principalKey, executionRecord);
 
 /** Steps one drive may run: every chunk upload plus the longest failure path, with room. */
 const MAX_STEPS_PER_DRIVE = Number(MAX_MODULE_BYTES / BigInt(CHUNK_BYTES)) + 16;
@@ -103,44 +104,51 @@ function idle(app: Principal): ResumeResult {
     return { idle: proposal === undefined ? [] : [effectiveStatus(proposal)] };
 }
 
-/** Runs steps until the execution is done, another driver holds it, or the step budget is spent. */
+/**
+ * Runs steps until the execution is done, another driver holds it, or the step budget is spent.
+ *
+ * One write per step: the record is written once before each call, with the step about to run
+ * and its lease. The previous step's transition is applied to the record in memory and goes out
+ * in that same write: nothing else can run in between (there is no await), and a trap before the
+ * write loses both, leaving the previous step's lease to run out and that step to run again,
+ * exactly as when the continuation of its call traps. After each call the record is read back
+ * from stable memory, since another driver may have taken it over meanwhile.
+ */
 async function drive(app: Principal): Promise<ResumeResult> {
-    const taken = executions.get(app);
-    if (taken === undefined) return idle(app);
-    if (taken.lease_until > time()) return { in_flight: taken.step };
-    const attempt = taken.attempt + 1;
-    taken.attempt = attempt;
-    executions.insert(app, taken);
+    let current = executions.get(app);
+    if (current === undefined) return idle(app);
+    if (current.lease_until > time()) return { in_flight: current.step };
+    const attempt = current.attempt + 1;
+    current.attempt = attempt;
 
     for (let i = 0; i < MAX_STEPS_PER_DRIVE; i++) {
-        const execution = executions.get(app);
-        if (execution === undefined || execution.attempt !== attempt) return execution === undefined ? idle(app) : { in_flight: execution.step };
-        if ('done' in execution.step) return { finished: finish(execution) };
+        if ('done' in current.step) return { finished: finish(current) };
 
         // A lease left set means an earlier driver's call never completed here.
-        const resumed = execution.lease_until !== 0n;
-        execution.lease_until = time() + LEASE_NS;
-        execution.updated_at = time();
-        executions.insert(app, execution);
-        audit({ app, proposalId: execution.proposal_id, event: { step_started: execution.step } });
-
-        const transition = await runStep(execution, resumed);
-
-        const current = executions.get(app);
-        if (current === undefined || current.attempt !== attempt) return current === undefined ? idle(app) : { in_flight: current.step };
-        if (transition.failureNote !== undefined) {
-            audit({ app, proposalId: current.proposal_id, event: { step_failed: { step: current.step, message: transition.failureNote } } });
-        }
-        transition.update?.(current);
-        if (transition.failure !== undefined && current.failure.length === 0) current.failure = [transition.failure];
-        if (transition.replaceFailure !== undefined) current.failure = [transition.replaceFailure];
-        current.step = transition.next;
-        current.lease_until = 0n;
+        const resumed = current.lease_until !== 0n;
+        current.lease_until = time() + LEASE_NS;
         current.updated_at = time();
         executions.insert(app, current);
+        audit({ app, proposalId: current.proposal_id, event: { step_started: current.step } });
+
+        const transition = await runStep(current, resumed);
+
+        const after = executions.get(app);
+        if (after === undefined || after.attempt !== attempt) return after === undefined ? idle(app) : { in_flight: after.step };
+        if (transition.failureNote !== undefined) {
+            audit({ app, proposalId: after.proposal_id, event: { step_failed: { step: after.step, message: transition.failureNote } } });
+        }
+        transition.update?.(after);
+        if (transition.failure !== undefined && after.failure.length === 0) after.failure = [transition.failure];
+        if (transition.replaceFailure !== undefined) after.failure = [transition.replaceFailure];
+        after.step = transition.next;
+        after.lease_until = 0n;
+        after.updated_at = time();
+        current = after;
     }
-    const last = executions.get(app);
-    return last === undefined ? idle(app) : { in_flight: last.step };
+    // The step budget is spent: persist the last transition, lease released, for the next driver.
+    executions.insert(app, current);
+    return { in_flight: current.step };
 }
 
 /** Ends an execution: reports its outcome on the proposal, frees the app, reclaims an installed module. */

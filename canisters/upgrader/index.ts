@@ -3,16 +3,18 @@
  * modules their voters approved by hash, one persisted step at a time, and that their recovery
  * principal can always override. This class is only the Candid surface: each method names who
  * may call it and delegates to the module of its concept. Expected failures come back as
- * `{ Err: UpgraderError }` (see errors.ts); nothing a caller sends makes it trap.
+ * `{ Err: UpgraderError }` (see errors.ts); nothing a caller sends makes it trap. The decorators
+ * are endpoint.ts's: Azle's, with arguments and replies through candid-codec.ts.
  */
 import { memoizeTypeNames } from './runtime';
 
 import type { Principal } from '@dfinity/principal';
-import { IDL, init, msgCaller, postUpgrade, query, update } from 'azle';
+import { IDL, init, msgCaller, postUpgrade } from 'azle';
 import * as managementIdl from 'azle/canisters/management/idl';
 
 import { findApp, register } from './apps';
 import { auditPage } from './audit';
+import { fastQuery, fastUpdate, precompileQueries } from './endpoint';
 import { guard, guardSync } from './errors';
 import { findExecution, rearmAll, resume } from './executor';
 import { limits } from './limits';
@@ -57,26 +59,28 @@ export default class Upgrader {
     @init([])
     initialize(): void {
         checkSchema();
+        precompileQueries();
         rearmAll();
     }
 
     @postUpgrade([])
     afterUpgrade(): void {
         checkSchema();
+        precompileQueries();
         rearmAll();
     }
 
     // ------------------------------------------------------------ registration
 
     /** A controller of the app (or the app itself) registers it; the upgrader and the recovery principal must be controllers. */
-    @update([RegisterArgs], ResultApp)
+    @fastUpdate([RegisterArgs], ResultApp)
     async register(args: RegisterArgs): Promise<Result<AppInfo>> {
         const caller = msgCaller();
         return guard(() => register(caller, args));
     }
 
     /** Anyone: the app's record, with an expired proposal no longer shown as live. */
-    @query([IDL.Principal], IDL.Opt(AppInfo))
+    @fastQuery([IDL.Principal], IDL.Opt(AppInfo))
     get_app(app: Principal): [] | [AppInfo] {
         const stored = findApp(app);
         if (stored === undefined) return [];
@@ -93,7 +97,7 @@ export default class Upgrader {
      * The app, its proposers or its recovery principal declare a module to upload (hash and size).
      * Stale modules of any app are swept first (bounded).
      */
-    @update([CreateModuleArgs], ResultModule)
+    @fastUpdate([CreateModuleArgs], ResultModule)
     create_module(args: CreateModuleArgs): Result<ModuleInfo> {
         const caller = msgCaller();
         return guardSync(() => {
@@ -103,14 +107,14 @@ export default class Upgrader {
     }
 
     /** The module's uploader sends chunk `index` (1 MiB, the last one shorter). */
-    @update([UploadChunkArgs], ResultModule)
+    @fastUpdate([UploadChunkArgs], ResultModule)
     upload_module_chunk(args: UploadChunkArgs): Result<ModuleInfo> {
         const caller = msgCaller();
         return guardSync(() => uploadChunk(caller, args));
     }
 
     /** The uploader or the recovery principal deletes a module no live proposal uses. */
-    @update([ModuleRef], ResultUnit)
+    @fastUpdate([ModuleRef], ResultUnit)
     delete_module(ref: ModuleRef): Result<null> {
         const caller = msgCaller();
         return guardSync(() => {
@@ -119,7 +123,7 @@ export default class Upgrader {
         });
     }
 
-    @query([ModuleRef], IDL.Opt(ModuleInfo))
+    @fastQuery([ModuleRef], IDL.Opt(ModuleInfo))
     get_module(ref: ModuleRef): [] | [ModuleInfo] {
         const found = findModule(ref.app, ref.hash);
         return found === undefined ? [] : [found];
@@ -128,7 +132,7 @@ export default class Upgrader {
     // ------------------------------------------------------------ proposals and votes
 
     /** The app or one of its proposers proposes an upgrade or a policy change. */
-    @update([ProposeArgs], ResultProposalId)
+    @fastUpdate([ProposeArgs], ResultProposalId)
     propose(args: ProposeArgs): Result<bigint> {
         const caller = msgCaller();
         return guardSync(() => propose(caller, args));
@@ -138,27 +142,27 @@ export default class Upgrader {
      * The app (the caller) proposes its own upgrade. Replies at once and never awaits: call it
      * one-way (app_lib's requestUpgrade), read the outcome with get_app / get_proposal.
      */
-    @update([UpgradeRequest], ResultProposalId)
+    @fastUpdate([UpgradeRequest], ResultProposalId)
     request_upgrade(request: UpgradeRequest): Result<bigint> {
         const caller = msgCaller();
         return guardSync(() => requestUpgrade(caller, request));
     }
 
     /** A voter of the app approves or rejects (proposal, subject). */
-    @update([VoteArgs], ResultProposal)
+    @fastUpdate([VoteArgs], ResultProposal)
     vote(args: VoteArgs): Result<Proposal> {
         const caller = msgCaller();
         return guardSync(() => vote(caller, args));
     }
 
-    @query([IDL.Nat64], IDL.Opt(Proposal))
+    @fastQuery([IDL.Nat64], IDL.Opt(Proposal))
     get_proposal(id: bigint): [] | [Proposal] {
         const found = findProposal(id);
         return found === undefined ? [] : [viewProposal(found)];
     }
 
     /** Proposer or recovery principal: cancel an open proposal. */
-    @update([IDL.Nat64], ResultProposal)
+    @fastUpdate([IDL.Nat64], ResultProposal)
     cancel_proposal(id: bigint): Result<Proposal> {
         const caller = msgCaller();
         return guardSync(() => cancelProposal(caller, id));
@@ -167,13 +171,13 @@ export default class Upgrader {
     // ------------------------------------------------------------ execution
 
     /** Anyone: drive the app's execution forward (the app itself only schedules it). */
-    @update([IDL.Principal], ResultResume)
+    @fastUpdate([IDL.Principal], ResultResume)
     async resume(app: Principal): Promise<Result<ResumeResult>> {
         const caller = msgCaller();
         return guard(() => resume(caller, app));
     }
 
-    @query([IDL.Principal], IDL.Opt(Execution))
+    @fastQuery([IDL.Principal], IDL.Opt(Execution))
     get_execution(app: Principal): [] | [Execution] {
         const found = findExecution(app);
         return found === undefined ? [] : [found];
@@ -181,7 +185,7 @@ export default class Upgrader {
 
     // ------------------------------------------------------------ recovery
 
-    @update([IDL.Principal], ResultUnit)
+    @fastUpdate([IDL.Principal], ResultUnit)
     pause(app: Principal): Result<null> {
         const caller = msgCaller();
         return guardSync(() => {
@@ -190,7 +194,7 @@ export default class Upgrader {
         });
     }
 
-    @update([IDL.Principal], ResultUnit)
+    @fastUpdate([IDL.Principal], ResultUnit)
     unpause(app: Principal): Result<null> {
         const caller = msgCaller();
         return guardSync(() => {
@@ -199,25 +203,25 @@ export default class Upgrader {
         });
     }
 
-    @update([SetPolicyArgs], ResultApp)
+    @fastUpdate([SetPolicyArgs], ResultApp)
     set_policy(args: SetPolicyArgs): Result<AppInfo> {
         const caller = msgCaller();
         return guardSync(() => recovery.setPolicy(caller, args));
     }
 
-    @update([EmergencyUpgradeArgs], ResultProposalId)
+    @fastUpdate([EmergencyUpgradeArgs], ResultProposalId)
     emergency_upgrade(args: EmergencyUpgradeArgs): Result<bigint> {
         const caller = msgCaller();
         return guardSync(() => recovery.emergencyUpgrade(caller, args));
     }
 
-    @update([RestoreArgs], ResultProposalId)
+    @fastUpdate([RestoreArgs], ResultProposalId)
     restore_snapshot(args: RestoreArgs): Result<bigint> {
         const caller = msgCaller();
         return guardSync(() => recovery.restoreSnapshot(caller, args));
     }
 
-    @update([IDL.Principal], ResultUnit)
+    @fastUpdate([IDL.Principal], ResultUnit)
     async eject(app: Principal): Promise<Result<null>> {
         const caller = msgCaller();
         return guard(async () => {
@@ -229,12 +233,12 @@ export default class Upgrader {
     // ------------------------------------------------------------ audit and limits
 
     /** Anyone: a page of the audit log, for all apps or one. */
-    @query([AuditQuery], AuditPage)
+    @fastQuery([AuditQuery], AuditPage)
     audit_log(q: AuditQuery): AuditPage {
         return auditPage(q);
     }
 
-    @query([], Limits)
+    @fastQuery([], Limits)
     limits(): Limits {
         return limits();
     }

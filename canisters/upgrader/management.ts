@@ -3,10 +3,14 @@
  * `canister_status` is decoded with a narrower record (only the fields read here), which
  * Candid's record subtyping accepts whatever newer fields the IC adds.
  *
+ * Arguments and replies go through candid-codec.ts as raw calls: the argument's header is
+ * written once per type, an `upload_chunk` argument costs one copy of the chunk, and a reply
+ * whose header was seen before is read without parsing its type table again.
+ *
  * Every function makes exactly one call and throws CallFailure when it is rejected.
  */
 import { IDL } from '@dfinity/candid';
-import type { Principal } from '@dfinity/principal';
+import { Principal } from '@dfinity/principal';
 import { call } from 'azle';
 import {
     clear_chunk_store_args,
@@ -17,14 +21,15 @@ import {
     take_canister_snapshot_args,
     take_canister_snapshot_result,
     update_settings_args,
+    upload_chunk_args,
     upload_chunk_result
 } from 'azle/canisters/management/idl';
 
-import { encodeUploadChunkArg } from './chunk-arg';
+import { decodeMessage, encodeMessage } from './candid-codec';
 import { toCallFailure } from './errors';
 import type { WasmMemoryPersistence } from './types';
 
-const MANAGEMENT = 'aaaaa-aa';
+const MANAGEMENT = Principal.managementCanister();
 
 const CanisterIdRecord = IDL.Record({ canister_id: IDL.Principal });
 
@@ -40,12 +45,15 @@ export type CanisterStatus = {
     settings: { controllers: Principal[] };
 };
 
+/** One call: `arg` encoded as `paramType`, the reply decoded as `returnType` (ignored without one). */
 async function manage<R>(method: string, paramType: IDL.Type, arg: unknown, returnType?: IDL.Type): Promise<R> {
+    let reply: Uint8Array;
     try {
-        return await call<[unknown], R>(MANAGEMENT, method, { paramIdlTypes: [paramType], args: [arg], returnIdlType: returnType });
+        reply = await call<Uint8Array, Uint8Array>(MANAGEMENT, method, { raw: true, args: encodeMessage([paramType], [arg]) });
     } catch (error) {
         throw toCallFailure(method, error);
     }
+    return (returnType === undefined ? undefined : decodeMessage([returnType], reply)[0]) as R;
 }
 
 export async function canisterStatus(canisterId: Principal): Promise<CanisterStatus> {
@@ -64,18 +72,9 @@ export async function clearChunkStore(canisterId: Principal): Promise<void> {
     await manage<undefined>('clear_chunk_store', clear_chunk_store_args, { canister_id: canisterId });
 }
 
-/**
- * Uploads one chunk to `canisterId`'s chunk store; returns the SHA-256 the IC computed for it.
- * The argument is encoded by hand (chunk-arg.ts): a raw call, the reply decoded as usual.
- */
+/** Uploads one chunk to `canisterId`'s chunk store; returns the SHA-256 the IC computed for it. */
 export async function uploadChunk(canisterId: Principal, chunk: Uint8Array): Promise<Uint8Array> {
-    let reply: Uint8Array;
-    try {
-        reply = await call<Uint8Array, Uint8Array>(MANAGEMENT, 'upload_chunk', { raw: true, args: encodeUploadChunkArg(canisterId, chunk) });
-    } catch (error) {
-        throw toCallFailure('upload_chunk', error);
-    }
-    const result = IDL.decode([upload_chunk_result], reply)[0] as unknown as upload_chunk_result;
+    const result = await manage<upload_chunk_result>('upload_chunk', upload_chunk_args, { canister_id: canisterId, chunk }, upload_chunk_result);
     return Uint8Array.from(result.hash);
 }
 
@@ -142,10 +141,11 @@ export async function setControllers(canisterId: Principal, controllers: Princip
 
 /** Calls the app's health check, `() -> (bool)`: true only when it answers `true`. */
 export async function healthCheck(canisterId: Principal, method: string): Promise<boolean> {
+    let reply: Uint8Array;
     try {
-        const answer = await call<undefined, boolean>(canisterId, method, { returnIdlType: IDL.Bool });
-        return answer === true;
+        reply = await call<Uint8Array, Uint8Array>(canisterId, method, { raw: true, args: encodeMessage([], []) });
     } catch (error) {
         throw toCallFailure(method, error);
     }
+    return decodeMessage([IDL.Bool], reply)[0] === true;
 }

@@ -10,10 +10,13 @@ export const MemoryId = {
     apps: 1,
     /** registrant principal -> nat32: apps it registered (quota) */
     registrants: 2,
-    /** "<app>/<hash hex>" -> StoredModule (modules.ts) */
+    /** (app, hash) -> ModuleInfo (modules.ts) */
     modules: 3,
-    /** "<app>/<hash hex>/<index>" -> raw chunk bytes (modules.ts) */
-    chunks: 4,
+    /**
+     * (app, hash, index) -> raw chunk bytes, striped over eight maps by index: chunk i lives in
+     * chunkStripes[i % 8] (modules.ts says why)
+     */
+    chunkStripes: [4, 11, 12, 13, 14, 15, 16, 17],
     /** uploader principal -> nat32: modules it has in the store (quota) */
     uploaders: 5,
     /** proposal id (nat64, big-endian) -> Proposal (proposals.ts) */
@@ -28,5 +31,8 @@ export const MemoryId = {
     auditAppCounts: 10
 } as const;
 
-/** Version of the layout above; bumped with a migration whenever a stored type changes. */
-export const SCHEMA_VERSION = 1n;
+/**
+ * Version of the layout above; bumped with a migration whenever a stored type changes.
+ * 1: records as tagged JSON; 2: records as Candid values without header (records.ts).
+ */
+export const SCHEMA_VERSION = 2n;

@@ -7,6 +7,12 @@
  * the whole module against the claimed hash natively. A module whose bytes do not match is
  * refused there, and marked `rejected`.
  *
+ * Chunks are striped over eight StableBTreeMaps by index. ic-stable-structures 0.6 (under Azle
+ * 0.33) reads and rewrites a B-tree node with all its values, so every access to a 1 MiB chunk
+ * costs a copy of every chunk sharing its node (up to 11); striping keeps the chunks of one
+ * module in different trees, so with the few modules a store usually holds, an access copies
+ * about one chunk, not all of them.
+ *
  * Bounds: MAX_MODULES_PER_APP per app, MAX_MODULES_PER_UPLOADER per uploader, MAX_STORE_BYTES
  * overall (reserved when a module is created). A module is reclaimed once an upgrade installed
  * it, when deleted by its uploader or the recovery principal, or MODULE_TTL_SECONDS after its
@@ -21,21 +27,35 @@ import { fail } from './errors';
 import { CHUNK_BYTES, MAX_MODULE_BYTES, MAX_MODULES_PER_APP, MAX_MODULES_PER_UPLOADER, MAX_STORE_BYTES } from './limits';
 import { MemoryId } from './memory';
 import { getCounter, MetaKey, setCounter } from './meta';
-import { bytesEqual, principalEqual, principalKey, rawBytes, record, textKey, toHex, u32Value } from './serde';
+import { moduleRecord } from './records';
+import { bytesEqual, principalEqual, principalKey, rawBytes, toHex, u32Value } from './serde';
 import type { CreateModuleArgs, ModuleInfo, ModuleRef, UploadChunkArgs } from './types';
 
-const modules = new StableBTreeMap<string, ModuleInfo>(MemoryId.modules, textKey, record<ModuleInfo>());
-const chunks = new StableBTreeMap<string, Uint8Array>(MemoryId.chunks, textKey, rawBytes);
+const modules = new StableBTreeMap<Uint8Array, ModuleInfo>(MemoryId.modules, rawBytes, moduleRecord);
+const stripes = MemoryId.chunkStripes.map((id) => new StableBTreeMap<Uint8Array, Uint8Array>(id, rawBytes, rawBytes));
 const uploaders = new StableBTreeMap<Principal, number>(MemoryId.uploaders, principalKey, u32Value);
 
 const HASH_BYTES = 32;
 
-function moduleKey(app: Principal, hash: Uint8Array): string {
-    return `${app.toText()}/${toHex(hash)}`;
+/** (app, hash) as bytes: the app's length and bytes, then the hash. */
+function moduleKey(app: Principal, hash: Uint8Array): Uint8Array {
+    const p = app.toUint8Array();
+    const key = new Uint8Array(1 + p.length + hash.length);
+    key[0] = p.length;
+    key.set(p, 1);
+    key.set(hash, 1 + p.length);
+    return key;
 }
 
-function chunkKey(app: Principal, hash: Uint8Array, index: number): string {
-    return `${moduleKey(app, hash)}/${index}`;
+/** The stripe holding chunk `index`, and the chunk's key in it: the module's key, then the index (big-endian). */
+function chunkSlot(app: Principal, hash: Uint8Array, index: number): { stripe: StableBTreeMap<Uint8Array, Uint8Array>; key: Uint8Array } {
+    const moduleBytes = moduleKey(app, hash);
+    const key = new Uint8Array(moduleBytes.length + 4);
+    key.set(moduleBytes);
+    new DataView(key.buffer).setUint32(moduleBytes.length, index);
+    const stripe = stripes[index % stripes.length];
+    if (stripe === undefined) throw new Error('no chunk stripes');
+    return { stripe, key };
 }
 
 function chunkCount(size: bigint): number {
@@ -57,7 +77,8 @@ export function requireInstallable(app: Principal, hash: Uint8Array): ModuleInfo
 
 /** Chunk `index` of a complete module (for the executor's upload steps). */
 export function readChunk(app: Principal, hash: Uint8Array, index: number): Uint8Array | undefined {
-    return chunks.get(chunkKey(app, hash, index));
+    const { stripe, key } = chunkSlot(app, hash, index);
+    return stripe.get(key);
 }
 
 /** Declares a module to be uploaded; idempotent for the same uploader, hash and size. */
@@ -110,9 +131,8 @@ export function uploadChunk(caller: Principal, args: UploadChunkArgs): ModuleInf
     const expectedLength = isLast ? Number(info.size - BigInt(args.index) * BigInt(CHUNK_BYTES)) : CHUNK_BYTES;
     if (args.chunk.length !== expectedLength) throw fail.invalid(`chunk ${args.index} must be ${expectedLength} bytes, not ${args.chunk.length}`);
 
-    const key = chunkKey(args.app, args.hash, args.index);
-    const isNew = !chunks.containsKey(key);
-    chunks.insert(key, args.chunk);
+    const { stripe, key } = chunkSlot(args.app, args.hash, args.index);
+    const isNew = stripe.insert(key, args.chunk) === undefined;
     if (isNew) {
         info.chunks_received += 1;
         info.complete = info.chunks_received === info.chunks_expected;
@@ -149,7 +169,10 @@ export function reclaim(appId: Principal, hash: Uint8Array, actor?: Principal): 
     const key = moduleKey(appId, hash);
     const info = modules.remove(key);
     if (info === undefined) return;
-    for (let index = 0; index < info.chunks_expected; index++) chunks.remove(chunkKey(appId, hash, index));
+    for (let index = 0; index < info.chunks_expected; index++) {
+        const { stripe, key: chunkKey } = chunkSlot(appId, hash, index);
+        stripe.remove(chunkKey);
+    }
     const uploaded = uploaders.get(info.uploader) ?? 0;
     if (uploaded <= 1) uploaders.remove(info.uploader);
     else uploaders.insert(info.uploader, uploaded - 1);

@@ -14,10 +14,11 @@ import { MemoryId } from './memory';
 import { getCounter, MetaKey, setCounter } from './meta';
 import { requireInstallable } from './modules';
 import { policyChangeSubject, validatePolicyChange } from './policy';
-import { record, u64Key } from './serde';
+import { proposalRecord } from './records';
+import { u64Key } from './serde';
 import type { Proposal, ProposalAction, ProposalStatus, ProposeArgs, UpgradeRequest } from './types';
 
-const proposals = new StableBTreeMap<bigint, Proposal>(MemoryId.proposals, u64Key, record<Proposal>());
+const proposals = new StableBTreeMap<bigint, Proposal>(MemoryId.proposals, u64Key, proposalRecord);
 
 export function findProposal(id: bigint): Proposal | undefined {
     return proposals.get(id);

@@ -1,9 +1,7 @@
 /**
- * Byte encodings of StableBTreeMap keys and values. Keys are raw bytes chosen so that their
- * byte order is the order we page in. Records are compact JSON (`record`), not Candid: in
- * QuickJS, @dfinity/candid spends 30-60 million instructions to encode one proposal, while
- * the engine's native JSON plus the byte conversion below costs a few million; with several
- * records read and written per executor step, that is most of an upgrade's cost.
+ * Byte encodings of StableBTreeMap keys and small values. Keys are raw bytes chosen so that
+ * their byte order is the order we page in. The upgrader's records are encoded by records.ts;
+ * `candid` (a value with @dfinity/candid, header included) is what the demo app uses.
  */
 import { IDL } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
@@ -14,75 +12,6 @@ export function candid<T>(type: IDL.Type): Serializable {
     return {
         toBytes: (value: T): Uint8Array => new Uint8Array(IDL.encode([type], [value])),
         fromBytes: (bytes: Uint8Array): T => IDL.decode([type], bytes)[0] as T
-    };
-}
-
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
-function bytesToHex(bytes: Uint8Array): string {
-    let out = '';
-    for (let i = 0; i < bytes.length; i++) out += HEX[bytes[i] ?? 0];
-    return out;
-}
-
-function hexToBytes(hex: string): Uint8Array {
-    const out = new Uint8Array(hex.length >> 1);
-    for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.substring(2 * i, 2 * i + 2), 16);
-    return out;
-}
-
-function isPrincipal(value: unknown): value is Principal {
-    return value instanceof Principal || (typeof value === 'object' && value !== null && Reflect.get(value, '_isPrincipal') === true);
-}
-
-/** bigint, Uint8Array and Principal as tagged objects; reads the raw value from the holder (before toJSON). */
-function replacer(this: unknown, key: string, value: unknown): unknown {
-    const raw: unknown = typeof this === 'object' && this !== null ? Reflect.get(this, key) : value;
-    if (typeof raw === 'bigint') return { $n: raw.toString() };
-    if (raw instanceof Uint8Array) return { $b: bytesToHex(raw) };
-    if (isPrincipal(raw)) return { $p: bytesToHex(raw.toUint8Array()) };
-    return value;
-}
-
-function reviver(_key: string, value: unknown): unknown {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
-    const n: unknown = Reflect.get(value, '$n');
-    if (typeof n === 'string') return BigInt(n);
-    const b: unknown = Reflect.get(value, '$b');
-    if (typeof b === 'string') return hexToBytes(b);
-    const p: unknown = Reflect.get(value, '$p');
-    if (typeof p === 'string') return Principal.fromUint8Array(hexToBytes(p));
-    return value;
-}
-
-/** JSON text as bytes: ASCII one byte per character (non-ASCII is escaped as \uXXXX first). */
-function asciiBytes(text: string): Uint8Array {
-    const out = new Uint8Array(text.length);
-    for (let i = 0; i < text.length; i++) {
-        const code = text.charCodeAt(i);
-        if (code > 0x7f) return asciiBytes(text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
-        out[i] = code;
-    }
-    return out;
-}
-
-function asciiText(bytes: Uint8Array): string {
-    let out = '';
-    for (let at = 0; at < bytes.length; at += 8192) {
-        out += String.fromCharCode.apply(null, bytes.subarray(at, at + 8192) as unknown as number[]);
-    }
-    return out;
-}
-
-/**
- * A record as compact JSON (bigint, blobs and principals tagged, blobs and principals as hex).
- * The TS type is trusted, not checked: only this canister writes these maps, and the schema
- * version in meta.ts guards the layout.
- */
-export function record<T>(): Serializable {
-    return {
-        toBytes: (value: T): Uint8Array => asciiBytes(JSON.stringify(value, replacer)),
-        fromBytes: (bytes: Uint8Array): T => JSON.parse(asciiText(bytes), reviver) as T
     };
 }
 

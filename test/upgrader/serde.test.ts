@@ -1,12 +1,9 @@
 /**
  * The upgrader's in-canister encodings, checked in Node: the fast text codec against Node's
- * TextEncoder / TextDecoder, and the compact-JSON record serializer round trip.
+ * TextEncoder / TextDecoder, and the fixed-width counters. (Records: candid-codec.test.ts.)
  */
-import { Principal } from '@dfinity/principal';
-
-import { record, u32Value, u64Value } from '../../canisters/upgrader/serde';
+import { u32Value, u64Value } from '../../canisters/upgrader/serde';
 import { FastTextDecoder, FastTextEncoder } from '../../canisters/upgrader/text-codec';
-import type { Execution } from '../../canisters/upgrader/types';
 
 describe('FastTextEncoder / FastTextDecoder', () => {
     const samples = ['', 'record', 'ASCII only, with "quotes" and \\ backslashes', 'café', 'Ωμέγα', '日本語のテキスト', 'emoji 😀 and 🎉', 'x'.repeat(100), 'é'.repeat(70), '\u0000\u007f\u0080\u07ff\u0800\uffff'];
@@ -31,33 +28,7 @@ describe('FastTextEncoder / FastTextDecoder', () => {
     });
 });
 
-describe('record serializer', () => {
-    it('round-trips bigints, blobs, principals, options, variants and non-ASCII text', () => {
-        const app = Principal.fromText('lqy7q-dh777-77777-aaaaq-cai');
-        const execution: Execution = {
-            proposal_id: 18_446_744_073_709_551_615n,
-            app,
-            kind: { upgrade: { module_hash: Uint8Array.from({ length: 32 }, (_, i) => i * 8), arg: new Uint8Array([0, 255, 7]), options: { take_snapshot: true, skip_pre_upgrade: false, wasm_memory_persistence: [{ keep: null }] } } },
-            step: { upload_chunk: 3 },
-            was_running: true,
-            snapshot_id: [new Uint8Array([1, 2, 3])],
-            chunk_hashes: [new Uint8Array(32).fill(9), new Uint8Array(0)],
-            failure: [{ install_failed: 'naïve “quotes” 😀 \\ "json"' }],
-            attempt: 2,
-            lease_until: 0n,
-            started_at: 1_700_000_000_000_000_000n,
-            updated_at: 1n
-        };
-        const codec = record<Execution>();
-        const bytes = codec.toBytes(execution);
-        expect(bytes.every((b) => b < 0x80)).toBe(true);
-        const back = codec.fromBytes(bytes) as Execution;
-        expect(back).toEqual(execution);
-        expect(back.app).toBeInstanceOf(Principal);
-        expect(back.app.toText()).toBe(app.toText());
-        expect(back.chunk_hashes[0]).toBeInstanceOf(Uint8Array);
-    });
-
+describe('counters', () => {
     it('stores counters as fixed-width big-endian bytes', () => {
         expect(Array.from(u64Value.toBytes(258n))).toEqual([0, 0, 0, 0, 0, 0, 1, 2]);
         expect(u64Value.fromBytes(u64Value.toBytes(2n ** 64n - 1n))).toBe(2n ** 64n - 1n);

@@ -1,0 +1,26 @@
+/**
+ * How each stable record is stored: the Candid value encoding of its type, without the header
+ * (candid-codec.ts `valueCodec`). Binary and compact (a principal is its bytes plus two, a nat32
+ * four bytes, a nat64 eight), and read and written by the same compiled codec as the messages.
+ * The types are those of types.ts plus the two stored wrappers below; changing any of them
+ * changes the layout, which SCHEMA_VERSION (memory.ts) names. Pure: the bench and the tests load
+ * it in Node.
+ */
+import { IDL } from '@dfinity/candid';
+
+import { valueCodec } from './candid-codec';
+import { AppInfo, type AppInfo as AppInfoValue, AuditEntry, type AuditEntry as AuditEntryValue, Execution, type Execution as ExecutionValue, ModuleInfo, type ModuleInfo as ModuleInfoValue, Proposal, type Proposal as ProposalValue } from './types';
+
+/** An app as stored: its public record and the hashes of its modules in the store. */
+export const StoredApp = IDL.Record({ info: AppInfo, modules: IDL.Vec(IDL.Vec(IDL.Nat8)) });
+export type StoredApp = { info: AppInfoValue; modules: Uint8Array[] };
+
+/** An audit entry as stored: the public entry plus its position in its app's numbering. */
+export const StoredAuditEntry = IDL.Record({ entry: AuditEntry, app_position: IDL.Nat64 });
+export type StoredAuditEntry = { entry: AuditEntryValue; app_position: bigint };
+
+export const appRecord = valueCodec<StoredApp>(StoredApp);
+export const moduleRecord = valueCodec<ModuleInfoValue>(ModuleInfo);
+export const proposalRecord = valueCodec<ProposalValue>(Proposal);
+export const executionRecord = valueCodec<ExecutionValue>(Execution);
+export const auditRecord = valueCodec<StoredAuditEntry>(StoredAuditEntry);

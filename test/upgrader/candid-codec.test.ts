@@ -1,0 +1,371 @@
+/**
+ * The upgrader's compiled Candid codec (canisters/upgrader/candid-codec.ts), checked against
+ * @dfinity/candid: what it writes decodes with the library to the same values, what the library
+ * writes it decodes to the same values, it reads the wider records the IC sends, it hands what it
+ * does not handle to the library, and it refuses malformed input. Also the stable records
+ * (records.ts) round trip.
+ */
+import { IDL } from '@dfinity/candid';
+import { Principal } from '@dfinity/principal';
+
+import { decodeFast, decodeMessage, encodeMessage, Unsupported, valueCodec } from '../../canisters/upgrader/candid-codec';
+import { appRecord, auditRecord, executionRecord, moduleRecord, proposalRecord, type StoredApp, type StoredAuditEntry } from '../../canisters/upgrader/records';
+import {
+    AuditPage,
+    CreateModuleArgs,
+    Execution,
+    type Execution as ExecutionValue,
+    Limits,
+    type ModuleInfo,
+    type Proposal,
+    ProposeArgs,
+    RegisterArgs,
+    ResultApp,
+    ResultModule,
+    ResultProposal,
+    ResultProposalId,
+    ResultResume,
+    ResultUnit,
+    UploadChunkArgs,
+    VoteArgs
+} from '../../canisters/upgrader/types';
+
+/** The management types the upgrader sends, as in Azle's management IDL (which jest cannot load). */
+const management = {
+    upload_chunk_args: IDL.Record({ canister_id: IDL.Principal, chunk: IDL.Vec(IDL.Nat8) }),
+    install_chunked_code_args: IDL.Record({
+        arg: IDL.Vec(IDL.Nat8),
+        wasm_module_hash: IDL.Vec(IDL.Nat8),
+        mode: IDL.Variant({
+            reinstall: IDL.Null,
+            upgrade: IDL.Opt(IDL.Record({ wasm_memory_persistence: IDL.Opt(IDL.Variant({ keep: IDL.Null, replace: IDL.Null })), skip_pre_upgrade: IDL.Opt(IDL.Bool) })),
+            install: IDL.Null
+        }),
+        chunk_hashes_list: IDL.Vec(IDL.Record({ hash: IDL.Vec(IDL.Nat8) })),
+        target_canister: IDL.Principal,
+        store_canister: IDL.Opt(IDL.Principal),
+        sender_canister_version: IDL.Opt(IDL.Nat64)
+    }),
+    update_settings_args: IDL.Record({
+        canister_id: IDL.Principal,
+        settings: IDL.Record({
+            controllers: IDL.Opt(IDL.Vec(IDL.Principal)),
+            compute_allocation: IDL.Opt(IDL.Nat),
+            memory_allocation: IDL.Opt(IDL.Nat),
+            freezing_threshold: IDL.Opt(IDL.Nat),
+            reserved_cycles_limit: IDL.Opt(IDL.Nat),
+            log_visibility: IDL.Opt(IDL.Variant({ controllers: IDL.Null, public: IDL.Null, allowed_viewers: IDL.Vec(IDL.Principal) })),
+            wasm_memory_limit: IDL.Opt(IDL.Nat),
+            wasm_memory_threshold: IDL.Opt(IDL.Nat),
+            environment_variables: IDL.Opt(IDL.Vec(IDL.Record({ name: IDL.Text, value: IDL.Text })))
+        }),
+        sender_canister_version: IDL.Opt(IDL.Nat64)
+    })
+};
+
+const app = Principal.fromText('lqy7q-dh777-77777-aaaaq-cai');
+const person = Principal.fromUint8Array(new Uint8Array(29).fill(7));
+const hash = Uint8Array.from({ length: 32 }, (_, i) => i * 8);
+
+const proposal: Proposal = {
+    id: 42n,
+    app,
+    proposer: person,
+    action: { upgrade: { module_hash: hash, arg: new Uint8Array([0, 255, 7]), options: { take_snapshot: true, skip_pre_upgrade: false, wasm_memory_persistence: [{ keep: null }] } } },
+    subject: hash,
+    emergency: false,
+    created_at: 1_700_000_000_000_000_000n,
+    expires_at: 2n ** 64n - 1n,
+    votes: [
+        { voter: person, approve: true, weight: 4_000_000_000, at: 7n },
+        { voter: app, approve: false, weight: 1, at: 8n }
+    ],
+    approving_weight: 4_000_000_000,
+    rejecting_weight: 1,
+    status: { executed: { rolled_back: 'naïve “quotes” 😀 \\ "json"' } }
+};
+
+const execution: ExecutionValue = {
+    proposal_id: 18_446_744_073_709_551_615n,
+    app,
+    kind: { upgrade: { module_hash: hash, arg: new Uint8Array([0, 255, 7]), options: { take_snapshot: true, skip_pre_upgrade: false, wasm_memory_persistence: [{ replace: null }] } } },
+    step: { upload_chunk: 3 },
+    was_running: true,
+    snapshot_id: [new Uint8Array([1, 2, 3])],
+    chunk_hashes: [new Uint8Array(32).fill(9), new Uint8Array(0)],
+    failure: [{ install_failed: 'naïve 😀' }],
+    attempt: 2,
+    lease_until: 0n,
+    started_at: 1_700_000_000_000_000_000n,
+    updated_at: 1n
+};
+
+const moduleInfo: ModuleInfo = { app, hash, size: 3_500_000n, chunks_expected: 4, chunks_received: 2, uploader: person, created_at: 5n, complete: false, rejected: false };
+
+/** Values of the upgrader's own message types, including every kind of Candid value it uses. */
+const messages: Array<[string, IDL.Type, unknown]> = [
+    ['Result<Proposal> Ok', ResultProposal, { Ok: proposal }],
+    ['Result<Proposal> Err with a nested status', ResultProposal, { Err: { ProposalNotOpen: { id: 3n, status: { cancelled: 'by recovery' } } } }],
+    ['Result<nat64>', ResultProposalId, { Ok: 5n }],
+    ['Result<()>', ResultUnit, { Ok: null }],
+    ['Result<ModuleInfo>', ResultModule, { Ok: moduleInfo }],
+    ['Result<ResumeResult> idle, none', ResultResume, { Ok: { idle: [] } }],
+    ['Result<ResumeResult> finished', ResultResume, { Ok: { finished: { upgraded: null } } }],
+    ['Result<AppInfo> Err ManagementCallFailed', ResultApp, { Err: { ManagementCallFailed: { method: 'canister_status', reject_code: 4, message: 'no' } } }],
+    ['Execution', Execution, execution],
+    ['AuditPage', AuditPage, { entries: [{ seq: 1n, at: 2n, app, proposal_id: [9n], actor: person, event: { step_failed: { step: { stop: null }, message: 'x' } } }], next: [], total: 1n }],
+    [
+        'Limits',
+        Limits,
+        {
+            max_apps: 1000,
+            max_apps_per_registrant: 20,
+            max_voters: 32,
+            max_proposers: 16,
+            max_module_bytes: 1n,
+            chunk_bytes: 1,
+            max_modules_per_app: 4,
+            max_pending_modules_per_uploader: 4,
+            max_store_bytes: 2n,
+            module_ttl_seconds: 3n,
+            max_arg_bytes: 4,
+            max_proposals_kept: 5,
+            max_audit_entries: 6,
+            max_snapshots_kept: 255
+        }
+    ],
+    ['ProposeArgs change_policy', ProposeArgs, { app, action: { change_policy: { policy: { voters: [{ principal: person, weight: 1 }], threshold: 1, proposers: [], proposal_lifetime_seconds: 60n, health_check: ['health'] }, snapshot_policy: { keep: 2, required: true } } } }],
+    ['RegisterArgs', RegisterArgs, { app, policy: { voters: [{ principal: person, weight: 3 }], threshold: 2, proposers: [app], proposal_lifetime_seconds: 3600n, health_check: [] }, snapshot_policy: { keep: 0, required: false }, recovery: person }],
+    ['VoteArgs', VoteArgs, { proposal_id: 1n, subject: hash, approve: true }],
+    ['CreateModuleArgs', CreateModuleArgs, { app, hash, size: 3n }],
+    ['UploadChunkArgs, empty chunk', UploadChunkArgs, { app, hash, index: 0, chunk: new Uint8Array(0) }],
+    [
+        'install_chunked_code_args',
+        management.install_chunked_code_args,
+        {
+            mode: { upgrade: [{ skip_pre_upgrade: [true], wasm_memory_persistence: [] }] },
+            target_canister: app,
+            store_canister: [],
+            chunk_hashes_list: [{ hash }, { hash: new Uint8Array(32) }],
+            wasm_module_hash: hash,
+            arg: new Uint8Array([68, 73, 68, 76, 0, 0]),
+            sender_canister_version: [7n]
+        }
+    ],
+    [
+        'update_settings_args (nat values)',
+        management.update_settings_args,
+        {
+            canister_id: app,
+            settings: {
+                controllers: [[app, person]],
+                compute_allocation: [2n ** 70n],
+                memory_allocation: [0n],
+                freezing_threshold: [],
+                reserved_cycles_limit: [],
+                log_visibility: [{ allowed_viewers: [person] }],
+                wasm_memory_limit: [],
+                wasm_memory_threshold: [],
+                environment_variables: []
+            },
+            sender_canister_version: []
+        }
+    ]
+];
+
+/** Decoded values compared by content (a blob view equals a copy with the same bytes). */
+function plain(value: unknown): unknown {
+    return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? `blob:${Buffer.from(v).toString('hex')}` : v instanceof Principal ? `principal:${v.toText()}` : v)));
+}
+
+describe('encodeMessage', () => {
+    it.each(messages)('writes %s so that @dfinity/candid reads the same value', (_name, type, value) => {
+        const bytes = encodeMessage([type], [value]);
+        expect(plain(IDL.decode([type], bytes))).toEqual(plain(IDL.decode([type], IDL.encode([type], [value]))));
+    });
+
+    it('writes several arguments, and none', () => {
+        const bytes = encodeMessage([IDL.Text, IDL.Principal, IDL.Opt(IDL.Nat8)], ['hé', app, [7]]);
+        expect(plain(IDL.decode([IDL.Text, IDL.Principal, IDL.Opt(IDL.Nat8)], bytes))).toEqual(plain(['hé', app, [7]]));
+        expect(Array.from(encodeMessage([], []))).toEqual(Array.from(IDL.encode([], [])));
+    });
+
+    it('writes the upload_chunk argument with one copy of the chunk, as long as the library does', () => {
+        for (const size of [0, 5, 1024 * 1024]) {
+            const chunk = Uint8Array.from({ length: size }, (_, i) => (i * 7) % 256);
+            const bytes = encodeMessage([management.upload_chunk_args], [{ canister_id: app, chunk }]);
+            const decoded = IDL.decode([management.upload_chunk_args], bytes)[0] as unknown as { canister_id: Principal; chunk: Uint8Array };
+            expect(decoded.canister_id.toText()).toBe(app.toText());
+            expect(Buffer.from(decoded.chunk).equals(Buffer.from(chunk))).toBe(true);
+            expect(bytes.length).toBe(IDL.encode([management.upload_chunk_args], [{ canister_id: app, chunk }]).byteLength);
+        }
+    });
+
+    it('refuses values that are not of the type', () => {
+        expect(() => encodeMessage([ResultProposalId], [{ Ok: -1n }])).toThrow();
+        expect(() => encodeMessage([ResultProposalId], [{ Ok: 5n, Err: null }])).toThrow();
+        expect(() => encodeMessage([VoteArgs], [{ proposal_id: 1n, subject: hash }])).toThrow(/approve/);
+        expect(() => encodeMessage([IDL.Nat32], [2 ** 32])).toThrow();
+        expect(() => encodeMessage([IDL.Nat8], [1.5])).toThrow();
+        expect(() => encodeMessage([IDL.Principal], ['aaaaa-aa'])).toThrow();
+        expect(() => encodeMessage([IDL.Opt(IDL.Text)], ['x'])).toThrow();
+        expect(() => encodeMessage([IDL.Bool], [1])).toThrow();
+    });
+});
+
+describe('decodeMessage', () => {
+    it.each(messages)('reads %s as @dfinity/candid does, from the library and from itself', (_name, type, value) => {
+        const expected = plain(IDL.decode([type], IDL.encode([type], [value])));
+        expect(plain(decodeFast([type], IDL.encode([type], [value])))).toEqual(expected);
+        expect(plain(decodeFast([type], encodeMessage([type], [value])))).toEqual(expected);
+        // A header seen before is recognized (second decode), and blobs come back as Uint8Array.
+        expect(plain(decodeFast([type], IDL.encode([type], [value])))).toEqual(expected);
+    });
+
+    it('reads a 1 MiB chunk as a view of the message, without copying it', () => {
+        const chunk = new Uint8Array(1024 * 1024).fill(3);
+        const bytes = new Uint8Array(IDL.encode([UploadChunkArgs], [{ app, hash, index: 2, chunk }]));
+        const [args] = decodeFast([UploadChunkArgs], bytes) as [{ app: Principal; hash: Uint8Array; index: number; chunk: Uint8Array }];
+        expect(args.index).toBe(2);
+        expect(args.chunk.length).toBe(chunk.length);
+        expect(args.chunk.buffer).toBe(bytes.buffer);
+        expect(args.app.toText()).toBe(app.toText());
+    });
+
+    it('reads a wider record from the IC (canister_status) as the narrow record the upgrader asks for', () => {
+        const StatusResult = IDL.Record({
+            status: IDL.Variant({ running: IDL.Null, stopping: IDL.Null, stopped: IDL.Null }),
+            module_hash: IDL.Opt(IDL.Vec(IDL.Nat8)),
+            settings: IDL.Record({ controllers: IDL.Vec(IDL.Principal) }),
+            // Absent on the wire: an opt field reads as none.
+            not_sent: IDL.Opt(IDL.Nat)
+        });
+        const Wide = IDL.Record({
+            status: IDL.Variant({ running: IDL.Null, stopping: IDL.Null, stopped: IDL.Null, future: IDL.Text }),
+            module_hash: IDL.Opt(IDL.Vec(IDL.Nat8)),
+            memory_size: IDL.Nat,
+            cycles: IDL.Nat,
+            settings: IDL.Record({ controllers: IDL.Vec(IDL.Principal), compute_allocation: IDL.Nat, log_visibility: IDL.Variant({ public: IDL.Null, allowed_viewers: IDL.Vec(IDL.Principal) }), names: IDL.Vec(IDL.Text) }),
+            query_stats: IDL.Record({ num_calls_total: IDL.Nat, response_payload_bytes_total: IDL.Nat }),
+            reserved: IDL.Opt(IDL.Record({ a: IDL.Int, b: IDL.Float64, c: IDL.Int16, d: IDL.Opt(IDL.Bool) }))
+        });
+        const wide = {
+            status: { stopped: null },
+            module_hash: [hash],
+            memory_size: 2n ** 80n,
+            cycles: 5n,
+            settings: { controllers: [app, person], compute_allocation: 0n, log_visibility: { allowed_viewers: [person] }, names: ['a', 'é'] },
+            query_stats: { num_calls_total: 300n, response_payload_bytes_total: 1n },
+            reserved: [{ a: -5n, b: 1.5, c: -2, d: [true] }]
+        };
+        const bytes = IDL.encode([Wide], [wide]);
+        const expected = plain(IDL.decode([StatusResult], bytes));
+        expect(plain(decodeFast([StatusResult], bytes))).toEqual(expected);
+        expect(plain(decodeFast([StatusResult], bytes))).toEqual(expected);
+        // A status case the upgrader does not know cannot be read, by either decoder.
+        const future = IDL.encode([Wide], [{ ...wide, status: { future: 'x' } }]);
+        expect(() => decodeFast([StatusResult], future)).toThrow();
+        expect(() => decodeMessage([StatusResult], future)).toThrow();
+    });
+
+    it('skips extra values and reads nat as int', () => {
+        const bytes = IDL.encode([IDL.Nat, IDL.Text, IDL.Vec(IDL.Opt(IDL.Principal))], [300n, 'extra', [[app], []]]);
+        expect(decodeFast([IDL.Int], bytes)).toEqual([300n]);
+    });
+
+    it('hands what it does not handle to @dfinity/candid', () => {
+        const List = IDL.Rec();
+        List.fill(IDL.Opt(IDL.Record({ head: IDL.Nat32, tail: List })));
+        const list = [{ head: 1, tail: [{ head: 2, tail: [] }] }];
+        const bytes = IDL.encode([List], [list]);
+        expect(() => decodeFast([List], bytes)).toThrow(Unsupported);
+        expect(decodeMessage([List], bytes)).toEqual([list]);
+        expect(IDL.decode([List], encodeMessage([List], [list]))).toEqual([list]);
+
+        const Pair = IDL.Tuple(IDL.Nat8, IDL.Text);
+        const pair = IDL.encode([Pair], [[1, 'a']]);
+        expect(() => decodeFast([Pair], pair)).toThrow(Unsupported);
+        expect(decodeMessage([Pair], pair)).toEqual([[1, 'a']]);
+
+        // A value of a non-opt type read as opt: the library's special rules apply.
+        const plainText = IDL.encode([IDL.Text], ['x']);
+        expect(decodeMessage([IDL.Opt(IDL.Text)], plainText)).toEqual(IDL.decode([IDL.Opt(IDL.Text)], plainText));
+    });
+
+    it('refuses malformed messages as the library does', () => {
+        const good = new Uint8Array(IDL.encode([VoteArgs], [{ proposal_id: 1n, subject: hash, approve: true }]));
+        // Fields in label-id order: subject, approve, proposal_id (8 bytes, last).
+        const badBool = good.slice();
+        badBool[good.length - 9] = 2;
+        const cases: Uint8Array[] = [
+            good.subarray(0, good.length - 1), // truncated
+            new Uint8Array([...good, 0]), // trailing byte
+            badBool, // bool 2
+            new Uint8Array([0x44, 0x49, 0x44, 0x4d, 0, 0]), // wrong magic
+            new Uint8Array([0x44, 0x49, 0x44, 0x4c, 1, 0x6d, 0x7f, 1, 0, 0xff, 0xff, 0xff, 0xff, 0x0f]) // vec null of 2^32 - 1
+        ];
+        for (const bytes of cases) {
+            expect(() => decodeFast([VoteArgs], bytes)).toThrow();
+            expect(() => decodeMessage([VoteArgs], bytes)).toThrow();
+        }
+        const badUtf8 = new Uint8Array([0x44, 0x49, 0x44, 0x4c, 0, 1, 0x71, 2, 0xc3, 0x28]);
+        expect(() => decodeFast([IDL.Text], badUtf8)).toThrow();
+        const opaquePrincipal = new Uint8Array([0x44, 0x49, 0x44, 0x4c, 0, 1, 0x68, 0]);
+        expect(() => decodeFast([IDL.Principal], opaquePrincipal)).toThrow();
+        expect(() => decodeMessage([IDL.Principal], opaquePrincipal)).toThrow();
+    });
+});
+
+describe('stable records (Candid values without a header)', () => {
+    it('round-trip every stored type, typed as before', () => {
+        const stored: StoredApp = {
+            info: {
+                app,
+                policy: { voters: [{ principal: person, weight: 1 }], threshold: 1, proposers: [app], proposal_lifetime_seconds: 3600n, health_check: ['health'] },
+                snapshot_policy: { keep: 2, required: false },
+                recovery: person,
+                registered_by: person,
+                registered_at: 9n,
+                paused: true,
+                live_proposal: [42n],
+                snapshots: [{ id: new Uint8Array(18).fill(1), taken_at: 3n, proposal_id: 4n }],
+                policy_version: 7
+            },
+            modules: [hash]
+        };
+        const entry: StoredAuditEntry = { entry: { seq: 1n, at: 2n, app, proposal_id: [], actor: person, event: { voted: { approve: true, weight: 2 } } }, app_position: 8n };
+        const cases: Array<[{ toBytes: (v: never) => Uint8Array; fromBytes: (b: Uint8Array) => unknown }, unknown]> = [
+            [appRecord, stored],
+            [proposalRecord, proposal],
+            [executionRecord, execution],
+            [moduleRecord, moduleInfo],
+            [auditRecord, entry]
+        ];
+        for (const [codec, value] of cases) {
+            const bytes = codec.toBytes(value as never);
+            const back = codec.fromBytes(bytes.slice());
+            expect(plain(back)).toEqual(plain(value));
+        }
+        const back = executionRecord.fromBytes(executionRecord.toBytes(execution).slice());
+        expect(back.app).toBeInstanceOf(Principal);
+        expect(back.chunk_hashes[0]).toBeInstanceOf(Uint8Array);
+        expect(typeof back.lease_until).toBe('bigint');
+        expect(typeof back.attempt).toBe('number');
+    });
+
+    it('is the Candid value encoding: the library reads it behind the type header', () => {
+        const bytes = executionRecord.toBytes(execution);
+        const header = encodeMessage([Execution], [execution]);
+        const valueStart = header.length - bytes.length;
+        expect(Array.from(header.subarray(valueStart))).toEqual(Array.from(bytes));
+        expect(plain(IDL.decode([Execution], header)[0])).toEqual(plain(execution));
+    });
+
+    it('refuses trailing or missing bytes', () => {
+        const codec = valueCodec<{ a: number }>(IDL.Record({ a: IDL.Nat32 }));
+        const bytes = codec.toBytes({ a: 5 });
+        expect(bytes.length).toBe(4);
+        expect(() => codec.fromBytes(new Uint8Array([...bytes, 0]))).toThrow();
+        expect(() => codec.fromBytes(bytes.subarray(0, 3))).toThrow();
+    });
+});
