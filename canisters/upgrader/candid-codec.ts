@@ -792,6 +792,16 @@ function readPrincipal(r: Reader): Principal {
     return Principal.fromUint8Array(r.take(r.leb()).slice());
 }
 
+/** A reader of one little-endian fixed-width number. */
+function fixedWidth(size: number, read: (view: DataView, at: number) => number | bigint): Plan {
+    return (r) => {
+        r.need(size);
+        const value = read(r.view, r.pos);
+        r.pos += size;
+        return value;
+    };
+}
+
 function primitivePlan(op: number): Plan {
     switch (op) {
         case OP.null:
@@ -809,66 +819,26 @@ function primitivePlan(op: number): Plan {
         case OP.nat8:
             return (r) => r.u8();
         case OP.nat16:
-            return (r) => {
-                r.need(2);
-                const v = r.view.getUint16(r.pos, true);
-                r.pos += 2;
-                return v;
-            };
+            return fixedWidth(2, (view, at) => view.getUint16(at, true));
         case OP.nat32:
-            return (r) => {
-                r.need(4);
-                const v = r.view.getUint32(r.pos, true);
-                r.pos += 4;
-                return v;
-            };
+            return fixedWidth(4, (view, at) => view.getUint32(at, true));
         case OP.nat64:
-            return (r) => {
-                r.need(8);
-                const v = r.view.getBigUint64(r.pos, true);
-                r.pos += 8;
-                return v;
-            };
+            return fixedWidth(8, (view, at) => view.getBigUint64(at, true));
         case OP.int8:
             return (r) => {
                 r.need(1);
                 return r.view.getInt8(r.pos++);
             };
         case OP.int16:
-            return (r) => {
-                r.need(2);
-                const v = r.view.getInt16(r.pos, true);
-                r.pos += 2;
-                return v;
-            };
+            return fixedWidth(2, (view, at) => view.getInt16(at, true));
         case OP.int32:
-            return (r) => {
-                r.need(4);
-                const v = r.view.getInt32(r.pos, true);
-                r.pos += 4;
-                return v;
-            };
+            return fixedWidth(4, (view, at) => view.getInt32(at, true));
         case OP.int64:
-            return (r) => {
-                r.need(8);
-                const v = r.view.getBigInt64(r.pos, true);
-                r.pos += 8;
-                return v;
-            };
+            return fixedWidth(8, (view, at) => view.getBigInt64(at, true));
         case OP.float32:
-            return (r) => {
-                r.need(4);
-                const v = r.view.getFloat32(r.pos, true);
-                r.pos += 4;
-                return v;
-            };
+            return fixedWidth(4, (view, at) => view.getFloat32(at, true));
         case OP.float64:
-            return (r) => {
-                r.need(8);
-                const v = r.view.getFloat64(r.pos, true);
-                r.pos += 8;
-                return v;
-            };
+            return fixedWidth(8, (view, at) => view.getFloat64(at, true));
         case OP.text:
             return (r) => decodeUtf8(r.take(r.leb()));
         case OP.principal:
