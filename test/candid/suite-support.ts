@@ -33,14 +33,14 @@ export function loadSuite(file: string): SuiteCase[] {
     }));
 }
 
-/** Decoded values compared by content (views equal copies, principals by text, NaN equals NaN). */
+/** Decoded values compared by content (views equal copies, principals by text, NaN equals NaN, keys sorted). */
 export function plain(value: unknown): unknown {
     if (typeof value === 'bigint') return `${value}n`;
     if (typeof value === 'number') return Number.isNaN(value) ? 'NaN' : Object.is(value, -0) ? '-0' : value;
     if (value instanceof Principal) return `principal:${value.toText()}`;
     if (ArrayBuffer.isView(value) && !(value instanceof DataView)) return { [value.constructor.name === 'Uint8Array' || value.constructor.name === 'Buffer' ? 'blob' : value.constructor.name]: Array.from(value as unknown as ArrayLike<unknown>, plain) };
     if (Array.isArray(value)) return value.map(plain);
-    if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+    if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, plain(v)]));
     return value;
 }
 
