@@ -5,8 +5,10 @@
  *   BENCH_IDLE_CANISTERS=1000  canisters in the idle-memory figure (default 1000)
  *   BENCH_ITERATIONS=300       calls per latency figure (default 300)
  *   BENCH_UPGRADER_ROUNDS=7    governed/direct upgrade pairs (default 7)
+ *   BENCH_FUZZ_CASES=100000    Candid codec fuzzing cases per property (default 100000)
  */
 import { buildCanisters } from '../scripts/build-lib.js';
+import { candidFuzzFigures } from './candid-fuzz.js';
 import { idleCanisterMemory, latencyAndInstructions } from './engine.js';
 import { instrumentation } from './instrumentation.js';
 import { serverFigures } from './server.js';
@@ -18,3 +20,4 @@ await latencyAndInstructions(Number(process.env.BENCH_ITERATIONS ?? 300));
 await idleCanisterMemory(Number(process.env.BENCH_IDLE_CANISTERS ?? 1000));
 await serverFigures(Number(process.env.BENCH_ITERATIONS ?? 50));
 await upgraderFigures();
+candidFuzzFigures();

@@ -43,7 +43,19 @@ function field(name: string, type: CandidType): Field {
 }
 
 const converter = new IdlConverter(DEFINITIONS);
-export const toIdl = (t: CandidType): IDL.Type => converter.convert(t);
+const converted = new Map<string, IDL.Type>();
+
+/** The IDL type of a random type (kept per shape, so that both decoders' caches see repeats). */
+export function toIdl(t: CandidType): IDL.Type {
+    const key = JSON.stringify(t);
+    let type = converted.get(key);
+    if (type === undefined) {
+        if (converted.size >= 10_000) converted.clear();
+        type = converter.convert(t);
+        converted.set(key, type);
+    }
+    return type;
+}
 
 /** Random Candid types: every primitive, nested opt/vec/record/tuple/variant, recursion, references. */
 export const typeArb: fc.Arbitrary<CandidType> = fc.letrec<{ type: CandidType }>((tie) => ({
