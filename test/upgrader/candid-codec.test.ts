@@ -5,10 +5,14 @@
  * tuples and the special `opt` rules, and it refuses malformed input with CandidDecodeError. Also the stable records
  * (records.ts) round trip.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 import { IDL } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
 
-import { CandidDecodeError, decodeMessage, encodeMessage, valueCodec } from '../../canisters/upgrader/candid-codec';
+import { CandidDecodeError, decodeMessage, encodeMessage, MAX_DEPTH, valueCodec } from '../../canisters/upgrader/candid-codec';
+import { repoRoot } from '../../scripts/paths';
 import { appRecord, auditRecord, executionRecord, moduleRecord, proposalRecord, type StoredApp, type StoredAuditEntry } from '../../canisters/upgrader/records';
 import {
     AuditPage,
@@ -365,5 +369,90 @@ describe('stable records (Candid values without a header)', () => {
         expect(bytes.length).toBe(4);
         expect(() => codec.fromBytes(new Uint8Array([...bytes, 0]))).toThrow();
         expect(() => codec.fromBytes(bytes.subarray(0, 3))).toThrow();
+    });
+});
+
+describe('issue 7 item 13: decoding is bounded and strict, with no fallback', () => {
+    const vote = { proposal_id: 1n, subject: hash, approve: true };
+
+    /** `bytes` with the first occurrence of `marker` replaced by `replacement` (same length). */
+    function patch(bytes: Uint8Array, marker: number[], replacement: number[]): Uint8Array {
+        const out = new Uint8Array(bytes);
+        const at = Buffer.from(out).indexOf(Buffer.from(marker));
+        expect(at).toBeGreaterThan(0);
+        out.set(replacement, at);
+        return out;
+    }
+
+    function rejection(types: IDL.Type[], bytes: Uint8Array): { error: unknown; ms: number } {
+        const started = performance.now();
+        try {
+            decodeMessage(types, bytes);
+        } catch (error) {
+            return { error, ms: performance.now() - started };
+        }
+        throw new Error('the message was accepted');
+    }
+
+    it('refuses a VoteArgs with an extra vec null of 10^9 elements at once, with flat memory', () => {
+        const withEmpty = new Uint8Array(IDL.encode([VoteArgs, IDL.Vec(IDL.Null)], [vote, []]));
+        expect(withEmpty[withEmpty.length - 1]).toBe(0);
+        const bomb = new Uint8Array([...withEmpty.subarray(0, withEmpty.length - 1), 0x80, 0x94, 0xeb, 0xdc, 0x03]);
+        const heapBefore = process.memoryUsage().heapUsed;
+        const { error, ms } = rejection([VoteArgs], bomb);
+        expect(error).toBeInstanceOf(CandidDecodeError);
+        expect((error as CandidDecodeError).reason).toBe('too-costly');
+        expect(ms).toBeLessThan(200);
+        expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(16 * 1024 * 1024);
+        // Within the quota, the same shape is an ordinary message.
+        const small = new Uint8Array([...withEmpty.subarray(0, withEmpty.length - 1), 0xe8, 0x07]);
+        expect(plain(decodeMessage([VoteArgs], small))).toEqual(plain([vote]));
+    });
+
+    it('bounds a recursive expected type: "fix record" read at "fix record opt" is refused quickly', () => {
+        const OptRec = IDL.Rec();
+        OptRec.fill(IDL.Opt(IDL.Tuple(OptRec)));
+        const fixRecord = new Uint8Array([0x44, 0x49, 0x44, 0x4c, 1, 0x6c, 1, 0, 0, 1, 0]);
+        const { error, ms } = rejection([OptRec], fixRecord);
+        expect(error).toBeInstanceOf(CandidDecodeError);
+        expect(ms).toBeLessThan(200);
+        // A value nested deeper than MAX_DEPTH is refused too; one within it is read.
+        const List = IDL.Rec();
+        List.fill(IDL.Opt(IDL.Tuple(IDL.Nat8, List)));
+        let deep: unknown = [];
+        for (let i = 0; i < MAX_DEPTH; i++) deep = [[i % 256, deep]];
+        expect(rejection([List], encodeMessage([List], [deep])).error).toBeInstanceOf(CandidDecodeError);
+        let shallow: unknown = [];
+        for (let i = 0; i < 50; i++) shallow = [[i, shallow]];
+        expect(decodeMessage([List], encodeMessage([List], [shallow]))).toEqual([shallow]);
+    });
+
+    it('checks UTF-8 in text it skips: an extra argument, an extra field, a value read as reserved', () => {
+        const QQ = [0x02, 0x51, 0x51];
+        const BAD = [0x02, 0xc3, 0x28];
+        const extraArg = patch(new Uint8Array(IDL.encode([VoteArgs, IDL.Text], [vote, 'QQ'])), QQ, BAD);
+        const extraField = patch(new Uint8Array(IDL.encode([IDL.Record({ proposal_id: IDL.Nat64, subject: IDL.Vec(IDL.Nat8), approve: IDL.Bool, note: IDL.Text })], [{ ...vote, note: 'QQ' }])), QQ, BAD);
+        const asReserved = patch(new Uint8Array(IDL.encode([IDL.Text], ['QQ'])), QQ, BAD);
+        for (const [types, bytes] of [[[VoteArgs], extraArg], [[VoteArgs], extraField], [[IDL.Reserved], asReserved]] as const) {
+            const { error } = rejection([...types], bytes);
+            expect(error).toBeInstanceOf(CandidDecodeError);
+            expect((error as Error).message).toMatch(/UTF-8/);
+        }
+    });
+
+    it('refuses an extra bool byte 02 and an extra opt tag 07', () => {
+        const bool = new Uint8Array(IDL.encode([VoteArgs, IDL.Bool], [vote, true]));
+        bool[bool.length - 1] = 2;
+        const opt = new Uint8Array(IDL.encode([VoteArgs, IDL.Opt(IDL.Nat8)], [vote, []]));
+        opt[opt.length - 1] = 7;
+        expect((rejection([VoteArgs], bool).error as Error).message).toMatch(/bool byte 2/);
+        expect((rejection([VoteArgs], opt).error as Error).message).toMatch(/opt tag 7/);
+    });
+
+    it('never hands a message to @dfinity/candid: no part of the codec calls IDL.decode', () => {
+        const dir = join(repoRoot, 'canisters', 'upgrader', 'candid');
+        const sources = [join(repoRoot, 'canisters', 'upgrader', 'candid-codec.ts'), ...readdirSync(dir).map((f) => join(dir, f))];
+        expect(sources.length).toBeGreaterThan(5);
+        for (const file of sources) expect([file, /IDL\.decode\b/.test(readFileSync(file, 'utf8'))]).toEqual([file, false]);
     });
 });
