@@ -18,6 +18,8 @@ export interface ResponseFaultRule {
     fault: ResponseFault;
     /** Responses affected before the rule runs out. Default: 1. */
     count?: number;
+    /** Responses to let through unharmed before the first affected one. Default: 0. */
+    after?: number;
 }
 
 /** Trap detail used for injected continuation traps (IC0503, as an explicit trap). */
@@ -29,12 +31,17 @@ export const INJECTED_TRAP_MESSAGE = 'fault injected by the test: the continuati
  * late answer are all things the IC can do to a canister; the replica never invents a reply.
  */
 export class FaultInjector {
-    #rules: Array<{ receiver: string; fault: ResponseFault; left: number }> = [];
+    #rules: Array<{ receiver: string; fault: ResponseFault; left: number; skip: number }> = [];
     #delayed: ResponseMessage[] = [];
 
     /** Arms a rule; rules are consumed in the order they were armed. */
     onResponses(rule: ResponseFaultRule): void {
-        this.#rules.push({ receiver: rule.receiver.toText(), fault: rule.fault, left: rule.count ?? 1 });
+        this.#rules.push({ receiver: rule.receiver.toText(), fault: rule.fault, left: rule.count ?? 1, skip: rule.after ?? 0 });
+    }
+
+    /** Rules armed and not yet used up. */
+    get armedCount(): number {
+        return this.#rules.length;
     }
 
     /** Responses held by `delay` rules so far. */
@@ -60,6 +67,10 @@ export class FaultInjector {
         const index = this.#rules.findIndex((r) => r.receiver === receiver);
         if (index < 0) return null;
         const rule = this.#rules[index]!;
+        if (rule.skip > 0) {
+            rule.skip--;
+            return null;
+        }
         rule.left--;
         if (rule.left <= 0) this.#rules.splice(index, 1);
         if (rule.fault === 'delay') this.#delayed.push(message);
