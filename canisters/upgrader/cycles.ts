@@ -26,7 +26,7 @@ export const FEE_PER_INSTRUCTION = 1n;
 export const STORAGE_FEE_PER_GIB_SECOND = 127_000n;
 
 /**
- * Instructions one executor message may use. Measured below 60 M per step (the heaviest reads a
+ * Instructions one executor message may use. Measured at most 23 M per step (the heaviest read a
  * 1 MiB chunk back from stable memory; the first upgrade after an install also compiles codecs),
  * so this bound has a wide margin; test/upgrader/cycles.test.ts checks it on every message.
  */

@@ -41,7 +41,8 @@ describe('cycles', () => {
         expect(await waitForOutcome(scene.replica, scene.upgrader, id)).toEqual({ upgraded: null });
         // Every message of the upgrader during the execution (timers and continuations) stays under the bound.
         const upgraderId = scene.upgraderId.toText();
-        const executorMessages = events.filter((e) => e.canisterId.toText() === upgraderId && (e.kind === 'Ry' || e.kind === 'Rt' || e.kind === 'T'));
+        // (ic-cdk runs timers as a self-call to `timer_executor`, an update.)
+        const executorMessages = events.filter((e) => e.canisterId.toText() === upgraderId && (e.kind === 'Ry' || e.kind === 'Rt' || e.kind === 'T' || e.entry.endsWith('timer_executor')));
         expect(executorMessages.length).toBeGreaterThan(8);
         const most = executorMessages.reduce((max, e) => (e.instructions > max ? e.instructions : max), 0n);
         expect(most).toBeLessThan(MAX_INSTRUCTIONS_PER_MESSAGE);
