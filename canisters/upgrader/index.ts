@@ -52,6 +52,7 @@ import {
     VoteArgs
 } from './types';
 import { vote } from './votes';
+import { armWatchdog } from './watchdog';
 
 memoizeTypeNames(...Object.values(types), ...Object.values(managementIdl));
 
@@ -61,6 +62,7 @@ export default class Upgrader {
         checkSchema();
         precompileQueries();
         rearmAll();
+        armWatchdog();
     }
 
     @postUpgrade([])
@@ -68,6 +70,7 @@ export default class Upgrader {
         checkSchema();
         precompileQueries();
         rearmAll();
+        armWatchdog();
     }
 
     // ------------------------------------------------------------ registration

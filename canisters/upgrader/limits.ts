@@ -2,6 +2,7 @@
  * Every bound the upgrader enforces, in one place, with its unit. Storage, loops and message
  * sizes are bounded by these, so that no caller can exhaust the store or the instruction limit.
  */
+import { executionReserve, freezingReserve } from './cycles';
 import type { Limits } from './types';
 
 /** Apps registered at once. */
@@ -53,6 +54,29 @@ export const LEASE_NS = 10n * 60n * 1_000_000_000n;
 
 export const NANOS_PER_SECOND = 1_000_000_000n;
 
+/** The watchdog's period, in seconds: it resumes the executions whose lease ran out. */
+export const WATCHDOG_INTERVAL_SECONDS = 30n;
+/** Executions the watchdog looks at per tick (a cursor walks the map, so each tick is bounded). */
+export const WATCHDOG_BATCH = 100;
+/**
+ * Worst case between a lost response (or a trapped continuation) and the watchdog resuming its
+ * execution, in seconds: the lease, plus one full pass of the cursor over the largest map.
+ */
+export const MAX_RECOVERY_SECONDS = LEASE_NS / NANOS_PER_SECOND + WATCHDOG_INTERVAL_SECONDS * BigInt(Math.ceil(MAX_APPS / WATCHDOG_BATCH));
+const RESERVE_BOUNDS = { maxModuleBytes: MAX_MODULE_BYTES, chunkBytes: CHUNK_BYTES, maxArgBytes: MAX_ARG_BYTES, maxStoreBytes: MAX_STORE_BYTES };
+/** Cycles one execution may spend at most, kept in reserve for every live execution (cycles.ts). */
+export const EXECUTION_RESERVE_CYCLES = executionReserve(RESERVE_BOUNDS);
+/** Cycles kept for the freezing threshold, above the executions' reserves (cycles.ts). */
+export const FREEZING_RESERVE_CYCLES = freezingReserve(RESERVE_BOUNDS);
+
+/** The balance needed to begin an execution while `live` executions (this one included) may still spend. */
+export function cyclesRequired(live: bigint): bigint {
+    return FREEZING_RESERVE_CYCLES + EXECUTION_RESERVE_CYCLES * live;
+}
+
+/** Refused starts retried (one per watchdog tick) before the app is reported left stopped. */
+export const MAX_START_RETRIES = 20;
+
 export function limits(): Limits {
     return {
         max_apps: MAX_APPS,
@@ -68,6 +92,11 @@ export function limits(): Limits {
         max_arg_bytes: MAX_ARG_BYTES,
         max_proposals_kept: MAX_PROPOSALS_KEPT,
         max_audit_entries: MAX_AUDIT_ENTRIES,
-        max_snapshots_kept: MAX_SNAPSHOTS_KEPT
+        max_snapshots_kept: MAX_SNAPSHOTS_KEPT,
+        execution_reserve_cycles: EXECUTION_RESERVE_CYCLES,
+        freezing_reserve_cycles: FREEZING_RESERVE_CYCLES,
+        lease_seconds: LEASE_NS / NANOS_PER_SECOND,
+        watchdog_interval_seconds: WATCHDOG_INTERVAL_SECONDS,
+        max_recovery_seconds: MAX_RECOVERY_SECONDS
     };
 }

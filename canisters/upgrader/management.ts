@@ -7,13 +7,18 @@
  * written once per type, an `upload_chunk` argument costs one copy of the chunk, and a reply
  * whose header was seen before is read without parsing its type table again.
  *
- * Every function makes exactly one call and throws CallFailure when it is rejected.
+ * Every function makes exactly one call and throws CallFailure when it is rejected,
+ * CallNotSent when the IC refused to send it (the upgrader lacks cycles: nothing left), and
+ * ContinuationCleanup when the continuation after it trapped and Azle settles the call inside
+ * the IC's cleanup callback (where nothing may be called and nothing should be written).
  */
 import { IDL } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
 import { call } from 'azle';
 import {
     clear_chunk_store_args,
+    list_canister_snapshots_args,
+    list_canister_snapshots_result,
     install_chunked_code_args,
     load_canister_snapshot_args,
     start_canister_args,
@@ -26,7 +31,7 @@ import {
 } from 'azle/canisters/management/idl';
 
 import { decodeMessage, encodeMessage } from './candid-codec';
-import { toCallFailure } from './errors';
+import { CallFailure, toCallFailure } from './errors';
 import type { WasmMemoryPersistence } from './types';
 
 const MANAGEMENT = Principal.managementCanister();
@@ -45,15 +50,59 @@ export type CanisterStatus = {
     settings: { controllers: Principal[] };
 };
 
+/** The call was never made: the IC refused to send it (call_perform failed, for lack of cycles). */
+export class CallNotSent extends Error {
+    override readonly name = 'CallNotSent';
+
+    constructor(
+        readonly method: string,
+        detail: string
+    ) {
+        super(`${method} could not be sent (the upgrader lacks cycles above its freezing threshold): ${detail}`);
+    }
+}
+
+/** The continuation after this call trapped; this code runs in the IC's cleanup callback. */
+export class ContinuationCleanup extends Error {
+    override readonly name = 'ContinuationCleanup';
+}
+
+/** Azle's `call` failure types that mean the call never left the canister. */
+const NOT_SENT = new Set(['CallPerformFailed', 'InsufficientLiquidCycleBalance']);
+
+function callError(method: string, error: unknown): Error {
+    const type: unknown = typeof error === 'object' && error !== null ? Reflect.get(error, 'type') : undefined;
+    if (type === 'CleanupCallback') return new ContinuationCleanup(`${method}: the continuation trapped`);
+    if (typeof type === 'string' && NOT_SENT.has(type)) return new CallNotSent(method, error instanceof Error ? error.message : type);
+    return toCallFailure(method, error);
+}
+
+/** A raw call: what Azle's `call` answers, with its failures classified (see the header). */
+async function rawCall(target: Principal, method: string, args: Uint8Array): Promise<Uint8Array> {
+    try {
+        return await call<Uint8Array, Uint8Array>(target, method, { raw: true, args });
+    } catch (error) {
+        throw callError(method, error);
+    }
+}
+
 /** One call: `arg` encoded as `paramType`, the reply decoded as `returnType` (ignored without one). */
 async function manage<R>(method: string, paramType: IDL.Type, arg: unknown, returnType?: IDL.Type): Promise<R> {
-    let reply: Uint8Array;
-    try {
-        reply = await call<Uint8Array, Uint8Array>(MANAGEMENT, method, { raw: true, args: encodeMessage([paramType], [arg]) });
-    } catch (error) {
-        throw toCallFailure(method, error);
-    }
+    const reply = await rawCall(MANAGEMENT, method, encodeMessage([paramType], [arg]));
     return (returnType === undefined ? undefined : decodeMessage([returnType], reply)[0]) as R;
+}
+
+/** The IC's own prefix of the reject it gives when chunks do not hash to the module hash (WasmChunkStoreError). */
+const HASH_MISMATCH_PREFIX = 'Error from Wasm chunk store: Wasm module hash ';
+
+/**
+ * Whether an install was refused because the module's bytes do not hash to the given hash. The IC
+ * rejects both this and a trapping pre/post_upgrade with reject code 5 (CANISTER_ERROR: IC0504
+ * and IC0503), so the code alone cannot tell them apart; the message's start can, since the IC
+ * writes it: an app's trap text only ever appears after "Error from Canister <id>: ".
+ */
+export function isHashMismatch(error: unknown): boolean {
+    return error instanceof CallFailure && error.method === 'install_chunked_code' && error.rejectCode === 5 && error.rejectMessage.startsWith(HASH_MISMATCH_PREFIX);
 }
 
 export async function canisterStatus(canisterId: Principal): Promise<CanisterStatus> {
@@ -103,6 +152,12 @@ export async function installChunkedUpgrade(upgrade: ChunkedUpgrade): Promise<vo
     });
 }
 
+/** The ids of the app's snapshots, as the IC lists them (whoever took them). */
+export async function listSnapshots(canisterId: Principal): Promise<Uint8Array[]> {
+    const result = await manage<list_canister_snapshots_result>('list_canister_snapshots', list_canister_snapshots_args, { canister_id: canisterId }, list_canister_snapshots_result);
+    return result.map((snapshot) => Uint8Array.from(snapshot.id));
+}
+
 /** Takes a snapshot, replacing `replace` when given; returns the new snapshot's id and time. */
 export async function takeSnapshot(canisterId: Principal, replace: Uint8Array | undefined): Promise<{ id: Uint8Array; takenAt: bigint }> {
     const result = await manage<take_canister_snapshot_result>(
@@ -141,11 +196,6 @@ export async function setControllers(canisterId: Principal, controllers: Princip
 
 /** Calls the app's health check, `() -> (bool)`: true only when it answers `true`. */
 export async function healthCheck(canisterId: Principal, method: string): Promise<boolean> {
-    let reply: Uint8Array;
-    try {
-        reply = await call<Uint8Array, Uint8Array>(canisterId, method, { raw: true, args: encodeMessage([], []) });
-    } catch (error) {
-        throw toCallFailure(method, error);
-    }
+    const reply = await rawCall(canisterId, method, encodeMessage([], []));
     return decodeMessage([IDL.Bool], reply)[0] === true;
 }

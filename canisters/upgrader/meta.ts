@@ -17,7 +17,9 @@ export const MetaKey = {
     /** Bytes reserved by the modules in the store. */
     storeBytes: 'store_bytes',
     /** Index in the modules map where the next sweep starts. */
-    sweepCursor: 'sweep_cursor'
+    sweepCursor: 'sweep_cursor',
+    /** Next execution id to hand out (never reused: it fences out drivers of earlier executions). */
+    nextExecutionId: 'next_execution_id'
 } as const;
 export type MetaKey = (typeof MetaKey)[keyof typeof MetaKey];
 

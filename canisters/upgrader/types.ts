@@ -203,7 +203,12 @@ export const Outcome = IDL.Variant({
     /** Verification failed and there was no snapshot to go back to: recovery should look at it. */
     verification_failed: IDL.Text,
     /** Verification failed and loading the snapshot failed too: recovery must act. */
-    rollback_failed: IDL.Text
+    rollback_failed: IDL.Text,
+    /**
+     * The app could not be started again and is left stopped (the text says on which module and
+     * why, e.g. the upgrader is no longer its controller): its recovery principal must start it.
+     */
+    start_failed: IDL.Text
 });
 export type Outcome =
     | { upgraded: null }
@@ -216,7 +221,8 @@ export type Outcome =
     | { install_failed: string }
     | { rolled_back: string }
     | { verification_failed: string }
-    | { rollback_failed: string };
+    | { rollback_failed: string }
+    | { start_failed: string };
 
 export const ProposalStatus = IDL.Variant({
     open: IDL.Null,
@@ -304,6 +310,8 @@ export type ExecutionKind = { upgrade: UpgradeRequest } | { restore: Uint8Array 
 
 /** The persisted state machine of one execution; one live execution per app at most. */
 export const Execution = IDL.Record({
+    /** Never reused (a counter that survives upgrades): fences out every driver of another execution. */
+    id: IDL.Nat64,
     proposal_id: IDL.Nat64,
     app: IDL.Principal,
     kind: ExecutionKind,
@@ -320,10 +328,15 @@ export const Execution = IDL.Record({
     attempt: IDL.Nat32,
     /** A driver holds the execution until then (a step's call is in flight). */
     lease_until: IDL.Nat64,
+    /** Failed tries of the current step that are retried (a start the IC refused, a call not sent). */
+    retries: IDL.Nat32,
+    /** Why the execution waits at its step, if it does (e.g. for cycles); the watchdog retries it. */
+    waiting: IDL.Opt(IDL.Text),
     started_at: IDL.Nat64,
     updated_at: IDL.Nat64
 });
 export type Execution = {
+    id: bigint;
     proposal_id: bigint;
     app: Principal;
     kind: ExecutionKind;
@@ -334,6 +347,8 @@ export type Execution = {
     failure: [] | [Outcome];
     attempt: number;
     lease_until: bigint;
+    retries: number;
+    waiting: [] | [string];
     started_at: bigint;
     updated_at: bigint;
 };
@@ -347,9 +362,19 @@ export const ResumeResult = IDL.Variant({
     /** Another driver holds the execution (a step is in flight); try again later. */
     in_flight: Step,
     /** Driving was handed to a timer (the caller is the app itself, which must not wait on its own upgrade). */
-    scheduled: Step
+    scheduled: Step,
+    /**
+     * The execution waits at `step` because the upgrader lacks cycles to make its call (or, at
+     * `check`, to finish an execution): top it up (deposit_cycles); the watchdog then retries.
+     */
+    waiting_for_cycles: IDL.Record({ step: Step, balance: IDL.Nat, required: IDL.Nat })
 });
-export type ResumeResult = { idle: [] | [ProposalStatus] } | { finished: Outcome } | { in_flight: Step } | { scheduled: Step };
+export type ResumeResult =
+    | { idle: [] | [ProposalStatus] }
+    | { finished: Outcome }
+    | { in_flight: Step }
+    | { scheduled: Step }
+    | { waiting_for_cycles: { step: Step; balance: bigint; required: bigint } };
 
 // ---------------------------------------------------------------- recovery
 
@@ -449,7 +474,17 @@ export const Limits = IDL.Record({
     max_arg_bytes: IDL.Nat32,
     max_proposals_kept: IDL.Nat32,
     max_audit_entries: IDL.Nat32,
-    max_snapshots_kept: IDL.Nat8
+    max_snapshots_kept: IDL.Nat8,
+    /** Cycles one execution may spend at most (its worst-case path), kept in reserve per live execution. */
+    execution_reserve_cycles: IDL.Nat,
+    /** Cycles kept above the executions' reserves for the freezing threshold (see README "Cycles"). */
+    freezing_reserve_cycles: IDL.Nat,
+    /** How long a driver holds an execution while its call is in flight. */
+    lease_seconds: IDL.Nat64,
+    /** The watchdog resumes executions whose lease ran out this often. */
+    watchdog_interval_seconds: IDL.Nat64,
+    /** Worst case between a lost response and the watchdog resuming its execution. */
+    max_recovery_seconds: IDL.Nat64
 });
 export type Limits = {
     max_apps: number;
@@ -466,6 +501,11 @@ export type Limits = {
     max_proposals_kept: number;
     max_audit_entries: number;
     max_snapshots_kept: number;
+    execution_reserve_cycles: bigint;
+    freezing_reserve_cycles: bigint;
+    lease_seconds: bigint;
+    watchdog_interval_seconds: bigint;
+    max_recovery_seconds: bigint;
 };
 
 /** Every expected failure of every method. `errors.ts` maps internal failures to these. */

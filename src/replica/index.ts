@@ -24,6 +24,8 @@ export { CallRejectedError, CallTimeoutError, SettingTimeIntoPastError, ReplicaT
 export { RejectCode } from './reject.js';
 export type { Reject, CallResult } from './reject.js';
 export { Subnet } from './subnet.js';
+export { FaultInjector, INJECTED_TRAP_MESSAGE } from './faults.js';
+export type { ResponseFault, ResponseFaultRule } from './faults.js';
 export type { SubnetOptions, ExecutionEvent } from './subnet.js';
 export { MANAGEMENT_CANISTER_ID } from './principal.js';
 export { managementIdlFactory } from './management/candid.js';

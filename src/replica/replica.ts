@@ -15,6 +15,7 @@ import {
 import { StableMemory } from './memory/stable-memory.js';
 import { MANAGEMENT_CANISTER_ID } from './principal.js';
 import { Subnet, SubnetOptions } from './subnet.js';
+import { FaultInjector } from './faults.js';
 import { ReplicaKeys } from './certification/keys.js';
 import { certifiedDataPath, StateTree } from './certification/state-tree.js';
 
@@ -181,6 +182,22 @@ export class Replica {
             }
         });
         return new Replica(subnet, options.maxRoundsPerCall ?? 1_000);
+    }
+
+    /**
+     * Test hook for fault injection: make the responses to a canister get lost, arrive late, or
+     * make its continuation trap, e.g.
+     * `replica.faults.onResponses({ receiver: upgraderId, fault: 'lose' })` (the next response only;
+     * `count` for more). Delayed responses come back with `releaseDelayedResponses()`. These are
+     * faults the IC can show a canister; nothing is armed unless a test arms it (see faults.ts).
+     */
+    get faults(): FaultInjector {
+        return this.subnet.faults;
+    }
+
+    /** Puts the responses held back by `delay` faults in the queue; returns how many. */
+    releaseDelayedResponses(): number {
+        return this.subnet.releaseDelayedResponses();
     }
 
     /** The underlying state machine (for servers and benchmarks). Throws after tearDown. */

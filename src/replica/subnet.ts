@@ -25,6 +25,7 @@ import { Canister, CodeState } from './state/canister.js';
 import { IngressRecord, IngressStatus } from './state/ingress.js';
 import { Message, RequestMessage, ResponseMessage, TaskMessage } from './state/messages.js';
 import { PreparedModule } from './wasm/index.js';
+import { FaultInjector } from './faults.js';
 import { ManagementCanister } from './management/index.js';
 
 /** Options of a subnet; every field has a default documented on it. */
@@ -107,6 +108,15 @@ export class Subnet {
     readonly ingress = new Map<string, IngressRecord>();
     /** Messages waiting for the next round, in the order they were produced. */
     queue: Message[] = [];
+    /** Test hook: faults to inject into responses (see faults.ts). Nothing is armed by default. */
+    readonly faults = new FaultInjector();
+
+    /** Test hook: puts the responses held by `delay` faults back in the queue, for the next round. */
+    releaseDelayedResponses(): number {
+        const released = this.faults.releaseDelayed();
+        this.queue.push(...released);
+        return released.length;
+    }
     /** Time of the next round, in ns. */
     time: bigint;
     /** Time of the last round, which queries see (PocketIC's "certified time"), in ns. */
@@ -425,11 +435,16 @@ export class Subnet {
             canister.callbacks.delete(callback.id);
             return;
         }
-        this.runCallback(canister, callback, message.result, message.refund);
+        const fault = this.faults.take(message);
+        if (fault === 'lose' || fault === 'delay') return;
+        this.runCallback(canister, callback, message.result, message.refund, fault === 'trap');
     }
 
-    /** Delivers a response to a callback: runs it (or its cleanup) unless its context is gone. */
-    runCallback(canister: Canister, callback: Callback, result: CallResult, refund: bigint): void {
+    /**
+     * Delivers a response to a callback: runs it (or its cleanup) unless its context is gone.
+     * `injectTrap` (fault injection only) makes the continuation trap instead of running.
+     */
+    runCallback(canister: Canister, callback: Callback, result: CallResult, refund: bigint, injectTrap = false): void {
         canister.callbacks.delete(callback.id);
         canister.cycles += refund;
         if (result.kind === 'reply') canister.cycles -= this.cycles.responseCost(result.payload.length);
@@ -454,7 +469,7 @@ export class Subnet {
             limit: this.limits.update
         });
         const closure = isReply ? callback.onReply : callback.onReject;
-        const outcome = this.run(canister, inv, { kind: 'table', fun: closure.fun, env: closure.env });
+        const outcome = injectTrap ? this.#injectedTrap(canister) : this.run(canister, inv, { kind: 'table', fun: closure.fun, env: closure.env });
         context.instructions += outcome.instructions;
         let lastTrap = outcome.trap;
         if (outcome.trap === null) {
@@ -485,6 +500,13 @@ export class Subnet {
             }
         }
         this.settle(canister, context, lastTrap);
+    }
+
+    /** The outcome of a continuation made to trap by fault injection: nothing ran, nothing is kept. */
+    #injectedTrap(canister: Canister): ExecutionOutcome {
+        const trap = FaultInjector.injectedTrap();
+        this.appendLog(canister, `[TRAP]: ${trap.detail}`);
+        return { trap, instructions: 0n };
     }
 
     #executeTask(message: TaskMessage): void {

@@ -90,6 +90,7 @@ const proposal: Proposal = {
 };
 
 const execution: ExecutionValue = {
+    id: 42n,
     proposal_id: 18_446_744_073_709_551_615n,
     app,
     kind: { upgrade: { module_hash: hash, arg: new Uint8Array([0, 255, 7]), options: { take_snapshot: true, skip_pre_upgrade: false, wasm_memory_persistence: [{ replace: null }] } } },
@@ -100,6 +101,8 @@ const execution: ExecutionValue = {
     failure: [{ install_failed: 'naïve 😀' }],
     attempt: 2,
     lease_until: 0n,
+    retries: 1,
+    waiting: ['for cycles 😀'],
     started_at: 1_700_000_000_000_000_000n,
     updated_at: 1n
 };

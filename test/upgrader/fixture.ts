@@ -105,9 +105,9 @@ export function upgradeRequest(module: Module, options: Partial<UpgradeOptions> 
     return { module_hash: module.hash, arg, options: { ...SAFE_OPTIONS, ...options } };
 }
 
-/** Creates the upgrader canister (controlled by `admin`) and installs it. */
-export async function deployUpgrader(replica: Replica): Promise<{ id: Principal; upgrader: Upgrader }> {
-    const id = await replica.createCanister({ sender: admin, cycles: 100_000_000_000_000_000n });
+/** Creates the upgrader canister (controlled by `admin`) with `cycles` and installs it. */
+export async function deployUpgrader(replica: Replica, cycles = 100_000_000_000_000_000n): Promise<{ id: Principal; upgrader: Upgrader }> {
+    const id = await replica.createCanister({ sender: admin, cycles });
     await replica.installCode({ canisterId: id, wasm: wasmPath('upgrader'), sender: admin });
     const upgrader = replica.createActor<UpgraderService>(idlFactory, id);
     return { id, upgrader };

@@ -1,0 +1,115 @@
+/**
+ * Setup shared by the executor's fault tests: one replica, the upgrader, a demo app with two
+ * notes, a module uploaded once, and helpers to drive an execution to a step and to let time
+ * pass for the watchdog. Each test builds its own with `createExecutionScene`; nothing is shared.
+ */
+import { gzipSync } from 'node:zlib';
+
+import type { Principal } from '@dfinity/principal';
+
+import { type DemoAppV1Service, idlFactory as v1Idl } from '../../canisters/demo_app/v1/types';
+import type { Limits, Outcome, SnapshotPolicy, Step } from '../../canisters/upgrader/types';
+import { type Actor, Replica, type ReplicaOptions } from '../../src/replica/index';
+import {
+    admin,
+    alice,
+    bob,
+    castVote,
+    DEFAULT_SNAPSHOTS,
+    deployApp,
+    deployUpgrader,
+    loadModule,
+    maintainer,
+    type Module,
+    moduleHashOf,
+    ok,
+    registerApp,
+    sha256,
+    type Upgrader,
+    upgradeRequest,
+    uploadModule,
+    waitForOutcome
+} from './fixture';
+
+export type StepName = Step extends infer S ? (S extends Record<infer K, unknown> ? K & string : never) : never;
+
+/** A built module, gzipped (the IC installs gzipped modules; half the chunks to stage). */
+export function gzippedModule(name: string): Module {
+    const raw = loadModule(name);
+    const bytes = new Uint8Array(gzipSync(raw.bytes, { level: 9 }));
+    return { name, bytes, hash: sha256(bytes) };
+}
+
+export type ExecutionScene = {
+    replica: Replica;
+    upgraderId: Principal;
+    upgrader: Upgrader;
+    app: Principal;
+    notes: Actor<DemoAppV1Service>;
+    /** The app's module hash before any upgrade (hex). */
+    oldHash: string;
+    limits: Limits;
+};
+
+export type SceneOptions = {
+    /** The app's built canister. Default: demo_app_v1. */
+    appName?: string;
+    snapshots?: SnapshotPolicy;
+    replicaOptions?: ReplicaOptions;
+    /** Cycles the upgrader is created with. Default: fixture's. */
+    upgraderCycles?: bigint;
+};
+
+export async function createExecutionScene(options: SceneOptions = {}): Promise<ExecutionScene> {
+    const replica = await Replica.create(options.replicaOptions);
+    const { id: upgraderId, upgrader } = await deployUpgrader(replica, options.upgraderCycles);
+    const app = await deployApp(replica, { name: options.appName ?? 'demo_app_v1', upgraderId });
+    ok(await registerApp(upgrader, app, { snapshots: options.snapshots ?? DEFAULT_SNAPSHOTS }));
+    const notes = replica.createActor<DemoAppV1Service>(v1Idl, app);
+    notes.setPrincipal(admin);
+    await notes.add_note('first note');
+    await notes.add_note('second note');
+    const oldHash = (await moduleHashOf(replica, app)) ?? '';
+    return { replica, upgraderId, upgrader, app, notes, oldHash, limits: await upgrader.limits() };
+}
+
+/** Uploads `module` and has it proposed by the maintainer and approved by alice and bob. */
+export async function approveUpgrade(scene: ExecutionScene, module: Module, upload = true): Promise<bigint> {
+    const { upgrader, app } = scene;
+    if (upload) await uploadModule(upgrader, app, module);
+    upgrader.setPrincipal(maintainer);
+    const id = ok(await upgrader.propose({ app, action: { upgrade: upgradeRequest(module) } }));
+    ok(await castVote(upgrader, alice, id, module.hash));
+    ok(await castVote(upgrader, bob, id, module.hash));
+    return id;
+}
+
+/** Runs rounds until the execution's call for `step` is in flight (its lease is set). */
+export async function tickUntilInFlight(scene: ExecutionScene, step: StepName, maxTicks = 200): Promise<void> {
+    for (let i = 0; i < maxTicks; i++) {
+        const execution = (await scene.upgrader.get_execution(scene.app))[0];
+        if (execution !== undefined && step in execution.step && execution.lease_until > 0n) return;
+        await scene.replica.tick();
+    }
+    throw new Error(`the execution never reached ${step}`);
+}
+
+/** Lets `seconds` pass (the watchdog fires), then runs a few rounds. */
+export async function letTimePass(scene: ExecutionScene, seconds: number, rounds = 5): Promise<void> {
+    await scene.replica.advanceTime(seconds * 1000);
+    await scene.replica.tick(rounds);
+}
+
+/** Lets the lease run out and the watchdog act, with nobody calling resume; returns the outcome. */
+export async function recoverByWatchdog(scene: ExecutionScene, proposal: bigint): Promise<Outcome> {
+    const leaseAndTick = Number(scene.limits.lease_seconds + scene.limits.watchdog_interval_seconds) + 1;
+    await letTimePass(scene, leaseAndTick);
+    return waitForOutcome(scene.replica, scene.upgrader, proposal);
+}
+
+export async function isRunning(scene: ExecutionScene): Promise<boolean> {
+    const status = await scene.replica.canisterStatus({ canisterId: scene.app, sender: admin });
+    return 'running' in status.status;
+}
+
+export { upgradeRequest };
