@@ -11,6 +11,7 @@ import {
     MAX_PROPOSAL_LIFETIME_SECONDS,
     MAX_PROPOSERS,
     MAX_SNAPSHOTS_KEPT,
+    MAX_TOTAL_WEIGHT,
     MAX_VOTERS,
     MIN_PROPOSAL_LIFETIME_SECONDS
 } from './limits';
@@ -32,6 +33,7 @@ export function validatePolicy(policy: Policy): void {
         if (voter.weight < 1) throw fail.invalid(`voter ${text} has weight 0; weights start at 1`);
         total += voter.weight;
     }
+    if (total > MAX_TOTAL_WEIGHT) throw fail.invalid(`the voters' weights add up to ${total}; at most ${MAX_TOTAL_WEIGHT} in all, so that tallies (nat32) cannot overflow`);
     if (threshold < 1 || threshold > total) throw fail.invalid(`the threshold must be between 1 and the total weight ${total}, not ${threshold}`);
     if (proposers.length > MAX_PROPOSERS) throw fail.invalid(`a policy may have at most ${MAX_PROPOSERS} proposers, not ${proposers.length}`);
     if (proposers.some((p) => p.isAnonymous())) throw fail.invalid('the anonymous principal cannot propose');
@@ -61,6 +63,15 @@ export function weightOf(policy: Policy, who: Principal): number {
 
 export function totalWeight(policy: Policy): number {
     return policy.voters.reduce((sum, v) => sum + v.weight, 0);
+}
+
+/**
+ * A tally plus a vote's weight, held at nat32's maximum. validatePolicy keeps every policy's total
+ * under it, so this only matters for a record stored before that check: there, a vote still
+ * counts (and reaches any threshold) instead of trapping on a nat32 that cannot encode.
+ */
+export function addWeight(tally: number, weight: number): number {
+    return Math.min(tally + weight, MAX_TOTAL_WEIGHT);
 }
 
 export function isProposer(policy: Policy, who: Principal): boolean {
