@@ -38,7 +38,7 @@ import {
     stranger,
     type Upgrader
 } from './fixture';
-import { deployRelay, relayCall } from './relay';
+import { deployRelay, relayCall, withoutZeroTail } from './relay';
 
 const largest = (i: number): Principal => Principal.fromUint8Array(new Uint8Array(29).fill(i));
 const hash = new Uint8Array(32);
@@ -162,7 +162,9 @@ describe('argument bounds in the upgrader', () => {
         ok(await upgrader.register({ app: daoApp, policy: policyOf([[alice, 1]], 1), snapshot_policy: DEFAULT_SNAPSHOTS, recovery: dao }));
         const restore = async (snapshotId: Uint8Array): Promise<{ Ok: bigint } | { Err: UpgraderError }> => {
             const arg = new Uint8Array(IDL.encode([RestoreArgs], [{ app: daoApp, snapshot_id: [snapshotId] }]));
-            const outcome = await relayCall(replica, dao, upgraderId, 'restore_snapshot', arg);
+            // A huge (all-zero) id is sent as padding: no relay program could carry it.
+            const huge = snapshotId.length > 100_000;
+            const outcome = await relayCall(replica, dao, upgraderId, 'restore_snapshot', huge ? withoutZeroTail(arg, snapshotId.length) : arg, huge ? snapshotId.length : 0);
             if (!('reply' in outcome)) throw new Error(`restore_snapshot was rejected: ${outcome.reject.message}`);
             return IDL.decode([ResultProposalId], outcome.reply)[0] as { Ok: bigint } | { Err: UpgraderError };
         };
