@@ -10,13 +10,21 @@ import type { Principal } from '@dfinity/principal';
 import { toHex } from './serde';
 import type { ProposalStatus, Result, UpgraderError } from './types';
 
-export class Failure extends Error {
-    override readonly name = 'Failure';
+export class Failure {
+    readonly name = 'Failure';
 
-    /** The description is built only if someone reads `message` (a refused call never does). */
-    constructor(readonly error: UpgraderError) {
-        super();
-        Object.defineProperty(this, 'message', { get: () => describeError(error), configurable: true, enumerable: false });
+    /**
+     * Not an Error: QuickJS builds an Error's stack trace when it is created, and a refusal needs
+     * none. Its description is built only when read (a refused call never reads it).
+     */
+    constructor(readonly error: UpgraderError) {}
+
+    get message(): string {
+        return describeError(this.error);
+    }
+
+    toString(): string {
+        return `Failure: ${this.message}`;
     }
 }
 

@@ -12,7 +12,7 @@ import type { Principal } from '@dfinity/principal';
 import { IDL, init, inspectMessage, msgArgData, msgCaller, msgMethodName, postUpgrade } from 'azle';
 import * as managementIdl from 'azle/canisters/management/idl';
 
-import { findApp, mayUpload, register, requireApp } from './apps';
+import { findApp, mayPropose, mayUpload, register, requireApp } from './apps';
 import { auditPage } from './audit';
 import { checkArgs, isHashSized, isPrincipalSized } from './bounds';
 import { fastQuery, fastUpdate, precompileQueries } from './endpoint';
@@ -116,7 +116,7 @@ export default class Upgrader {
             checkArgs.createModule(args);
             // The caller before the sweep: a stranger's call does no work for anyone.
             const app = requireApp(args.app);
-            if (!mayUpload(app, caller)) throw fail.unauthorized('only the app, its proposers and its recovery principal may upload modules for it');
+            if (!mayUpload(app, caller)) throw fail.unauthorized('only the app, its proposers and its recovery principal (see get_app) may upload modules for it');
             sweepModules();
             return createModule(caller, args);
         });
@@ -158,6 +158,8 @@ export default class Upgrader {
         const caller = msgCaller();
         return guardSync(() => {
             checkArgs.propose(args);
+            // The caller before the proposal is looked at (its refusal names no principal: see recovery.ts).
+            if (!mayPropose(requireApp(args.app), caller)) throw fail.unauthorized('only the app itself and its proposers (see get_app) may propose');
             return propose(caller, args);
         });
     }

@@ -19,11 +19,23 @@ function relayWasm(): Promise<Uint8Array> {
     return wasm;
 }
 
-/** Creates a relay canister with these controllers (its creator `sender` among them when listed). */
-export async function deployRelay(replica: Replica, sender: Principal, controllers: Principal[]): Promise<Principal> {
+/** Where a relay's zeros start: its memory, grown past the universal canister's own 1 MiB. */
+const ZEROS_BASE = 0x10_0000;
+const PAGE = 65_536;
+/** Bytes of the message a program appends at once (its builder spreads each on the JS stack). */
+const PIECE = 16 * 1024;
+/** A run of zeros at least this long is appended from the relay's zeros, not carried in the program. */
+const MIN_ZERO_RUN = 4 * 1024;
+
+/**
+ * Creates a relay canister with these controllers, with `zeros` bytes of zeroed memory from
+ * which it sends long runs of zeros: a program carries at most 512 KiB, a message up to 10 MiB.
+ */
+export async function deployRelay(replica: Replica, sender: Principal, controllers: Principal[], zeros = 0): Promise<Principal> {
     const id = await replica.createCanister({ sender, controllers });
-    // An empty init argument: the universal canister would run any other as a program.
-    await replica.installCode({ canisterId: id, wasm: await relayWasm(), arg: new Uint8Array(0), sender });
+    // The init argument is a program (an empty one does nothing).
+    const init = zeros > 0 ? prog().op('memory_grow', Math.ceil(zeros / PAGE)).op('drop').build() : new Uint8Array(0);
+    await replica.installCode({ canisterId: id, wasm: await relayWasm(), arg: init, sender });
     return id;
 }
 
@@ -31,34 +43,42 @@ export type RelayOutcome = { reply: Uint8Array } | { reject: { code: number; mes
 
 const REPLIED = 0x52; // 'R'
 const REJECTED = 0x4a; // 'J'
-/** Where the relay's zero padding starts: its memory grown past the universal canister's own 1 MiB. */
-const PADDING_BASE = 0x10_0000;
-const PAGE = 65_536;
-const PIECE = 16 * 1024;
 
-/**
- * `encoded` without its last `zeros` bytes, which must be zero: with `relayCall`'s `padding`, a
- * message of several MiB whose largest value is its last one and all zeros.
- */
-export function withoutZeroTail(encoded: Uint8Array, zeros: number): Uint8Array {
-    const cut = encoded.length - zeros;
-    if (cut < 0 || encoded.subarray(cut).some((b) => b !== 0)) throw new Error('the message does not end with that many zero bytes');
-    return encoded.slice(0, cut);
+/** The message as the parts a program appends: bytes it carries, and runs of zeros. */
+function segments(message: Uint8Array): Array<Uint8Array | number> {
+    const parts: Array<Uint8Array | number> = [];
+    let start = 0;
+    let i = 0;
+    while (i < message.length) {
+        if (message[i] !== 0) {
+            i++;
+            continue;
+        }
+        let end = i;
+        while (end < message.length && message[end] === 0) end++;
+        if (end - i >= MIN_ZERO_RUN) {
+            if (i > start) parts.push(message.subarray(start, i));
+            parts.push(end - i);
+            start = end;
+        }
+        i = end;
+    }
+    if (start < message.length) parts.push(message.subarray(start));
+    return parts;
 }
 
-/**
- * Has `relay` call `method` of `target` with `arg`, followed by `padding` zero bytes (so a
- * message of several MiB needs no program of that size). Returns what the upgrader answered.
- */
-export async function relayCall(replica: Replica, relay: Principal, target: Principal, method: string, arg: Uint8Array, padding = 0): Promise<RelayOutcome> {
+/** Has `relay` call `method` of `target` with `message`; returns what the target answered. */
+export async function relayCall(replica: Replica, relay: Principal, target: Principal, method: string, message: Uint8Array): Promise<RelayOutcome> {
     const onReply = prog().ic0('msg_reply_data_append', new Uint8Array([REPLIED])).blob('msg_arg_data').appendBlob().ic0('msg_reply');
     const onReject = prog().ic0('msg_reply_data_append', new Uint8Array([REJECTED])).ic0('msg_reject_code').appendI64().blob('msg_reject_msg').appendBlob().ic0('msg_reply');
-    let p = prog();
-    if (padding > 0) p = p.op('memory_grow', Math.ceil(padding / PAGE)).op('drop');
-    p = p.callNew(target.toUint8Array(), method, onReply, onReject);
-    // In pieces: a program carries at most 512 KiB, and its builder spreads each piece on the JS stack.
-    for (let start = 0; start < arg.length; start += PIECE) p = p.ic0('call_data_append', arg.subarray(start, start + PIECE));
-    if (padding > 0) p = p.ic0('call_data_append', PADDING_BASE, padding);
+    let p = prog().callNew(target.toUint8Array(), method, onReply, onReject);
+    for (const part of segments(message)) {
+        if (typeof part === 'number') {
+            p = p.ic0('call_data_append', ZEROS_BASE, part);
+            continue;
+        }
+        for (let start = 0; start < part.length; start += PIECE) p = p.ic0('call_data_append', part.subarray(start, start + PIECE));
+    }
     p = p.ic0('call_perform').op('eq', 0).op('assert');
     const answer = await replica.updateCall({ canisterId: relay, method: 'run', arg: p.build(), sender: Principal.anonymous() });
     // A copy, not a view: @dfinity/candid's decode reads the whole underlying buffer.
