@@ -13,6 +13,7 @@ import { idleCanisterMemory, latencyAndInstructions } from './engine.js';
 import { instrumentation } from './instrumentation.js';
 import { serverFigures } from './server.js';
 import { upgraderFigures } from './upgrader.js';
+import { rejectionFigures } from './upgrader-rejections.js';
 
 await buildCanisters({ names: ['hello_world'], log: (line) => console.log(`[build] ${line}`) });
 instrumentation();
@@ -21,3 +22,4 @@ await idleCanisterMemory(Number(process.env.BENCH_IDLE_CANISTERS ?? 1000));
 await serverFigures(Number(process.env.BENCH_ITERATIONS ?? 50));
 await upgraderFigures();
 candidFuzzFigures();
+await rejectionFigures();

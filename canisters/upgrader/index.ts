@@ -9,15 +9,17 @@
 import { memoizeTypeNames } from './runtime';
 
 import type { Principal } from '@dfinity/principal';
-import { IDL, init, msgCaller, postUpgrade } from 'azle';
+import { IDL, init, inspectMessage, msgArgData, msgCaller, msgMethodName, postUpgrade } from 'azle';
 import * as managementIdl from 'azle/canisters/management/idl';
 
-import { findApp, register } from './apps';
+import { findApp, mayPropose, mayUpload, register, requireApp } from './apps';
 import { auditPage } from './audit';
+import { checkArgs, isHashSized, isPrincipalSized } from './bounds';
 import { fastQuery, fastUpdate, precompileQueries } from './endpoint';
-import { guard, guardSync } from './errors';
+import { fail, guard, guardSync } from './errors';
 import { findExecution, rearmAll, resume } from './executor';
 import { limits } from './limits';
+import { admits } from './inspect';
 import { checkSchema } from './meta';
 import { createModule, findModule, uploadChunk } from './modules';
 import { cancelProposal, effectiveStatus, findProposal, isOpen, propose, requestUpgrade, viewProposal } from './proposals';
@@ -73,18 +75,28 @@ export default class Upgrader {
         armWatchdog();
     }
 
+    /** Refuses ingress that can never succeed (inspect.ts); the methods still check everything. */
+    @inspectMessage({ manual: true })
+    inspect(): boolean {
+        return admits(msgMethodName(), msgCaller(), msgArgData());
+    }
+
     // ------------------------------------------------------------ registration
 
     /** A controller of the app (or the app itself) registers it; the upgrader and the recovery principal must be controllers. */
     @fastUpdate([RegisterArgs], ResultApp)
     async register(args: RegisterArgs): Promise<Result<AppInfo>> {
         const caller = msgCaller();
-        return guard(() => register(caller, args));
+        return guard(() => {
+            checkArgs.register(args);
+            return register(caller, args);
+        });
     }
 
     /** Anyone: the app's record, with an expired proposal no longer shown as live. */
     @fastQuery([IDL.Principal], IDL.Opt(AppInfo))
     get_app(app: Principal): [] | [AppInfo] {
+        if (!isPrincipalSized(app)) return [];
         const stored = findApp(app);
         if (stored === undefined) return [];
         const info = stored.info;
@@ -104,6 +116,10 @@ export default class Upgrader {
     create_module(args: CreateModuleArgs): Result<ModuleInfo> {
         const caller = msgCaller();
         return guardSync(() => {
+            checkArgs.createModule(args);
+            // The caller before the sweep: a stranger's call does no work for anyone.
+            const app = requireApp(args.app);
+            if (!mayUpload(app, caller)) throw fail.unauthorized('only the app, its proposers and its recovery principal (see get_app) may upload modules for it');
             sweepModules();
             return createModule(caller, args);
         });
@@ -113,7 +129,10 @@ export default class Upgrader {
     @fastUpdate([UploadChunkArgs], ResultModule)
     upload_module_chunk(args: UploadChunkArgs): Result<ModuleInfo> {
         const caller = msgCaller();
-        return guardSync(() => uploadChunk(caller, args));
+        return guardSync(() => {
+            checkArgs.uploadChunk(args);
+            return uploadChunk(caller, args);
+        });
     }
 
     /** The uploader or the recovery principal deletes a module no live proposal uses. */
@@ -121,6 +140,7 @@ export default class Upgrader {
     delete_module(ref: ModuleRef): Result<null> {
         const caller = msgCaller();
         return guardSync(() => {
+            checkArgs.moduleRef(ref);
             deleteUnusedModule(caller, ref);
             return null;
         });
@@ -128,6 +148,7 @@ export default class Upgrader {
 
     @fastQuery([ModuleRef], IDL.Opt(ModuleInfo))
     get_module(ref: ModuleRef): [] | [ModuleInfo] {
+        if (!isPrincipalSized(ref.app) || !isHashSized(ref.hash)) return [];
         const found = findModule(ref.app, ref.hash);
         return found === undefined ? [] : [found];
     }
@@ -138,7 +159,12 @@ export default class Upgrader {
     @fastUpdate([ProposeArgs], ResultProposalId)
     propose(args: ProposeArgs): Result<bigint> {
         const caller = msgCaller();
-        return guardSync(() => propose(caller, args));
+        return guardSync(() => {
+            checkArgs.propose(args);
+            // The caller before the proposal is looked at (its refusal names no principal: see recovery.ts).
+            if (!mayPropose(requireApp(args.app), caller)) throw fail.unauthorized('only the app itself and its proposers (see get_app) may propose');
+            return propose(caller, args);
+        });
     }
 
     /**
@@ -148,14 +174,20 @@ export default class Upgrader {
     @fastUpdate([UpgradeRequest], ResultProposalId)
     request_upgrade(request: UpgradeRequest): Result<bigint> {
         const caller = msgCaller();
-        return guardSync(() => requestUpgrade(caller, request));
+        return guardSync(() => {
+            checkArgs.upgradeRequest(request);
+            return requestUpgrade(caller, request);
+        });
     }
 
     /** A voter of the app approves or rejects (proposal, subject). */
     @fastUpdate([VoteArgs], ResultProposal)
     vote(args: VoteArgs): Result<Proposal> {
         const caller = msgCaller();
-        return guardSync(() => vote(caller, args));
+        return guardSync(() => {
+            checkArgs.vote(args);
+            return vote(caller, args);
+        });
     }
 
     @fastQuery([IDL.Nat64], IDL.Opt(Proposal))
@@ -177,11 +209,15 @@ export default class Upgrader {
     @fastUpdate([IDL.Principal], ResultResume)
     async resume(app: Principal): Promise<Result<ResumeResult>> {
         const caller = msgCaller();
-        return guard(() => resume(caller, app));
+        return guard(() => {
+            checkArgs.app(app);
+            return resume(caller, app);
+        });
     }
 
     @fastQuery([IDL.Principal], IDL.Opt(Execution))
     get_execution(app: Principal): [] | [Execution] {
+        if (!isPrincipalSized(app)) return [];
         const found = findExecution(app);
         return found === undefined ? [] : [found];
     }
@@ -192,6 +228,7 @@ export default class Upgrader {
     pause(app: Principal): Result<null> {
         const caller = msgCaller();
         return guardSync(() => {
+            checkArgs.app(app);
             recovery.pause(caller, app);
             return null;
         });
@@ -201,6 +238,7 @@ export default class Upgrader {
     unpause(app: Principal): Result<null> {
         const caller = msgCaller();
         return guardSync(() => {
+            checkArgs.app(app);
             recovery.unpause(caller, app);
             return null;
         });
@@ -209,25 +247,35 @@ export default class Upgrader {
     @fastUpdate([SetPolicyArgs], ResultApp)
     set_policy(args: SetPolicyArgs): Result<AppInfo> {
         const caller = msgCaller();
-        return guardSync(() => recovery.setPolicy(caller, args));
+        return guardSync(() => {
+            checkArgs.setPolicy(args);
+            return recovery.setPolicy(caller, args);
+        });
     }
 
     @fastUpdate([EmergencyUpgradeArgs], ResultProposalId)
     emergency_upgrade(args: EmergencyUpgradeArgs): Result<bigint> {
         const caller = msgCaller();
-        return guardSync(() => recovery.emergencyUpgrade(caller, args));
+        return guardSync(() => {
+            checkArgs.emergencyUpgrade(args);
+            return recovery.emergencyUpgrade(caller, args);
+        });
     }
 
     @fastUpdate([RestoreArgs], ResultProposalId)
     restore_snapshot(args: RestoreArgs): Result<bigint> {
         const caller = msgCaller();
-        return guardSync(() => recovery.restoreSnapshot(caller, args));
+        return guardSync(() => {
+            checkArgs.restore(args);
+            return recovery.restoreSnapshot(caller, args);
+        });
     }
 
     @fastUpdate([IDL.Principal], ResultUnit)
     async eject(app: Principal): Promise<Result<null>> {
         const caller = msgCaller();
         return guard(async () => {
+            checkArgs.app(app);
             await recovery.eject(caller, app);
             return null;
         });
@@ -238,6 +286,8 @@ export default class Upgrader {
     /** Anyone: a page of the audit log, for all apps or one. */
     @fastQuery([AuditQuery], AuditPage)
     audit_log(q: AuditQuery): AuditPage {
+        const app = q.app[0];
+        if (app !== undefined && !isPrincipalSized(app)) return { entries: [], next: [], total: 0n };
         return auditPage(q);
     }
 

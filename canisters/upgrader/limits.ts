@@ -13,6 +13,21 @@ export const MAX_APPS_PER_REGISTRANT = 20;
 export const MAX_VOTERS = 32;
 /** Maintainers (proposers) in a policy. */
 export const MAX_PROPOSERS = 16;
+/**
+ * Total weight of a policy's voters: tallies are nat32, so a policy whose weights add up past
+ * this could overflow a tally (and trap the vote that crosses it).
+ */
+export const MAX_TOTAL_WEIGHT = 0xffff_ffff;
+/** A principal, in bytes (the IC's limit). */
+export const MAX_PRINCIPAL_BYTES = 29;
+/** A module hash or a vote subject: SHA-256, exactly this many bytes. */
+export const HASH_BYTES = 32;
+/**
+ * A snapshot id is the IC's 8-byte local id (big-endian) followed by the canister's id, so an
+ * app's snapshot ids are exactly 8 bytes longer than its principal.
+ */
+export const SNAPSHOT_LOCAL_ID_BYTES = 8;
+export const MAX_SNAPSHOT_ID_BYTES = SNAPSHOT_LOCAL_ID_BYTES + MAX_PRINCIPAL_BYTES;
 /** Length of a health-check method name, in bytes. */
 export const MAX_METHOD_NAME_BYTES = 64;
 /** Proposal lifetime bounds, in seconds: 1 minute to 30 days. */

@@ -199,3 +199,13 @@ export async function healthCheck(canisterId: Principal, method: string): Promis
     const reply = await rawCall(canisterId, method, encodeMessage([], []));
     return decodeMessage([IDL.Bool], reply)[0] === true;
 }
+
+/** The part of canister_info the upgrader reads (any canister may call it, controller or not). */
+const CanisterInfoArgs = IDL.Record({ canister_id: IDL.Principal, num_requested_changes: IDL.Opt(IDL.Nat64) });
+const CanisterInfoResult = IDL.Record({ controllers: IDL.Vec(IDL.Principal) });
+
+/** The canister's controllers, as canister_info reports them. */
+export async function canisterControllers(canisterId: Principal): Promise<Principal[]> {
+    const info = await manage<{ controllers: Principal[] }>('canister_info', CanisterInfoArgs, { canister_id: canisterId, num_requested_changes: [] }, CanisterInfoResult);
+    return info.controllers;
+}

@@ -11,6 +11,7 @@ import {
     MAX_PROPOSAL_LIFETIME_SECONDS,
     MAX_PROPOSERS,
     MAX_SNAPSHOTS_KEPT,
+    MAX_TOTAL_WEIGHT,
     MAX_VOTERS,
     MIN_PROPOSAL_LIFETIME_SECONDS
 } from './limits';
@@ -22,16 +23,19 @@ export function validatePolicy(policy: Policy): void {
     const { voters, threshold, proposers, proposal_lifetime_seconds: lifetime, health_check: health } = policy;
     if (voters.length === 0) throw fail.invalid('a policy needs at least one voter');
     if (voters.length > MAX_VOTERS) throw fail.invalid(`a policy may have at most ${MAX_VOTERS} voters, not ${voters.length}`);
+    // Keyed by the raw bytes as a string (one native call): a principal's text (base32 and CRC32)
+    // costs QuickJS far more, so it is only written in a failure.
     const seen = new Set<string>();
     let total = 0;
     for (const voter of voters) {
-        const text = voter.principal.toText();
+        const key = String.fromCharCode(...voter.principal.toUint8Array());
         if (voter.principal.isAnonymous()) throw fail.invalid('the anonymous principal cannot vote');
-        if (seen.has(text)) throw fail.invalid(`voter ${text} is listed twice`);
-        seen.add(text);
-        if (voter.weight < 1) throw fail.invalid(`voter ${text} has weight 0; weights start at 1`);
+        if (seen.has(key)) throw fail.invalid(`voter ${voter.principal.toText()} is listed twice`);
+        seen.add(key);
+        if (voter.weight < 1) throw fail.invalid(`voter ${voter.principal.toText()} has weight 0; weights start at 1`);
         total += voter.weight;
     }
+    if (total > MAX_TOTAL_WEIGHT) throw fail.invalid(`the voters' weights add up to ${total}; at most ${MAX_TOTAL_WEIGHT} in all, so that tallies (nat32) cannot overflow`);
     if (threshold < 1 || threshold > total) throw fail.invalid(`the threshold must be between 1 and the total weight ${total}, not ${threshold}`);
     if (proposers.length > MAX_PROPOSERS) throw fail.invalid(`a policy may have at most ${MAX_PROPOSERS} proposers, not ${proposers.length}`);
     if (proposers.some((p) => p.isAnonymous())) throw fail.invalid('the anonymous principal cannot propose');
@@ -61,6 +65,15 @@ export function weightOf(policy: Policy, who: Principal): number {
 
 export function totalWeight(policy: Policy): number {
     return policy.voters.reduce((sum, v) => sum + v.weight, 0);
+}
+
+/**
+ * A tally plus a vote's weight, held at nat32's maximum. validatePolicy keeps every policy's total
+ * under it, so this only matters for a record stored before that check: there, a vote still
+ * counts (and reaches any threshold) instead of trapping on a nat32 that cannot encode.
+ */
+export function addWeight(tally: number, weight: number): number {
+    return Math.min(tally + weight, MAX_TOTAL_WEIGHT);
 }
 
 export function isProposer(policy: Policy, who: Principal): boolean {

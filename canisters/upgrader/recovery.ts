@@ -10,11 +10,11 @@
 import type { Principal } from '@dfinity/principal';
 import { canisterSelf } from 'azle';
 
-import { findApp, removeApp, requireApp, requireRecovery, saveApp, type StoredApp } from './apps';
+import { findApp, removeApp, requireApp, saveApp, type StoredApp } from './apps';
 import { audit } from './audit';
-import { CallFailure, fail } from './errors';
+import { CallFailure, fail, type Failure } from './errors';
 import { findExecution, startExecution } from './executor';
-import { canisterStatus, setControllers } from './management';
+import { canisterControllers, setControllers } from './management';
 import { reclaimAll } from './modules';
 import { validatePolicyChange } from './policy';
 import { createProposal, isOpen, liveProposal, setStatus, validateUpgrade } from './proposals';
@@ -22,9 +22,15 @@ import { principalEqual } from './serde';
 import type { AppInfo, EmergencyUpgradeArgs, RestoreArgs, SetPolicyArgs } from './types';
 import { applyPolicyChange } from './votes';
 
+/**
+ * The app, if `caller` is its recovery principal. The refusal names no principal: writing one
+ * as text costs QuickJS more than the rest of a refused call (get_app shows the recovery principal).
+ */
 function recoveryApp(caller: Principal, app: Principal): StoredApp {
     const stored = requireApp(app);
-    requireRecovery(stored, caller);
+    if (!principalEqual(stored.info.recovery, caller)) {
+        throw fail.unauthorized("only the app's recovery principal (see get_app) may pause, resume, change the policy, upgrade without votes, restore a snapshot or eject");
+    }
     return stored;
 }
 
@@ -89,10 +95,20 @@ export function restoreSnapshot(caller: Principal, args: RestoreArgs): bigint {
     return proposal.id;
 }
 
+/** The IC's reject code for a call to a canister that does not exist (DestinationInvalid). */
+const DESTINATION_INVALID = 3;
+
 /**
- * Removes the upgrader from the app's controllers and forgets the app (its modules are
- * reclaimed, its audit entries stay). Refused while an execution is in progress. If the
- * upgrader is no longer a controller, the app is simply forgotten.
+ * Hands the app back to its recovery principal: the upgrader leaves the app's controllers and
+ * forgets the app (its modules are reclaimed, its audit entries stay). Refused while an
+ * execution is in progress.
+ *
+ * The app is never orphaned: the controllers are read with canister_info (which answers any
+ * caller, so a rejected call is never mistaken for "not a controller"), and the new set, without
+ * the upgrader, always includes the recovery principal (added back if it was removed out of
+ * band). The app is forgotten only once the upgrader is verifiably not its controller: after
+ * that update_settings succeeded, when canister_info shows it is not, or when the app no longer
+ * exists. Any other failure leaves the app registered, with its pause state as before.
  */
 export async function eject(caller: Principal, appId: Principal): Promise<void> {
     const stored = recoveryApp(caller, appId);
@@ -103,28 +119,32 @@ export async function eject(caller: Principal, appId: Principal): Promise<void> 
     const wasPaused = paused.info.paused;
     paused.info.paused = true;
     saveApp(paused);
+    const refuse = (error: CallFailure): Failure => {
+        const again = findApp(appId);
+        if (again !== undefined) {
+            again.info.paused = wasPaused;
+            saveApp(again);
+        }
+        return fail.call(error);
+    };
 
     let controllers: Principal[] | undefined;
     try {
-        controllers = (await canisterStatus(appId)).settings.controllers;
+        controllers = await canisterControllers(appId);
     } catch (error) {
         if (!(error instanceof CallFailure)) throw error;
-        controllers = undefined; // not a controller any more (or the app is gone): nothing to remove
+        if (error.rejectCode !== DESTINATION_INVALID) throw refuse(error);
+        controllers = undefined; // the app no longer exists: there is nothing to hand back
     }
-    if (controllers !== undefined) {
+    const self = canisterSelf();
+    if (controllers !== undefined && controllers.some((c) => principalEqual(c, self))) {
+        const recoveryPrincipal = requireApp(appId).info.recovery;
+        const others = controllers.filter((c) => !principalEqual(c, self) && !principalEqual(c, recoveryPrincipal));
         try {
-            await setControllers(
-                appId,
-                controllers.filter((c) => !principalEqual(c, canisterSelf()))
-            );
+            await setControllers(appId, [recoveryPrincipal, ...others]);
         } catch (error) {
             if (!(error instanceof CallFailure)) throw error;
-            const again = findApp(appId);
-            if (again !== undefined) {
-                again.info.paused = wasPaused;
-                saveApp(again);
-            }
-            throw fail.call(error);
+            throw refuse(error);
         }
     }
     const app = findApp(appId);

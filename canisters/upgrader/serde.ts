@@ -82,11 +82,16 @@ function u64Bytes(value: bigint): Uint8Array {
     return out;
 }
 
-/** Lower-case hex of bytes (for keys and messages). */
+const HEX_DIGITS: readonly string[] = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+
+/**
+ * Lower-case hex of bytes (for keys and messages). Linear: one table lookup per byte and one
+ * join (repeated `+=` on a growing string is quadratic in QuickJS).
+ */
 export function toHex(bytes: Uint8Array): string {
-    let out = '';
-    for (const byte of bytes) out += byte.toString(16).padStart(2, '0');
-    return out;
+    const digits = new Array<string>(bytes.length);
+    for (let i = 0; i < bytes.length; i++) digits[i] = HEX_DIGITS[bytes[i] ?? 0] ?? '00';
+    return digits.join('');
 }
 
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {

@@ -10,7 +10,7 @@ import { requireApp, saveApp, type StoredApp } from './apps';
 import { audit } from './audit';
 import { fail } from './errors';
 import { startExecution } from './executor';
-import { totalWeight, weightOf } from './policy';
+import { addWeight, totalWeight, weightOf } from './policy';
 import { isOpen, liveProposal, requireProposal, saveProposal, setStatus } from './proposals';
 import { bytesEqual, principalEqual } from './serde';
 import type { Proposal, VoteArgs } from './types';
@@ -27,8 +27,8 @@ export function vote(caller: Principal, args: VoteArgs): Proposal {
     if (!bytesEqual(args.subject, proposal.subject)) throw fail.subjectMismatch(proposal.subject, args.subject);
 
     proposal.votes.push({ voter: caller, approve: args.approve, weight, at: time() });
-    if (args.approve) proposal.approving_weight += weight;
-    else proposal.rejecting_weight += weight;
+    if (args.approve) proposal.approving_weight = addWeight(proposal.approving_weight, weight);
+    else proposal.rejecting_weight = addWeight(proposal.rejecting_weight, weight);
     saveProposal(proposal);
     audit({ app: proposal.app, proposalId: proposal.id, event: { voted: { approve: args.approve, weight } }, actor: caller });
 

@@ -29,7 +29,7 @@ import {
     type UpgraderService
 } from '../../canisters/upgrader/types';
 import { wasmPath } from '../../scripts/paths';
-import { type Actor, Replica } from '../../src/replica/index';
+import { type Actor, CallRejectedError, Replica } from '../../src/replica/index';
 
 /** A principal from a readable seed (self-authenticating style, distinct per name). */
 export function principalOf(name: string): Principal {
@@ -217,3 +217,19 @@ export const awaitingAppIdl: IDL.InterfaceFactory = () =>
         awaited_reply: IDL.Func([], [IDL.Opt(IDL.Nat64)], ['query']),
         hold: IDL.Func([IDL.Nat32], [IDL.Nat32], [])
     });
+
+/**
+ * Expects an ingress call to be refused by the upgrader's canister_inspect_message (IC0406):
+ * the caller can never succeed, so the call never reaches the method (whose own checks the
+ * tests of inter-canister callers exercise).
+ */
+export async function refusedAtInspect(call: Promise<unknown>): Promise<void> {
+    let caught: unknown = null;
+    try {
+        await call;
+    } catch (error) {
+        caught = error;
+    }
+    if (!(caught instanceof CallRejectedError)) throw new Error(`expected the call to be refused by inspect_message, got ${caught === null ? 'a reply' : String(caught)}`);
+    if (caught.errorCode !== 'IC0406') throw new Error(`expected IC0406 (refused by inspect_message), got ${caught.errorCode}: ${caught.rejectMessage}`);
+}

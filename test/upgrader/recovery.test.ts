@@ -31,7 +31,8 @@ import {
     type Upgrader,
     upgradeRequest,
     uploadModule,
-    waitForOutcome
+    waitForOutcome,
+    refusedAtInspect
 } from './fixture';
 
 describe('recovery principal', () => {
@@ -59,13 +60,14 @@ describe('recovery principal', () => {
     });
 
     it('is the only one who may pause, resume, change the policy or eject', async () => {
+        // As ingress, anyone else is refused at inspect (authorization.test.ts covers canister callers).
         for (const who of [stranger, maintainer, alice, admin]) {
             upgrader.setPrincipal(who);
-            expect(Object.keys(err(await upgrader.pause(app)))).toEqual(['Unauthorized']);
-            expect(Object.keys(err(await upgrader.unpause(app)))).toEqual(['Unauthorized']);
-            expect(Object.keys(err(await upgrader.eject(app)))).toEqual(['Unauthorized']);
-            expect(Object.keys(err(await upgrader.set_policy({ app, change: { policy: policyOf([[who, 1]], 1), snapshot_policy: DEFAULT_SNAPSHOTS } })))).toEqual(['Unauthorized']);
-            expect(Object.keys(err(await upgrader.restore_snapshot({ app, snapshot_id: [] })))).toEqual(['Unauthorized']);
+            await refusedAtInspect(upgrader.pause(app));
+            await refusedAtInspect(upgrader.unpause(app));
+            await refusedAtInspect(upgrader.eject(app));
+            await refusedAtInspect(upgrader.set_policy({ app, change: { policy: policyOf([[who, 1]], 1), snapshot_policy: DEFAULT_SNAPSHOTS } }));
+            await refusedAtInspect(upgrader.restore_snapshot({ app, snapshot_id: [] }));
         }
         expect(await upgrader.get_app(app)).toMatchObject([{ paused: false, policy_version: 1 }]);
     });
@@ -142,6 +144,40 @@ describe('recovery principal', () => {
         const upgraded = replica.createActor<DemoAppV2Service>(v2Idl, app);
         expect(await upgraded.version()).toBe('v2');
         expect((await upgraded.get_note(0n))[0]?.body).toBe('kept across everything');
+    });
+
+    it('hands the app back to the recovery principal even when it was removed out of band and the upgrader is the only controller', async () => {
+        await replica.updateCanisterSettings({ canisterId: app, sender: admin, controllers: [upgraderId] });
+        upgrader.setPrincipal(recovery);
+        ok(await upgrader.eject(app));
+        expect((await replica.getControllers(app)).map((p) => p.toText())).toEqual([recovery.toText()]);
+        expect(await upgrader.get_app(app)).toEqual([]);
+        // The recovery principal can act on the app alone.
+        await replica.stopCanister({ canisterId: app, sender: recovery });
+        await replica.startCanister({ canisterId: app, sender: recovery });
+    });
+
+    it('adds the recovery principal back and keeps the app\'s other controllers', async () => {
+        await replica.updateCanisterSettings({ canisterId: app, sender: admin, controllers: [admin, upgraderId] });
+        upgrader.setPrincipal(recovery);
+        ok(await upgrader.eject(app));
+        expect((await replica.getControllers(app)).map((p) => p.toText()).sort()).toEqual([admin.toText(), recovery.toText()].sort());
+    });
+
+    it('forgets an app the upgrader verifiably no longer controls, or that no longer exists, without touching it', async () => {
+        await replica.updateCanisterSettings({ canisterId: app, sender: admin, controllers: [admin, recovery] });
+        upgrader.setPrincipal(recovery);
+        ok(await upgrader.eject(app));
+        expect(await upgrader.get_app(app)).toEqual([]);
+        expect((await replica.getControllers(app)).map((p) => p.toText()).sort()).toEqual([admin.toText(), recovery.toText()].sort());
+
+        const gone = await deployApp(replica, { name: 'demo_app_v1', upgraderId });
+        ok(await registerApp(upgrader, gone));
+        await replica.stopCanister({ canisterId: gone, sender: admin });
+        await replica.callManagement('delete_canister', { canister_id: gone }, admin);
+        upgrader.setPrincipal(recovery);
+        ok(await upgrader.eject(gone));
+        expect(await upgrader.get_app(gone)).toEqual([]);
     });
 
     it('refuses to eject while an execution is in progress', async () => {

@@ -25,7 +25,8 @@ import {
     stranger,
     type Upgrader,
     upgradeRequest,
-    uploadModule
+    uploadModule,
+    refusedAtInspect
 } from './fixture';
 
 describe('registration', () => {
@@ -115,9 +116,9 @@ describe('module store', () => {
 
     it('accepts uploads only from the app, its proposers and its recovery principal', async () => {
         upgrader.setPrincipal(stranger);
-        expect(Object.keys(err(await upgrader.create_module({ app, ...fakeModule('a') })))).toEqual(['Unauthorized']);
+        await refusedAtInspect(upgrader.create_module({ app, ...fakeModule('a') }));
         upgrader.setPrincipal(alice); // a voter, not a proposer
-        expect(Object.keys(err(await upgrader.create_module({ app, ...fakeModule('a') })))).toEqual(['Unauthorized']);
+        await refusedAtInspect(upgrader.create_module({ app, ...fakeModule('a') }));
         for (const who of [maintainer, recovery]) {
             upgrader.setPrincipal(who);
             ok(await upgrader.create_module({ app, ...fakeModule(who.toText()) }));
@@ -138,7 +139,7 @@ describe('module store', () => {
         expect(Object.keys(err(await upgrader.upload_module_chunk({ app, hash, index: 1, chunk: new Uint8Array(11) })))).toEqual(['InvalidArgument']);
         expect(Object.keys(err(await upgrader.upload_module_chunk({ app, hash, index: 0, chunk: new Uint8Array(10) })))).toEqual(['InvalidArgument']);
         upgrader.setPrincipal(recovery);
-        expect(Object.keys(err(await upgrader.upload_module_chunk({ app, hash, index: 1, chunk: new Uint8Array(10) })))).toEqual(['Unauthorized']);
+        await refusedAtInspect(upgrader.upload_module_chunk({ app, hash, index: 1, chunk: new Uint8Array(10) }));
 
         upgrader.setPrincipal(maintainer);
         ok(await upgrader.upload_module_chunk({ app, hash, index: 1, chunk: new Uint8Array(10) }));
@@ -163,7 +164,7 @@ describe('module store', () => {
         expect(Object.keys(err(await upgrader.create_module({ app, ...fakeModule('m4') })))).toEqual(['QuotaExceeded']);
 
         upgrader.setPrincipal(stranger);
-        expect(Object.keys(err(await upgrader.delete_module({ app, hash: fakeModule('m0').hash })))).toEqual(['Unauthorized']);
+        await refusedAtInspect(upgrader.delete_module({ app, hash: fakeModule('m0').hash }));
         upgrader.setPrincipal(maintainer);
         ok(await upgrader.delete_module({ app, hash: fakeModule('m0').hash }));
         expect(await upgrader.get_module({ app, hash: fakeModule('m0').hash })).toEqual([]);
