@@ -115,7 +115,8 @@ async function main(): Promise<void> {
         const request: UpgradeRequest = {
             module_hash: module.hash,
             arg: new Uint8Array(IDL.encode([AppConfig], [{ owner: [], upgrader: [] }])),
-            options: { take_snapshot: true, skip_pre_upgrade: false, wasm_memory_persistence: [] }
+            options: { take_snapshot: true, skip_pre_upgrade: false, wasm_memory_persistence: [] },
+            downgrade: false
         };
         const asked = await notesV1('deployer').request_upgrade(request);
         check('Ok' in asked, 'the app sent its request (it holds no callback for it)');

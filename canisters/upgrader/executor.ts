@@ -37,7 +37,7 @@ import { CHUNK_BYTES, LEASE_NS, MAX_APPS, MAX_MODULE_BYTES } from './limits';
 import * as ic from './management';
 import { MemoryId } from './memory';
 import { markRejected, readChunk, reclaim, requireInstallable } from './modules';
-import { effectiveStatus, findProposal, setStatus } from './proposals';
+import { checkPrecondition, effectiveStatus, findProposal, setStatus } from './proposals';
 import { executionRecord } from './records';
 import { bytesEqual, principalEqual, principalKey, toHex } from './serde';
 import type { Execution, ExecutionKind, Outcome, Proposal, ResumeResult, Step, UpgradeRequest } from './types';
@@ -246,6 +246,8 @@ async function check(execution: Execution): Promise<Transition> {
     } catch (error) {
         return abort(`the upgrader cannot read the app's status; is it still a controller? ${messageOf(error)}`);
     }
+    const precondition = checkPrecondition(execution, status.module_hash[0]);
+    if (precondition !== undefined) return { next: STEP.done, failure: { precondition_failed: precondition }, failureNote: precondition };
     const wasRunning = 'running' in status.status;
     return { next: upgrade !== undefined ? STEP.clearChunkStore : STEP.rollbackStop, update: (e) => (e.was_running = wasRunning) };
 }

@@ -9,7 +9,7 @@
 import { memoizeTypeNames } from './runtime';
 
 import type { Principal } from '@dfinity/principal';
-import { IDL, init, msgCaller, postUpgrade } from 'azle';
+import { IDL, init, msgArgData, msgCaller, postUpgrade, trap } from 'azle';
 import * as managementIdl from 'azle/canisters/management/idl';
 
 import { findApp, register } from './apps';
@@ -21,8 +21,9 @@ import { limits } from './limits';
 import { checkSchema } from './meta';
 import { createModule, findModule, uploadChunk } from './modules';
 import { cancelProposal, effectiveStatus, findProposal, isOpen, propose, requestUpgrade, viewProposal } from './proposals';
-import { deleteUnusedModule, sweepModules } from './reclaim';
+import { deleteUnusedModule, reap, sweepModules } from './reclaim';
 import * as recovery from './recovery';
+import { applySettings, applySettingsOnUpgrade, settings } from './settings';
 import * as types from './types';
 import {
     AppInfo,
@@ -31,6 +32,7 @@ import {
     CreateModuleArgs,
     EmergencyUpgradeArgs,
     Execution,
+    InitArgs,
     Limits,
     ModuleInfo,
     ModuleRef,
@@ -55,17 +57,34 @@ import { vote } from './votes';
 
 memoizeTypeNames(...Object.values(types), ...Object.values(managementIdl));
 
+/**
+ * The init (and post_upgrade) argument, `opt InstallSettings`: decoded by hand so that an install
+ * without one (empty, or `()`) gets the defaults, where Azle's strict decoding would trap.
+ */
+function initArgs(): InitArgs {
+    const bytes = msgArgData();
+    const noArguments = IDL.encode([], []);
+    if (bytes.length === 0 || (bytes.length === noArguments.byteLength && bytes.every((b, i) => b === new Uint8Array(noArguments)[i]))) return [];
+    try {
+        return IDL.decode([InitArgs], bytes)[0] as InitArgs;
+    } catch (error) {
+        return trap(`upgrader: the init argument must be opt InstallSettings (see upgrader.did): ${error instanceof Error ? error.message : String(error)}`);
+    }
+}
+
 export default class Upgrader {
-    @init([])
+    @init([InitArgs], { manual: true })
     initialize(): void {
         checkSchema();
+        applySettings(initArgs());
         precompileQueries();
         rearmAll();
     }
 
-    @postUpgrade([])
+    @postUpgrade([InitArgs], { manual: true })
     afterUpgrade(): void {
         checkSchema();
+        applySettingsOnUpgrade(initArgs());
         precompileQueries();
         rearmAll();
     }
@@ -230,9 +249,19 @@ export default class Upgrader {
         });
     }
 
+    /** Anyone: forget an app the upgrader no longer controls (canister_info shows it), freeing its slot and modules. */
+    @fastUpdate([IDL.Principal], ResultUnit)
+    async reap(app: Principal): Promise<Result<null>> {
+        const caller = msgCaller();
+        return guard(async () => {
+            await reap(caller, app);
+            return null;
+        });
+    }
+
     // ------------------------------------------------------------ audit and limits
 
-    /** Anyone: a page of the audit log, for all apps or one. */
+    /** Anyone: a page of one app's history, or of the registry's. */
     @fastQuery([AuditQuery], AuditPage)
     audit_log(q: AuditQuery): AuditPage {
         return auditPage(q);
@@ -240,6 +269,6 @@ export default class Upgrader {
 
     @fastQuery([], Limits)
     limits(): Limits {
-        return limits();
+        return limits(settings());
     }
 }

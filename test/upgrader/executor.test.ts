@@ -27,7 +27,8 @@ import {
     type Upgrader,
     upgradeRequest,
     uploadModule,
-    waitForOutcome
+    waitForOutcome,
+    subjectOf
 } from './fixture';
 
 describe('executor', () => {
@@ -58,8 +59,8 @@ describe('executor', () => {
     async function approve(): Promise<bigint> {
         upgrader.setPrincipal(maintainer);
         const id = ok(await upgrader.propose({ app, action: { upgrade: upgradeRequest(v2) } }));
-        ok(await castVote(upgrader, alice, id, v2.hash));
-        ok(await castVote(upgrader, bob, id, v2.hash));
+        ok(await castVote(upgrader, alice, id, await subjectOf(upgrader, id)));
+        ok(await castVote(upgrader, bob, id, await subjectOf(upgrader, id)));
         return id;
     }
 

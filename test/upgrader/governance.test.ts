@@ -35,7 +35,8 @@ import {
     type Upgrader,
     upgradeRequest,
     uploadModule,
-    waitForOutcome
+    waitForOutcome,
+    subjectOf
 } from './fixture';
 
 describe('governance', () => {
@@ -68,13 +69,13 @@ describe('governance', () => {
 
     it('rejects a proposal once the threshold can no longer be reached, leaving the app untouched', async () => {
         const id = await proposeV2();
-        ok(await castVote(upgrader, alice, id, v2.hash, false));
+        ok(await castVote(upgrader, alice, id, await subjectOf(upgrader, id), false));
         expect((await getProposal(upgrader, id)).status).toEqual({ open: null });
-        const rejected = ok(await castVote(upgrader, bob, id, v2.hash, false));
+        const rejected = ok(await castVote(upgrader, bob, id, await subjectOf(upgrader, id), false));
         expect(rejected.status).toEqual({ rejected: null });
         expect(rejected.rejecting_weight).toBe(2);
 
-        expect(err(await castVote(upgrader, carol, id, v2.hash))).toEqual({ ProposalNotOpen: { id, status: { rejected: null } } });
+        expect(err(await castVote(upgrader, carol, id, await subjectOf(upgrader, id)))).toEqual({ ProposalNotOpen: { id, status: { rejected: null } } });
         await replica.tick(3);
         expect(await upgrader.get_execution(app)).toEqual([]);
         expect(await moduleHashOf(replica, app)).toBe(v1Hash);
@@ -85,13 +86,13 @@ describe('governance', () => {
 
     it('expires an open proposal after the policy lifetime; late votes are refused', async () => {
         const id = await proposeV2();
-        ok(await castVote(upgrader, alice, id, v2.hash));
+        ok(await castVote(upgrader, alice, id, await subjectOf(upgrader, id)));
         await replica.advanceTime(3_600_000 + 1_000);
         await replica.tick();
 
         expect((await getProposal(upgrader, id)).status).toEqual({ expired: null });
         expect((await upgrader.get_app(app))[0]?.live_proposal).toEqual([]);
-        expect(err(await castVote(upgrader, bob, id, v2.hash))).toEqual({ ProposalNotOpen: { id, status: { expired: null } } });
+        expect(err(await castVote(upgrader, bob, id, await subjectOf(upgrader, id)))).toEqual({ ProposalNotOpen: { id, status: { expired: null } } });
         expect(await moduleHashOf(replica, app)).toBe(v1Hash);
         // A new proposal may replace the expired one.
         expect(await proposeV2()).toBe(id + 1n);
@@ -100,7 +101,7 @@ describe('governance', () => {
     it('refuses votes from principals that are not voters: strangers, maintainers, the app itself', async () => {
         const id = await proposeV2();
         for (const who of [stranger, maintainer, recovery, admin, app]) {
-            expect(err(await castVote(upgrader, who, id, v2.hash))).toEqual({ NotAVoter: who });
+            expect(err(await castVote(upgrader, who, id, await subjectOf(upgrader, id)))).toEqual({ NotAVoter: who });
         }
         const proposal = await getProposal(upgrader, id);
         expect(proposal.votes).toEqual([]);
@@ -109,9 +110,9 @@ describe('governance', () => {
 
     it('counts one vote per voter: a second vote, even a changed one, is refused', async () => {
         const id = await proposeV2();
-        ok(await castVote(upgrader, alice, id, v2.hash));
-        expect(err(await castVote(upgrader, alice, id, v2.hash))).toEqual({ AlreadyVoted: alice });
-        expect(err(await castVote(upgrader, alice, id, v2.hash, false))).toEqual({ AlreadyVoted: alice });
+        ok(await castVote(upgrader, alice, id, await subjectOf(upgrader, id)));
+        expect(err(await castVote(upgrader, alice, id, await subjectOf(upgrader, id)))).toEqual({ AlreadyVoted: alice });
+        expect(err(await castVote(upgrader, alice, id, await subjectOf(upgrader, id), false))).toEqual({ AlreadyVoted: alice });
         const proposal = await getProposal(upgrader, id);
         expect(proposal.approving_weight).toBe(1);
         expect(proposal.rejecting_weight).toBe(0);
@@ -134,8 +135,8 @@ describe('governance', () => {
         expect(err(await upgrader.request_upgrade(upgradeRequest(v2)))).toEqual({ ProposalInProgress: id });
 
         // While it executes, the slot stays taken.
-        ok(await castVote(upgrader, alice, id, v2.hash));
-        ok(await castVote(upgrader, bob, id, v2.hash));
+        ok(await castVote(upgrader, alice, id, await subjectOf(upgrader, id)));
+        ok(await castVote(upgrader, bob, id, await subjectOf(upgrader, id)));
         upgrader.setPrincipal(maintainer);
         expect(err(await upgrader.propose({ app, action: { upgrade: upgradeRequest(v2) } }))).toEqual({ ProposalInProgress: id });
         expect(await waitForOutcome(replica, upgrader, id)).toEqual({ upgraded: null });
@@ -157,7 +158,7 @@ describe('governance', () => {
         expect(err(await upgrader.request_upgrade(upgradeRequest(v2)))).toEqual({ ModuleNotFound: v2.hash });
         expect('Err' in (await upgrader.create_module({ app, hash: sha256(new Uint8Array([1])), size: 1n }))).toBe(true);
         const id = await proposeV2();
-        expect(err(await castVote(upgrader, other, id, v2.hash))).toEqual({ NotAVoter: other });
+        expect(err(await castVote(upgrader, other, id, await subjectOf(upgrader, id)))).toEqual({ NotAVoter: other });
         expect(await moduleHashOf(replica, app)).toBe(v1Hash);
     });
 
@@ -182,8 +183,8 @@ describe('governance', () => {
         ]);
         // Under the new policy alice alone reaches the threshold; carol is no longer a voter.
         const next = await proposeV2();
-        expect(err(await castVote(upgrader, carol, next, v2.hash))).toEqual({ NotAVoter: carol });
-        expect(ok(await castVote(upgrader, alice, next, v2.hash)).status).toEqual({ executing: null });
+        expect(err(await castVote(upgrader, carol, next, await subjectOf(upgrader, next)))).toEqual({ NotAVoter: carol });
+        expect(ok(await castVote(upgrader, alice, next, await subjectOf(upgrader, next))).status).toEqual({ executing: null });
         expect(await waitForOutcome(replica, upgrader, next)).toEqual({ upgraded: null });
     });
 
@@ -193,7 +194,7 @@ describe('governance', () => {
         expect(Object.keys(err(await upgrader.cancel_proposal(id)))).toEqual(['Unauthorized']);
         upgrader.setPrincipal(maintainer);
         expect(ok(await upgrader.cancel_proposal(id)).status).toEqual({ cancelled: `cancelled by ${maintainer.toText()}` });
-        expect(err(await castVote(upgrader, alice, id, v2.hash))).toEqual({ ProposalNotOpen: { id, status: { cancelled: `cancelled by ${maintainer.toText()}` } } });
+        expect(err(await castVote(upgrader, alice, id, await subjectOf(upgrader, id)))).toEqual({ ProposalNotOpen: { id, status: { cancelled: `cancelled by ${maintainer.toText()}` } } });
         expect((await upgrader.get_app(app))[0]?.live_proposal).toEqual([]);
     });
 });

@@ -26,7 +26,8 @@ import {
     type Upgrader,
     upgradeRequest,
     uploadModule,
-    waitForOutcome
+    waitForOutcome,
+    subjectOf
 } from './fixture';
 
 describe('governed upgrade, happy path', () => {
@@ -69,8 +70,8 @@ describe('governed upgrade, happy path', () => {
         expect(hex(proposal.subject)).toBe(hex(v2.hash));
         expect(proposal.status).toEqual({ open: null });
 
-        expect('open' in ok(await castVote(upgrader, alice, proposalId, v2.hash)).status).toBe(true);
-        expect(ok(await castVote(upgrader, bob, proposalId, v2.hash)).status).toEqual({ executing: null });
+        expect('open' in ok(await castVote(upgrader, alice, proposalId, await subjectOf(upgrader, proposalId))).status).toBe(true);
+        expect(ok(await castVote(upgrader, bob, proposalId, await subjectOf(upgrader, proposalId))).status).toEqual({ executing: null });
 
         expect(await waitForOutcome(replica, upgrader, proposalId)).toEqual({ upgraded: null });
 
