@@ -119,10 +119,13 @@ describe('governance', () => {
         expect(proposal.status).toEqual({ open: null });
     });
 
-    it('binds a vote to (proposal, module hash): a vote naming another module is refused', async () => {
+    it('binds a vote to the whole upgrade: a vote naming only the module hash, or another module, is refused', async () => {
         const id = await proposeV2();
+        const expected = await subjectOf(upgrader, id);
         const other = sha256(new TextEncoder().encode('some other module'));
-        expect(err(await castVote(upgrader, alice, id, other))).toEqual({ SubjectMismatch: { expected: v2.hash, given: other } });
+        expect(err(await castVote(upgrader, alice, id, other))).toEqual({ SubjectMismatch: { expected, given: other } });
+        // The module hash alone (what votes bound before) no longer approves anything.
+        expect(err(await castVote(upgrader, alice, id, v2.hash))).toEqual({ SubjectMismatch: { expected, given: v2.hash } });
         expect((await getProposal(upgrader, id)).votes).toEqual([]);
     });
 
