@@ -16,6 +16,7 @@ import {
     bob,
     carol,
     castVote,
+    DEFAULT_POLICY,
     DEFAULT_SNAPSHOTS,
     deployApp,
     deployUpgrader,
@@ -163,6 +164,23 @@ describe('governance', () => {
         const id = await proposeV2();
         expect(err(await castVote(upgrader, other, id, await subjectOf(upgrader, id)))).toEqual({ NotAVoter: other });
         expect(await moduleHashOf(replica, app)).toBe(v1Hash);
+    });
+
+    it('lets the app propose only its own upgrade, never a policy change', async () => {
+        const change = { policy: policyOf([[alice, 1]], 1, { proposers: [app] }), snapshot_policy: DEFAULT_SNAPSHOTS };
+        upgrader.setPrincipal(app);
+        expect(err(await upgrader.propose({ app, action: { change_policy: change } }))).toEqual({
+            Unauthorized: `only the proposers of ${app.toText()} may propose a policy change (the app may propose only its own upgrade; its recovery principal calls set_policy)`
+        });
+        expect((await upgrader.get_app(app))[0]?.live_proposal).toEqual([]);
+        // Its own upgrade it may propose, through propose as through request_upgrade.
+        const id = ok(await upgrader.propose({ app, action: { upgrade: upgradeRequest(v2) } }));
+        expect((await getProposal(upgrader, id)).proposer.toText()).toBe(app.toText());
+        // A maintainer proposes policy changes; the recovery principal sets them directly.
+        upgrader.setPrincipal(recovery);
+        expect(ok(await upgrader.set_policy({ app, change: { policy: DEFAULT_POLICY, snapshot_policy: DEFAULT_SNAPSHOTS } })).policy_version).toBe(2);
+        upgrader.setPrincipal(maintainer);
+        expect(typeof ok(await upgrader.propose({ app, action: { change_policy: change } }))).toBe('bigint');
     });
 
     it('changes the policy only through an approved proposal (or the recovery principal)', async () => {
