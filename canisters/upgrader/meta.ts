@@ -10,6 +10,8 @@ export const MetaKey = {
     nextProposalId: 'next_proposal_id',
     /** Index (in id order) of the proposal the next pruning pass starts at. */
     pruneCursor: 'prune_cursor',
+    /** Index of the live proposal (before the prune cursor) the next pass looks at again. */
+    pruneRevisit: 'prune_revisit',
     /** Next audit sequence number (every entry, every app). */
     auditNext: 'audit_next',
     /** Next position in the registry's history. */

@@ -164,24 +164,44 @@ export function createProposal(fresh: NewProposal): Proposal {
 }
 
 /**
- * While more than max_proposals_kept (MAX_PROPOSALS_KEPT unless the install lowered it) proposals are stored, looks at up to PRUNE_BATCH of them
- * from a persisted cursor (in id order, oldest first, wrapping around): an open one past its
- * expiry is settled as expired, and every finished one is dropped. Live ones (at most one per
- * app) are stepped over, so an abandoned proposal delays nothing: it is settled when reached.
+ * While more than max_proposals_kept (MAX_PROPOSALS_KEPT unless the install lowered it) proposals
+ * are stored, each new proposal runs one bounded pass over them, in id order (oldest first):
+ *
+ * - from `pruneCursor`, up to PRUNE_BATCH proposals: an open one past its expiry is settled as
+ *   expired, every finished one is dropped, and live ones (at most one per app) are stepped
+ *   over, so an abandoned proposal blocks nothing;
+ * - the live ones stepped over (before the cursor) are looked at again one per pass, in turn
+ *   (`pruneRevisit`), so an abandoned one is settled and dropped once it has expired, without
+ *   anyone touching its app.
  */
 export function prune(batch: number = PRUNE_BATCH): void {
     const kept = settings().maxProposalsKept;
+    if (proposals.len() <= kept) return;
     let cursor = Number(getCounter(MetaKey.pruneCursor));
+    let revisit = Number(getCounter(MetaKey.pruneRevisit));
+    if (cursor > proposals.len()) cursor = proposals.len();
+    if (cursor > 0) {
+        if (revisit >= cursor) revisit = 0;
+        if (settleOrDrop(revisit)) cursor -= 1;
+        else revisit += 1;
+    }
     for (let examined = 0; examined < batch && proposals.len() > kept; examined++) {
         if (cursor >= proposals.len()) cursor = 0;
-        const id = proposals.keys(cursor, 1)[0];
-        const proposal = id === undefined ? undefined : proposals.get(id);
-        if (id === undefined || proposal === undefined) break;
-        if (isOpen(proposal.status) && time() >= proposal.expires_at) setStatus(proposal, { expired: null });
-        if (isLive(proposal.status)) cursor += 1;
-        else proposals.remove(id);
+        if (!settleOrDrop(cursor)) cursor += 1;
     }
     setCounter(MetaKey.pruneCursor, BigInt(cursor));
+    setCounter(MetaKey.pruneRevisit, BigInt(revisit));
+}
+
+/** The proposal at `index` (in id order): settles its expiry, drops it if finished; returns whether it was dropped. */
+function settleOrDrop(index: number): boolean {
+    const id = proposals.keys(index, 1)[0];
+    const proposal = id === undefined ? undefined : proposals.get(id);
+    if (id === undefined || proposal === undefined) return false;
+    if (isOpen(proposal.status) && time() >= proposal.expires_at) setStatus(proposal, { expired: null });
+    if (isLive(proposal.status)) return false;
+    proposals.remove(id);
+    return true;
 }
 
 /**
