@@ -20,7 +20,7 @@ import { MAX_AUDIT_ENTRIES, MAX_AUDIT_PAGE } from './limits';
 import { MemoryId } from './memory';
 import { getCounter, MetaKey, setCounter, takeCounter } from './meta';
 import { auditRecord, type StoredAuditEntry } from './records';
-import { settings } from './settings';
+import { maxAuditEntriesPerApp } from './settings';
 import { principalKey, principalU64Key, u64Key, u64Value } from './serde';
 import type { AuditEntry, AuditEvent, AuditPage, AuditQuery } from './types';
 
@@ -58,7 +58,7 @@ export function audit(record: AuditRecord): bigint {
         event: record.event
     };
     appEntries.insert([record.app, position], { entry, app_position: position });
-    const perApp = BigInt(settings().maxAuditEntriesPerApp);
+    const perApp = maxAuditEntriesPerApp();
     if (position >= perApp) appEntries.remove([record.app, position - perApp]);
     if (isRegistryEvent(record.event)) appendToRegistry({ entry, app_position: position });
     return seq;
@@ -79,7 +79,7 @@ export function auditPage(query: AuditQuery): AuditPage {
     const limit = BigInt(Math.min(Math.max(query.limit, 1), MAX_AUDIT_PAGE));
     const app = query.app[0];
     const total = app === undefined ? getCounter(MetaKey.registryNext) : (appCounts.get(app) ?? 0n);
-    const perApp = BigInt(settings().maxAuditEntriesPerApp);
+    const perApp = maxAuditEntriesPerApp();
     const first = app === undefined ? getCounter(MetaKey.registryFirst) : total > perApp ? total - perApp : 0n;
     const start = query.start > first ? query.start : first;
     const end = start + limit < total ? start + limit : total;

@@ -18,7 +18,6 @@ import { getCounter, MetaKey, setCounter } from './meta';
 import { requireInstallable } from './modules';
 import { policyChangeSubject, validatePolicyChange } from './policy';
 import { proposalRecord } from './records';
-import { settings } from './settings';
 import { bytesEqual, toHex, u64Key } from './serde';
 import type { Execution, Proposal, ProposalAction, ProposalStatus, ProposeArgs, UpgradeRequest } from './types';
 import { argHash, upgradeSubject } from './vote-subject';
@@ -175,7 +174,7 @@ export function createProposal(fresh: NewProposal): Proposal {
  *   anyone touching its app.
  */
 export function prune(batch: number = PRUNE_BATCH): void {
-    const kept = settings().maxProposalsKept;
+    const kept = Number(getCounter(MetaKey.maxProposalsKept));
     if (proposals.len() <= kept) return;
     let cursor = Number(getCounter(MetaKey.pruneCursor));
     let revisit = Number(getCounter(MetaKey.pruneRevisit));

@@ -63,6 +63,11 @@ export function settings(): Settings {
     };
 }
 
+/** Entries kept in each app's audit ring (read on every audit entry: one lookup). */
+export function maxAuditEntriesPerApp(): bigint {
+    return getCounter(MetaKey.maxAuditEntriesPerApp);
+}
+
 /** The storage fee for reserving `size` bytes: whole MiB, rounded up. */
 export function storagePrice(size: bigint): bigint {
     const mib = (size + BigInt(CHUNK_BYTES) - 1n) / BigInt(CHUNK_BYTES);
