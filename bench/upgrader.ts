@@ -33,7 +33,7 @@
 import { Principal } from '@dfinity/principal';
 
 import { type DemoAppV1Service, idlFactory as v1Idl } from '../canisters/demo_app/v1/types.js';
-import { MAX_METHOD_NAME_BYTES, MAX_MODULES_PER_APP, MAX_PROPOSERS, MAX_SNAPSHOTS_KEPT, MAX_VOTERS } from '../canisters/upgrader/limits.js';
+import { MAX_METHOD_NAME_BYTES, MAX_MODULES_PER_APP, MAX_PROPOSERS, MAX_RAN_MODULES_KEPT, MAX_SNAPSHOTS_KEPT, MAX_VOTERS } from '../canisters/upgrader/limits.js';
 import { appRecord, type StoredApp } from '../canisters/upgrader/records.js';
 import type { AppInfo, Outcome } from '../canisters/upgrader/types.js';
 import { buildCanisters } from '../scripts/build-lib.js';
@@ -59,7 +59,8 @@ import {
     stranger,
     type Upgrader,
     upgradeRequest,
-    uploadModule
+    uploadModule,
+    subjectOf
 } from '../test/upgrader/fixture.js';
 import { median } from './report.js';
 
@@ -187,8 +188,8 @@ async function governed(replica: Replica, probe: Probe, upgrader: Upgrader, app:
     probe.uploadInstructions = probe.snapshot().upgraderInstructions - before;
     upgrader.setPrincipal(maintainer);
     const id = ok(await upgrader.propose({ app, action: { upgrade: upgradeRequest(v2) } }));
-    ok(await castVote(upgrader, alice, id, v2.hash));
-    ok(await castVote(upgrader, bob, id, v2.hash));
+    ok(await castVote(upgrader, alice, id, await subjectOf(upgrader, id)));
+    ok(await castVote(upgrader, bob, id, await subjectOf(upgrader, id)));
     upgrader.setPrincipal(stranger);
     const resumed = ok(await upgrader.resume(app));
     let outcome: Outcome | undefined = 'finished' in resumed ? resumed.finished : undefined;
@@ -260,7 +261,7 @@ function printBreakdown(label: string, b: Breakdown): void {
 }
 
 /** Stable bytes of one app's records, as stored (keys and values; B-tree nodes aside). */
-function recordBytes(shape: { voters: number; proposers: number; snapshots: number; modules: number; healthCheck: string; weight: number }): number {
+function recordBytes(shape: { voters: number; proposers: number; snapshots: number; modules: number; healthCheck: string; weight: number; ran?: number }): number {
     const principal = (i: number): Principal => Principal.fromUint8Array(new Uint8Array(29).fill(i + 1));
     const policy = {
         ...DEFAULT_POLICY,
@@ -280,7 +281,8 @@ function recordBytes(shape: { voters: number; proposers: number; snapshots: numb
         snapshots: Array.from({ length: shape.snapshots }, (_, i) => ({ id: new Uint8Array(18), taken_at: 1_700_000_000_000_000_000n, proposal_id: BigInt(i + 1) })),
         policy_version: 1
     };
-    const stored: StoredApp = { info, modules: Array.from({ length: shape.modules }, () => new Uint8Array(32)) };
+    // The module it runs, and (by default) two it ran before, as after two upgrades.
+    const stored: StoredApp = { info, modules: Array.from({ length: shape.modules }, () => new Uint8Array(32)), running: [new Uint8Array(32)], ran: Array.from({ length: shape.ran ?? 2 }, () => new Uint8Array(32)) };
     const key = 29; // principal bytes
     const app = key + appRecord.toBytes(stored).length;
     const registrant = key + 4; // registrant -> nat32
@@ -337,8 +339,8 @@ export async function upgraderFigures(): Promise<void> {
     const policy = { snapshots: 2, modules: 0, healthCheck: 'health', weight: 1 };
     row('upgrader stable bytes per app, 3 voters, 1 proposer (keys + values, audit aside)', `${recordBytes({ ...policy, voters: 3, proposers: 1 })} B`, '<= 2 KiB');
     row(`upgrader stable bytes per app, ${MAX_VOTERS} voters + ${MAX_PROPOSERS} proposers (the largest policy)`, `${recordBytes({ ...policy, voters: MAX_VOTERS, proposers: MAX_PROPOSERS })} B`, '<= 2 KiB');
-    const worst = recordBytes({ voters: MAX_VOTERS, proposers: MAX_PROPOSERS, snapshots: MAX_SNAPSHOTS_KEPT, modules: MAX_MODULES_PER_APP, healthCheck: 'h'.repeat(MAX_METHOD_NAME_BYTES), weight: 2 ** 32 - 1 });
-    row(`  + ${MAX_SNAPSHOTS_KEPT} snapshot refs, ${MAX_MODULES_PER_APP} module hashes, a ${MAX_METHOD_NAME_BYTES}-byte health check (every bound at once)`, `${worst} B`, 'over 2 KiB: see the README, "State"');
+    const worst = recordBytes({ voters: MAX_VOTERS, proposers: MAX_PROPOSERS, snapshots: MAX_SNAPSHOTS_KEPT, modules: MAX_MODULES_PER_APP, healthCheck: 'h'.repeat(MAX_METHOD_NAME_BYTES), weight: 2 ** 32 - 1, ran: MAX_RAN_MODULES_KEPT });
+    row(`  + ${MAX_SNAPSHOTS_KEPT} snapshot refs, ${MAX_MODULES_PER_APP} module hashes, ${MAX_RAN_MODULES_KEPT} modules it ran, a ${MAX_METHOD_NAME_BYTES}-byte health check (every bound at once)`, `${worst} B`, 'over 2 KiB: see the README, "State"');
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await upgraderFigures();

@@ -16,12 +16,12 @@ import type { Principal } from '@dfinity/principal';
 import { AppConfig, type DemoAppV1Service, idlFactory as v1Idl } from '../canisters/demo_app/v1/types.js';
 import { type DemoAppV2Service, idlFactory as v2Idl } from '../canisters/demo_app/v2/types.js';
 import type { AuditEvent, Outcome, UpgradeRequest } from '../canisters/upgrader/types.js';
-import { UpgraderClient } from '../src/client/upgrader.js';
+import { expectedSubject, UpgraderClient } from '../src/client/upgrader.js';
 import { startReplicaServer } from '../src/server/server.js';
 import { buildCanisters } from './build-lib.js';
 import { certifiedInfo, connect, createCanister, demoIdentity, installCode, resolveNetwork, setControllers, sha256Hex } from './lib/ic.js';
 import { gzWasmPath } from './paths.js';
-import { sealUpgrader } from './seal.js';
+import { priced, sealUpgrader } from './seal.js';
 import { verifySealed } from './verify.js';
 
 const step = (text: string): void => console.log(`\n▶ ${text}`);
@@ -63,9 +63,9 @@ async function main(): Promise<void> {
         const agents = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await connect(network, who[name])] as const))) as Record<(typeof names)[number], HttpAgent>;
         for (const name of names) show(name, who[name].getPrincipal().toText());
 
-        step('Deploying and sealing the upgrader');
+        step('Deploying and sealing the upgrader (a private deployment: registration and storage free)');
         const upgraderWasm = new Uint8Array(await readFile(gzWasmPath('upgrader')));
-        const sealed = await sealUpgrader(agents.deployer, upgraderWasm);
+        const sealed = await sealUpgrader(agents.deployer, upgraderWasm, undefined, priced(0n, 0n));
         const upgraderId = sealed.canisterId;
         show('upgrader', upgraderId.toText());
         show('module hash', sealed.moduleHash);
@@ -115,7 +115,8 @@ async function main(): Promise<void> {
         const request: UpgradeRequest = {
             module_hash: module.hash,
             arg: new Uint8Array(IDL.encode([AppConfig], [{ owner: [], upgrader: [] }])),
-            options: { take_snapshot: true, skip_pre_upgrade: false, wasm_memory_persistence: [] }
+            options: { take_snapshot: true, skip_pre_upgrade: false, wasm_memory_persistence: [] },
+            downgrade: false
         };
         const asked = await notesV1('deployer').request_upgrade(request);
         check('Ok' in asked, 'the app sent its request (it holds no callback for it)');
@@ -124,10 +125,13 @@ async function main(): Promise<void> {
         show('proposal', proposalId);
         show('proposer', proposal?.proposer.toText() ?? '?');
 
-        step('Voters approve (proposal, module hash)');
-        const first = await client('alice').vote({ proposal_id: proposalId, subject: module.hash, approve: true });
+        step('Voters recompute what they approve (module, argument hash, options, from module) and vote');
+        const subject = proposal === undefined ? undefined : expectedSubject(proposal);
+        check(subject !== undefined && proposal !== undefined && Buffer.from(subject).equals(Buffer.from(proposal.subject)), 'the proposal binds the reviewed module, argument and options');
+        if (subject === undefined) throw new Error('no upgrade subject');
+        const first = await client('alice').vote({ proposal_id: proposalId, subject, approve: true });
         show('after alice', Object.keys(first.status)[0]);
-        const second = await client('bob').vote({ proposal_id: proposalId, subject: module.hash, approve: true });
+        const second = await client('bob').vote({ proposal_id: proposalId, subject, approve: true });
         show('after bob', Object.keys(second.status)[0]);
 
         step('The upgrader executes: stop, snapshot, install, start, verify');

@@ -4,11 +4,14 @@
  * from the certified state.
  *
  *   npx tsx scripts/seal.ts --network local|ic|<url> --identity <file> [--canister <id>] [--wasm <path>]
+ *                           [--registration-fee <cycles>] [--storage-fee-per-mib <cycles>]
  *
  * `--identity` names an Ed25519 identity file (see scripts/lib/ic.ts); there is no default. Without
  * `--canister` a canister is created with the local network's provisional API (on the IC, create
  * one first and pass its id; the identity must control it). Default wasm: the build's gzipped
- * upgrader module.
+ * upgrader module. The prices are fixed at install: without the two fee options the upgrader's
+ * defaults apply (see canisters/upgrader/README.md, "Capacity"); give both, 0 for a private
+ * deployment.
  */
 import { readFile } from 'node:fs/promises';
 
@@ -16,19 +19,27 @@ import type { HttpAgent } from '@dfinity/agent';
 import { IDL } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
 
+import { InitArgs, type InstallSettings } from '../canisters/upgrader/types.js';
 import { certifiedInfo, connect, createCanister, installCode, loadIdentity, option, resolveNetwork, setControllers, sha256Hex } from './lib/ic.js';
 import { gzWasmPath } from './paths.js';
 
 export type SealResult = { canisterId: Principal; moduleHash: string; controllers: Principal[] };
 
+/** The prices a deployment fixes; the bounds keep their defaults. */
+export function priced(registrationFee: bigint, storageFeePerMib: bigint): InstallSettings {
+    return { registration_fee: registrationFee, storage_fee_per_mib: storageFeePerMib, max_apps: [], max_proposals_kept: [], max_audit_entries_per_app: [] };
+}
+
 /**
- * Installs `wasm` into `canisterId` (or a new canister) and removes every controller.
+ * Installs `wasm` into `canisterId` (or a new canister) with `settings` as its init argument
+ * (default: none, so the upgrader's default prices), and removes every controller.
  * @throws when the certified state does not show an empty controller list and the module's hash.
  */
-export async function sealUpgrader(agent: HttpAgent, wasm: Uint8Array, canisterId?: Principal): Promise<SealResult> {
+export async function sealUpgrader(agent: HttpAgent, wasm: Uint8Array, canisterId?: Principal, settings?: InstallSettings): Promise<SealResult> {
     const self = await agent.getPrincipal();
     const id = canisterId ?? (await createCanister(agent, [self]));
-    await installCode(agent, id, wasm, new Uint8Array(IDL.encode([], [])));
+    const arg = settings === undefined ? IDL.encode([], []) : IDL.encode([InitArgs], [[settings]]);
+    await installCode(agent, id, wasm, new Uint8Array(arg));
     await setControllers(agent, id, []);
     const info = await certifiedInfo(agent, id);
     const moduleHash = sha256Hex(wasm);
@@ -51,7 +62,15 @@ async function main(argv: string[]): Promise<number> {
     const agent = await connect(network, identity);
     const wasm = new Uint8Array(await readFile(option(argv, '--wasm') ?? gzWasmPath('upgrader')));
     const canister = option(argv, '--canister');
-    const sealed = await sealUpgrader(agent, wasm, canister === undefined ? undefined : Principal.fromText(canister));
+    const registrationFee = option(argv, '--registration-fee');
+    const storageFee = option(argv, '--storage-fee-per-mib');
+    if ((registrationFee === undefined) !== (storageFee === undefined)) {
+        console.error('give both --registration-fee and --storage-fee-per-mib (cycles; 0 for a private deployment), or neither for the defaults');
+        return 2;
+    }
+    const settings = registrationFee === undefined || storageFee === undefined ? undefined : priced(BigInt(registrationFee), BigInt(storageFee));
+    console.log(`prices:   ${settings === undefined ? "the upgrader's defaults" : `registration ${settings.registration_fee}, storage ${settings.storage_fee_per_mib} per MiB (cycles)`}`);
+    const sealed = await sealUpgrader(agent, wasm, canister === undefined ? undefined : Principal.fromText(canister), settings);
     console.log(`upgrader:    ${sealed.canisterId.toText()}`);
     console.log(`module hash: ${sealed.moduleHash}`);
     console.log('controllers: none (sealed; checked in the certified state)');

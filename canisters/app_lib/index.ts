@@ -38,6 +38,8 @@ export type UpgradeRequestOptions = {
     skipPreUpgrade?: boolean;
     /** Keep the Wasm heap (only for modules built for enhanced orthogonal persistence). Default: unset. */
     keepWasmMemory?: boolean;
+    /** The app ran this module before: going back to it must say so (shown to voters). Default: false. */
+    downgrade?: boolean;
 };
 
 /**
@@ -53,7 +55,8 @@ export function upgradeRequest(moduleHash: Uint8Array, arg: Uint8Array = new Uin
             take_snapshot: options.takeSnapshot ?? true,
             skip_pre_upgrade: options.skipPreUpgrade ?? false,
             wasm_memory_persistence: options.keepWasmMemory === undefined ? [] : [options.keepWasmMemory ? { keep: null } : { replace: null }]
-        }
+        },
+        downgrade: options.downgrade ?? false
     };
 }
 

@@ -1,18 +1,20 @@
 /**
  * The registry of apps: registration (after checking with the management canister that the
- * upgrader and the recovery principal both control the app) and each app's stored record.
+ * upgrader and the recovery principal both control the app, and taking the registration fee)
+ * and each app's stored record, including the modules it was seen running.
  */
 import type { Principal } from '@dfinity/principal';
 import { canisterSelf, StableBTreeMap, time } from 'azle';
 
 import { audit } from './audit';
 import { CallFailure, fail } from './errors';
-import { MAX_APPS, MAX_APPS_PER_REGISTRANT } from './limits';
+import { MAX_APPS_PER_REGISTRANT, MAX_RAN_MODULES_KEPT } from './limits';
 import { canisterStatus, type CanisterStatus } from './management';
 import { MemoryId } from './memory';
+import { collect, requirePayment, settings } from './settings';
 import { isProposer, validatePolicy, validateSnapshotPolicy } from './policy';
 import { appRecord, type StoredApp } from './records';
-import { principalEqual, principalKey, u32Value } from './serde';
+import { bytesEqual, principalEqual, principalKey, u32Value } from './serde';
 import type { AppInfo, RegisterArgs } from './types';
 
 export type { StoredApp } from './records';
@@ -61,14 +63,45 @@ export function requireRecovery(app: StoredApp, caller: Principal): void {
     }
 }
 
-/** The app itself and its maintainers may propose. */
-export function mayPropose(app: StoredApp, caller: Principal): boolean {
+/** The app itself and its maintainers may propose an upgrade of the app. */
+export function mayProposeUpgrade(app: StoredApp, caller: Principal): boolean {
     return principalEqual(app.info.app, caller) || isProposer(app.info.policy, caller);
+}
+
+/** Only maintainers may propose a policy change (the recovery principal sets one directly). */
+export function mayProposePolicy(app: StoredApp, caller: Principal): boolean {
+    return isProposer(app.info.policy, caller);
 }
 
 /** The app itself, its maintainers and its recovery principal may upload modules. */
 export function mayUpload(app: StoredApp, caller: Principal): boolean {
-    return mayPropose(app, caller) || principalEqual(app.info.recovery, caller);
+    return mayProposeUpgrade(app, caller) || principalEqual(app.info.recovery, caller);
+}
+
+/**
+ * Records the module the app runs, as the upgrader just saw it (registration, an execution's
+ * check, a verified upgrade). The module it ran before joins `ran`, newest last, so a proposal
+ * can tell a downgrade. Saves the record when something changed.
+ */
+export function noteRunning(appId: Principal, current: [] | [Uint8Array]): void {
+    const app = findApp(appId);
+    if (app === undefined) return;
+    const before = app.running[0];
+    const now = current[0];
+    if (before !== undefined && now !== undefined && bytesEqual(before, now)) return;
+    if (before === undefined && now === undefined) return;
+    if (before !== undefined) {
+        const ran = app.ran.filter((hash) => !bytesEqual(hash, before));
+        ran.push(before);
+        app.ran = ran.slice(Math.max(0, ran.length - MAX_RAN_MODULES_KEPT));
+    }
+    app.running = now === undefined ? [] : [Uint8Array.from(now)];
+    saveApp(app);
+}
+
+/** Whether the app was seen running `hash` before the module it runs now. */
+export function hasRun(app: StoredApp, hash: Uint8Array): boolean {
+    return app.ran.some((h) => bytesEqual(h, hash));
 }
 
 /**
@@ -83,6 +116,9 @@ export async function register(caller: Principal, args: RegisterArgs): Promise<A
     validatePolicy(args.policy);
     validateSnapshotPolicy(args.snapshot_policy);
     checkRegistrable(caller, args.app);
+    // Before the call: a caller that does not pay costs the upgrader no management call.
+    const fee = settings().registrationFee;
+    requirePayment(fee);
 
     let status: CanisterStatus;
     try {
@@ -115,14 +151,17 @@ export async function register(caller: Principal, args: RegisterArgs): Promise<A
         snapshots: [],
         policy_version: 1
     };
-    saveApp({ info, modules: [] });
+    const running = status.module_hash[0];
+    saveApp({ info, modules: [], running: running === undefined ? [] : [Uint8Array.from(running)], ran: [] });
     registrants.insert(caller, (registrants.get(caller) ?? 0) + 1);
     audit({ app: args.app, event: { registered: null }, actor: caller });
+    collect(fee);
     return info;
 }
 
 function checkRegistrable(caller: Principal, app: Principal): void {
     if (apps.containsKey(app)) throw fail.alreadyRegistered(app);
-    if (apps.len() >= MAX_APPS) throw fail.quota(`the upgrader already governs ${MAX_APPS} apps`);
+    const maxApps = settings().maxApps;
+    if (apps.len() >= maxApps) throw fail.quota(`the upgrader already governs ${maxApps} apps; an app whose upgrader is no longer its controller can be reaped to free its slot`);
     if ((registrants.get(caller) ?? 0) >= MAX_APPS_PER_REGISTRANT) throw fail.quota(`${caller.toText()} already registered ${MAX_APPS_PER_REGISTRANT} apps`);
 }

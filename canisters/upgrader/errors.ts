@@ -61,6 +61,7 @@ export const fail = {
     subjectMismatch: (expected: Uint8Array, given: Uint8Array): Failure => new Failure({ SubjectMismatch: { expected, given } }),
     paused: (app: Principal): Failure => new Failure({ Paused: app }),
     snapshotNotFound: (message: string): Failure => new Failure({ SnapshotNotFound: message }),
+    insufficientPayment: (required: bigint, available: bigint): Failure => new Failure({ InsufficientPayment: { required, available } }),
     /** A management call failed where the caller should see it (not inside an execution). */
     call: (failure: CallFailure): Failure =>
         new Failure({ ManagementCallFailed: { method: failure.method, reject_code: failure.rejectCode, message: failure.rejectMessage } })
@@ -125,6 +126,9 @@ export function describeError(error: UpgraderError): string {
     if ('Paused' in error) return `upgrades of ${error.Paused.toText()} are paused`;
     if ('SnapshotNotFound' in error) return `snapshot not found: ${error.SnapshotNotFound}`;
     if ('ManagementCallFailed' in error) return `${error.ManagementCallFailed.method} failed (${error.ManagementCallFailed.reject_code}): ${error.ManagementCallFailed.message}`;
+    if ('InsufficientPayment' in error) {
+        return `this call costs ${error.InsufficientPayment.required} cycles and carried ${error.InsufficientPayment.available}; attach the price from limits() (from a canister: a wallet or the app itself)`;
+    }
     return unreachable(error);
 }
 

@@ -9,10 +9,10 @@
 import { memoizeTypeNames } from './runtime';
 
 import type { Principal } from '@dfinity/principal';
-import { IDL, init, inspectMessage, msgArgData, msgCaller, msgMethodName, postUpgrade } from 'azle';
+import { IDL, init, inspectMessage, msgArgData, msgCaller, msgMethodName, postUpgrade, trap } from 'azle';
 import * as managementIdl from 'azle/canisters/management/idl';
 
-import { findApp, mayPropose, mayUpload, register, requireApp } from './apps';
+import { findApp, mayProposeUpgrade, mayUpload, register, requireApp } from './apps';
 import { auditPage } from './audit';
 import { checkArgs, isHashSized, isPrincipalSized } from './bounds';
 import { fastQuery, fastUpdate, precompileQueries } from './endpoint';
@@ -23,8 +23,9 @@ import { admits } from './inspect';
 import { checkSchema } from './meta';
 import { createModule, findModule, uploadChunk } from './modules';
 import { cancelProposal, effectiveStatus, findProposal, isOpen, propose, requestUpgrade, viewProposal } from './proposals';
-import { deleteUnusedModule, sweepModules } from './reclaim';
+import { deleteUnusedModule, reap, sweepModules } from './reclaim';
 import * as recovery from './recovery';
+import { applySettings, applySettingsOnUpgrade, settings } from './settings';
 import * as types from './types';
 import {
     AppInfo,
@@ -33,6 +34,7 @@ import {
     CreateModuleArgs,
     EmergencyUpgradeArgs,
     Execution,
+    InitArgs,
     Limits,
     ModuleInfo,
     ModuleRef,
@@ -58,18 +60,35 @@ import { armWatchdog } from './watchdog';
 
 memoizeTypeNames(...Object.values(types), ...Object.values(managementIdl));
 
+/**
+ * The init (and post_upgrade) argument, `opt InstallSettings`: decoded by hand so that an install
+ * without one (empty, or `()`) gets the defaults, where Azle's strict decoding would trap.
+ */
+function initArgs(): InitArgs {
+    const bytes = msgArgData();
+    const noArguments = IDL.encode([], []);
+    if (bytes.length === 0 || (bytes.length === noArguments.byteLength && bytes.every((b, i) => b === new Uint8Array(noArguments)[i]))) return [];
+    try {
+        return IDL.decode([InitArgs], bytes)[0] as InitArgs;
+    } catch (error) {
+        return trap(`upgrader: the init argument must be opt InstallSettings (see upgrader.did): ${error instanceof Error ? error.message : String(error)}`);
+    }
+}
+
 export default class Upgrader {
-    @init([])
+    @init([InitArgs], { manual: true })
     initialize(): void {
         checkSchema();
+        applySettings(initArgs());
         precompileQueries();
         rearmAll();
         armWatchdog();
     }
 
-    @postUpgrade([])
+    @postUpgrade([InitArgs], { manual: true })
     afterUpgrade(): void {
         checkSchema();
+        applySettingsOnUpgrade(initArgs());
         precompileQueries();
         rearmAll();
         armWatchdog();
@@ -162,7 +181,7 @@ export default class Upgrader {
         return guardSync(() => {
             checkArgs.propose(args);
             // The caller before the proposal is looked at (its refusal names no principal: see recovery.ts).
-            if (!mayPropose(requireApp(args.app), caller)) throw fail.unauthorized('only the app itself and its proposers (see get_app) may propose');
+            if (!mayProposeUpgrade(requireApp(args.app), caller)) throw fail.unauthorized('only the app itself and its proposers (see get_app) may propose');
             return propose(caller, args);
         });
     }
@@ -281,9 +300,19 @@ export default class Upgrader {
         });
     }
 
+    /** Anyone: forget an app the upgrader no longer controls (canister_info shows it), freeing its slot and modules. */
+    @fastUpdate([IDL.Principal], ResultUnit)
+    async reap(app: Principal): Promise<Result<null>> {
+        const caller = msgCaller();
+        return guard(async () => {
+            await reap(caller, app);
+            return null;
+        });
+    }
+
     // ------------------------------------------------------------ audit and limits
 
-    /** Anyone: a page of the audit log, for all apps or one. */
+    /** Anyone: a page of one app's history, or of the registry's. */
     @fastQuery([AuditQuery], AuditPage)
     audit_log(q: AuditQuery): AuditPage {
         const app = q.app[0];
@@ -293,6 +322,6 @@ export default class Upgrader {
 
     @fastQuery([], Limits)
     limits(): Limits {
-        return limits();
+        return limits(settings());
     }
 }

@@ -15,7 +15,7 @@
 import { IDL } from '@dfinity/candid';
 import type { Principal } from '@dfinity/principal';
 
-import { findApp, mayPropose, mayUpload } from './apps';
+import { findApp, mayProposeUpgrade, mayUpload } from './apps';
 import { isHashSized, isPrincipalSized, maxArgumentBytes, type UpgraderMethod } from './bounds';
 import { decodeMessage } from './candid-codec';
 import { findModule } from './modules';
@@ -78,7 +78,7 @@ const checks: Readonly<Record<UpgraderMethod, Check>> = {
     propose: (caller, arg) => {
         const app = decoded<ProposeArgs>(ProposeArgs, arg).app;
         const stored = isPrincipalSized(app) ? findApp(app) : undefined;
-        return stored !== undefined && mayPropose(stored, caller);
+        return stored !== undefined && mayProposeUpgrade(stored, caller);
     },
     // The app asks for itself (usually one-way, inter-canister: then this never runs).
     request_upgrade: (caller) => findApp(caller) !== undefined,

@@ -3,11 +3,15 @@
  * sizes are bounded by these, so that no caller can exhaust the store or the instruction limit.
  */
 import { executionReserve, freezingReserve } from './cycles';
+import type { Settings } from './settings';
 import type { Limits } from './types';
 
-/** Apps registered at once. */
-export const MAX_APPS = 1_000;
-/** Apps one principal may have registered at once. */
+/**
+ * Apps registered at once. A paid bound when REGISTRATION_FEE > 0: filling it costs this many
+ * fees plus this many canisters (each registered app is a canister the upgrader controls).
+ */
+export const MAX_APPS = 10_000;
+/** Apps one principal may have registered at once (a courtesy bound: principals are free). */
 export const MAX_APPS_PER_REGISTRANT = 20;
 /** Voters in a policy. */
 export const MAX_VOTERS = 32;
@@ -40,10 +44,14 @@ export const CHUNK_BYTES = 1024 * 1024;
 export const MAX_MODULE_BYTES = 32n * BigInt(CHUNK_BYTES);
 /** Modules kept per app at once (uploading or complete). */
 export const MAX_MODULES_PER_APP = 4;
-/** Modules one uploader may have in the store at once, over all apps. */
-export const MAX_MODULES_PER_UPLOADER = 4;
-/** Bytes of all modules in the store together. */
-export const MAX_STORE_BYTES = 1024n * 1024n * 1024n;
+/** Bytes one app may hold in the store at once (reserved at create_module, against the app). */
+export const MAX_APP_STORE_BYTES = 64n * BigInt(CHUNK_BYTES);
+/**
+ * Bytes of all modules together: a safety net for the upgrader's stable memory, not a shared
+ * quota. Reaching it takes 1,024 apps each holding its full quota, i.e. 1,024 registrations and
+ * 65,536 MiB of storage fees (README, "Capacity").
+ */
+export const MAX_STORE_BYTES = 64n * 1024n * 1024n * 1024n;
 /** A module no live proposal uses is reclaimed this long after its creation, in seconds (7 days). */
 export const MODULE_TTL_SECONDS = 7n * 24n * 3600n;
 /** Modules looked at per sweep (sweeps run on module creation). */
@@ -51,10 +59,16 @@ export const SWEEP_BATCH = 8;
 
 /** The post_upgrade argument of a proposal, in bytes. */
 export const MAX_ARG_BYTES = 64 * 1024;
-/** Proposals kept; the oldest finished ones are dropped beyond this. */
+/** Proposals kept (live ones aside); the oldest finished ones are dropped beyond this. */
 export const MAX_PROPOSALS_KEPT = 10_000;
-/** Audit entries kept; the oldest are dropped beyond this. */
-export const MAX_AUDIT_ENTRIES = 100_000;
+/** Proposals one pruning pass looks at (each proposal creation runs one). */
+export const PRUNE_BATCH = 4;
+/** Entries kept in the registry's history (registrations, ejections, reaps); oldest dropped first. */
+export const MAX_AUDIT_ENTRIES = 10_000;
+/** Entries kept in each app's own history; its oldest are dropped first. */
+export const MAX_AUDIT_ENTRIES_PER_APP = 128;
+/** Modules an app was seen running that the upgrader remembers, to recognise a downgrade. */
+export const MAX_RAN_MODULES_KEPT = 8;
 /** Entries per audit page. */
 export const MAX_AUDIT_PAGE = 100;
 /** Snapshots the upgrader keeps per app (the IC allows 10 per canister). */
@@ -72,7 +86,7 @@ export const NANOS_PER_SECOND = 1_000_000_000n;
 /** The watchdog's period, in seconds: it resumes the executions whose lease ran out. */
 export const WATCHDOG_INTERVAL_SECONDS = 30n;
 /** Executions the watchdog looks at per tick (a cursor walks the map, so each tick is bounded). */
-export const WATCHDOG_BATCH = 100;
+export const WATCHDOG_BATCH = 500;
 /**
  * Worst case between a lost response (or a trapped continuation) and the watchdog resuming its
  * execution, in seconds: the lease, plus one full pass of the cursor over the largest map.
@@ -92,22 +106,34 @@ export function cyclesRequired(live: bigint): bigint {
 /** Refused starts retried (one per watchdog tick) before the app is reported left stopped. */
 export const MAX_START_RETRIES = 20;
 
-export function limits(): Limits {
+/**
+ * Default prices in cycles, for an install without an init argument (a public deployment):
+ * 1 T cycles to register an app (a stranger filling the registry pays MAX_APPS of them), and
+ * 10 B cycles per MiB a module reserves (a 3.5 MB module: 40 B; a full app quota: 640 B).
+ */
+export const DEFAULT_REGISTRATION_FEE = 1_000_000_000_000n;
+export const DEFAULT_STORAGE_FEE_PER_MIB = 10_000_000_000n;
+
+/** The bounds and prices in force (`settings` holds what the install fixed). */
+export function limits(settings: Settings): Limits {
     return {
-        max_apps: MAX_APPS,
+        max_apps: settings.maxApps,
         max_apps_per_registrant: MAX_APPS_PER_REGISTRANT,
         max_voters: MAX_VOTERS,
         max_proposers: MAX_PROPOSERS,
         max_module_bytes: MAX_MODULE_BYTES,
         chunk_bytes: CHUNK_BYTES,
         max_modules_per_app: MAX_MODULES_PER_APP,
-        max_pending_modules_per_uploader: MAX_MODULES_PER_UPLOADER,
+        max_app_store_bytes: MAX_APP_STORE_BYTES,
         max_store_bytes: MAX_STORE_BYTES,
         module_ttl_seconds: MODULE_TTL_SECONDS,
         max_arg_bytes: MAX_ARG_BYTES,
-        max_proposals_kept: MAX_PROPOSALS_KEPT,
+        max_proposals_kept: settings.maxProposalsKept,
         max_audit_entries: MAX_AUDIT_ENTRIES,
+        max_audit_entries_per_app: settings.maxAuditEntriesPerApp,
         max_snapshots_kept: MAX_SNAPSHOTS_KEPT,
+        registration_fee: settings.registrationFee,
+        storage_fee_per_mib: settings.storageFeePerMib,
         execution_reserve_cycles: EXECUTION_RESERVE_CYCLES,
         freezing_reserve_cycles: FREEZING_RESERVE_CYCLES,
         lease_seconds: LEASE_NS / NANOS_PER_SECOND,

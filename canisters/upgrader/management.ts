@@ -200,12 +200,17 @@ export async function healthCheck(canisterId: Principal, method: string): Promis
     return decodeMessage([IDL.Bool], reply)[0] === true;
 }
 
-/** The part of canister_info the upgrader reads (any canister may call it, controller or not). */
 const CanisterInfoArgs = IDL.Record({ canister_id: IDL.Principal, num_requested_changes: IDL.Opt(IDL.Nat64) });
-const CanisterInfoResult = IDL.Record({ controllers: IDL.Vec(IDL.Principal) });
+/** The part of canister_info the upgrader reads (record subtyping drops the rest). */
+const CanisterInfoResult = IDL.Record({ controllers: IDL.Vec(IDL.Principal), module_hash: IDL.Opt(IDL.Vec(IDL.Nat8)) });
+export type CanisterInfo = { controllers: Principal[]; module_hash: [] | [Uint8Array] };
+
+/** canister_info: any canister may ask it about any canister (no controller needed). */
+export async function canisterInfo(canisterId: Principal): Promise<CanisterInfo> {
+    return manage<CanisterInfo>('canister_info', CanisterInfoArgs, { canister_id: canisterId, num_requested_changes: [] }, CanisterInfoResult);
+}
 
 /** The canister's controllers, as canister_info reports them. */
 export async function canisterControllers(canisterId: Principal): Promise<Principal[]> {
-    const info = await manage<{ controllers: Principal[] }>('canister_info', CanisterInfoArgs, { canister_id: canisterId, num_requested_changes: [] }, CanisterInfoResult);
-    return info.controllers;
+    return (await canisterInfo(canisterId)).controllers;
 }

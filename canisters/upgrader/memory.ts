@@ -17,18 +17,20 @@ export const MemoryId = {
      * chunkStripes[i % 8] (modules.ts says why)
      */
     chunkStripes: [4, 11, 12, 13, 14, 15, 16, 17],
-    /** uploader principal -> nat32: modules it has in the store (quota) */
+    /** retired (schema 2: uploader principal -> nat32, a per-uploader quota); never reuse */
     uploaders: 5,
     /** proposal id (nat64, big-endian) -> Proposal (proposals.ts) */
     proposals: 6,
     /** app principal -> Execution: the live execution of each app (executor.ts) */
     executions: 7,
-    /** sequence number (nat64, big-endian) -> StoredAuditEntry (audit.ts) */
+    /** registry position (nat64, big-endian) -> StoredAuditEntry: the registry's history (audit.ts) */
     audit: 8,
-    /** (app, position) -> sequence number: each app's view of the audit log */
+    /** retired (schema 2: (app, position) -> sequence number); never reuse */
     auditByApp: 9,
     /** app principal -> nat64: audit entries written for the app so far */
-    auditAppCounts: 10
+    auditAppCounts: 10,
+    /** (app, position) -> StoredAuditEntry: each app's own ring of its latest entries (audit.ts) */
+    appAudit: 21
 } as const;
 
 /**

@@ -8,12 +8,24 @@ export const MetaKey = {
     schemaVersion: 'schema_version',
     /** Next proposal id to hand out. */
     nextProposalId: 'next_proposal_id',
-    /** Lowest proposal id still kept. */
-    firstProposalId: 'first_proposal_id',
-    /** Next audit sequence number. */
+    /** Index (in id order) of the proposal the next pruning pass starts at. */
+    pruneCursor: 'prune_cursor',
+    /** Index of the live proposal (before the prune cursor) the next pass looks at again. */
+    pruneRevisit: 'prune_revisit',
+    /** Next audit sequence number (every entry, every app). */
     auditNext: 'audit_next',
-    /** Lowest audit sequence number still kept. */
-    auditFirst: 'audit_first',
+    /** Next position in the registry's history. */
+    registryNext: 'registry_next',
+    /** Lowest position of the registry's history still kept. */
+    registryFirst: 'registry_first',
+    /** Cycles `register` accepts (set at install). */
+    registrationFee: 'registration_fee',
+    /** Cycles `create_module` accepts per MiB (set at install). */
+    storageFeePerMib: 'storage_fee_per_mib',
+    /** Bounds set at install (settings.ts). */
+    maxApps: 'max_apps',
+    maxProposalsKept: 'max_proposals_kept',
+    maxAuditEntriesPerApp: 'max_audit_entries_per_app',
     /** Bytes reserved by the modules in the store. */
     storeBytes: 'store_bytes',
     /** Index in the modules map where the next sweep starts. */

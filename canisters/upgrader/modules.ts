@@ -13,10 +13,13 @@
  * module in different trees, so with the few modules a store usually holds, an access copies
  * about one chunk, not all of them.
  *
- * Bounds: MAX_MODULES_PER_APP per app, MAX_MODULES_PER_UPLOADER per uploader, MAX_STORE_BYTES
- * overall (reserved when a module is created). A module is reclaimed once an upgrade installed
- * it, when deleted by its uploader or the recovery principal, or MODULE_TTL_SECONDS after its
- * creation when no live proposal uses it (reclaim.ts).
+ * Capacity is the app's own: MAX_MODULES_PER_APP modules and MAX_APP_STORE_BYTES bytes per app,
+ * reserved at create_module against that app, which only its maintainers, the app itself and its
+ * recovery principal may do, paying the storage fee (payment.ts). MAX_STORE_BYTES over all apps
+ * is a safety net out of reach without paying for over a thousand full apps (README,
+ * "Capacity"). A module is reclaimed once an upgrade installed it, when deleted by its uploader
+ * or the recovery principal, when its app is forgotten, or MODULE_TTL_SECONDS after its creation
+ * when no live proposal uses it (reclaim.ts).
  */
 import type { Principal } from '@dfinity/principal';
 import { StableBTreeMap, time } from 'azle';
@@ -24,16 +27,16 @@ import { StableBTreeMap, time } from 'azle';
 import { findApp, mayUpload, requireApp, saveApp, type StoredApp } from './apps';
 import { audit } from './audit';
 import { fail } from './errors';
-import { CHUNK_BYTES, MAX_MODULE_BYTES, MAX_MODULES_PER_APP, MAX_MODULES_PER_UPLOADER, MAX_STORE_BYTES } from './limits';
+import { CHUNK_BYTES, MAX_APP_STORE_BYTES, MAX_MODULE_BYTES, MAX_MODULES_PER_APP, MAX_STORE_BYTES } from './limits';
 import { MemoryId } from './memory';
 import { getCounter, MetaKey, setCounter } from './meta';
+import { collect, requirePayment, storagePrice } from './settings';
 import { moduleRecord } from './records';
-import { bytesEqual, principalEqual, principalKey, rawBytes, toHex, u32Value } from './serde';
+import { bytesEqual, principalEqual, rawBytes, toHex } from './serde';
 import type { CreateModuleArgs, ModuleInfo, ModuleRef, UploadChunkArgs } from './types';
 
 const modules = new StableBTreeMap<Uint8Array, ModuleInfo>(MemoryId.modules, rawBytes, moduleRecord);
 const stripes = MemoryId.chunkStripes.map((id) => new StableBTreeMap<Uint8Array, Uint8Array>(id, rawBytes, rawBytes));
-const uploaders = new StableBTreeMap<Principal, number>(MemoryId.uploaders, principalKey, u32Value);
 
 const HASH_BYTES = 32;
 
@@ -81,7 +84,15 @@ export function readChunk(app: Principal, hash: Uint8Array, index: number): Uint
     return stripe.get(key);
 }
 
-/** Declares a module to be uploaded; idempotent for the same uploader, hash and size. */
+/** Bytes an app's modules reserve in the store. */
+function appStoreBytes(app: StoredApp): bigint {
+    return app.modules.reduce((sum, hash) => sum + (findModule(app.info.app, hash)?.size ?? 0n), 0n);
+}
+
+/**
+ * Declares a module to be uploaded, reserving its bytes against the app's own quota and taking
+ * the storage fee; idempotent (and free) for the same uploader, hash and size.
+ */
 export function createModule(caller: Principal, args: CreateModuleArgs): ModuleInfo {
     const app = requireApp(args.app);
     if (!mayUpload(app, caller)) throw fail.unauthorized(`${caller.toText()} may not upload modules for ${args.app.toText()}: only the app, its proposers and its recovery principal may`);
@@ -96,10 +107,12 @@ export function createModule(caller: Principal, args: CreateModuleArgs): ModuleI
 
     const fresh = requireApp(args.app);
     if (fresh.modules.length >= MAX_MODULES_PER_APP) throw fail.quota(`${args.app.toText()} already has ${MAX_MODULES_PER_APP} modules in the store; delete one first`);
-    const uploaded = uploaders.get(caller) ?? 0;
-    if (uploaded >= MAX_MODULES_PER_UPLOADER) throw fail.quota(`${caller.toText()} already has ${MAX_MODULES_PER_UPLOADER} modules in the store; delete one first`);
+    const held = appStoreBytes(fresh);
+    if (held + args.size > MAX_APP_STORE_BYTES) throw fail.quota(`${args.app.toText()} holds ${held} bytes of modules; ${args.size} more would pass its quota of ${MAX_APP_STORE_BYTES}; delete one first`);
     const storeBytes = getCounter(MetaKey.storeBytes);
-    if (storeBytes + args.size > MAX_STORE_BYTES) throw fail.quota(`the module store is full (${storeBytes} of ${MAX_STORE_BYTES} bytes reserved)`);
+    if (storeBytes + args.size > MAX_STORE_BYTES) throw fail.quota(`the module store's safety net is reached (${storeBytes} of ${MAX_STORE_BYTES} bytes reserved); try again once modules are reclaimed`);
+    const price = storagePrice(args.size);
+    requirePayment(price);
 
     const info: ModuleInfo = {
         app: args.app,
@@ -113,11 +126,11 @@ export function createModule(caller: Principal, args: CreateModuleArgs): ModuleI
         rejected: false
     };
     modules.insert(moduleKey(args.app, args.hash), info);
-    uploaders.insert(caller, uploaded + 1);
     setCounter(MetaKey.storeBytes, storeBytes + args.size);
     fresh.modules.push(args.hash);
     saveApp(fresh);
     audit({ app: args.app, event: { module_created: args.hash }, actor: caller });
+    collect(price);
     return info;
 }
 
@@ -173,9 +186,6 @@ export function reclaim(appId: Principal, hash: Uint8Array, actor?: Principal): 
         const { stripe, key: chunkKey } = chunkSlot(appId, hash, index);
         stripe.remove(chunkKey);
     }
-    const uploaded = uploaders.get(info.uploader) ?? 0;
-    if (uploaded <= 1) uploaders.remove(info.uploader);
-    else uploaders.insert(info.uploader, uploaded - 1);
     const storeBytes = getCounter(MetaKey.storeBytes);
     setCounter(MetaKey.storeBytes, storeBytes > info.size ? storeBytes - info.size : 0n);
     const app = findApp(appId);

@@ -1,22 +1,26 @@
 /**
- * Proposals: "upgrade app X to module H with argument A", or "change X's policy". At most one
- * proposal is live (open or executing) per app; an open proposal expires after the policy's
- * lifetime. Proposals are kept up to MAX_PROPOSALS_KEPT (the oldest finished ones are dropped).
+ * Proposals: "upgrade app X from module F to module H with argument A and options O", or
+ * "change X's policy". At most one proposal is live (open or executing) per app; an open
+ * proposal expires after the policy's lifetime. An upgrade's votes bind (H, SHA-256(A), O, the
+ * downgrade flag, F) (vote-subject.ts), and its execution first checks that the app still runs
+ * F (`checkPrecondition`). Beyond MAX_PROPOSALS_KEPT, each new proposal prunes the oldest
+ * finished ones, settling the expiry of open ones as it goes; live proposals are kept.
  */
 import type { Principal } from '@dfinity/principal';
 import { StableBTreeMap, time } from 'azle';
 
-import { findApp, mayPropose, requireApp, saveApp, type StoredApp } from './apps';
+import { findApp, hasRun, mayProposePolicy, mayProposeUpgrade, noteRunning, requireApp, saveApp, type StoredApp } from './apps';
 import { audit } from './audit';
 import { fail } from './errors';
-import { MAX_ARG_BYTES, MAX_PROPOSALS_KEPT, NANOS_PER_SECOND } from './limits';
+import { MAX_ARG_BYTES, NANOS_PER_SECOND, PRUNE_BATCH } from './limits';
 import { MemoryId } from './memory';
 import { getCounter, MetaKey, setCounter } from './meta';
 import { requireInstallable } from './modules';
 import { policyChangeSubject, validatePolicyChange } from './policy';
 import { proposalRecord } from './records';
-import { u64Key } from './serde';
-import type { Proposal, ProposalAction, ProposalStatus, ProposeArgs, UpgradeRequest } from './types';
+import { bytesEqual, toHex, u64Key } from './serde';
+import type { Execution, Proposal, ProposalAction, ProposalStatus, ProposeArgs, UpgradeRequest } from './types';
+import { argHash, upgradeSubject } from './vote-subject';
 
 const proposals = new StableBTreeMap<bigint, Proposal>(MemoryId.proposals, u64Key, proposalRecord);
 
@@ -80,6 +84,8 @@ export function setStatus(proposal: Proposal, status: ProposalStatus, actor?: Pr
     proposal.status = status;
     saveProposal(proposal);
     if (!isLive(status)) clearLiveSlot(proposal.app, proposal.id);
+    // A verified upgrade: the app now runs the module (and ran the one before).
+    if ('executed' in status && 'upgraded' in status.executed && 'upgrade' in proposal.action) noteRunning(proposal.app, [proposal.action.upgrade.module_hash]);
     audit({ app: proposal.app, proposalId: proposal.id, event: { status_changed: status }, actor });
 }
 
@@ -90,19 +96,34 @@ function clearLiveSlot(appId: Principal, id: bigint): void {
     saveApp(app);
 }
 
-/** Throws unless `request` can upgrade `app`: a complete module, a bounded argument, snapshot rules. */
+/**
+ * Throws unless `request` can upgrade `app`: a bounded argument, a complete module, snapshot
+ * rules, and a downgrade (a module the app was seen running before) only when the request says so.
+ */
 export function validateUpgrade(app: StoredApp, request: UpgradeRequest, emergency: boolean): void {
-    requireInstallable(app.info.app, request.module_hash);
     if (request.arg.length > MAX_ARG_BYTES) throw fail.invalid(`the upgrade argument may be at most ${MAX_ARG_BYTES} bytes, not ${request.arg.length}`);
+    requireInstallable(app.info.app, request.module_hash);
+    if (!request.downgrade && hasRun(app, request.module_hash)) {
+        throw fail.invalid(`${app.info.app.toText()} ran module ${toHex(request.module_hash)} before: going back to it is a downgrade; set downgrade to true so voters see it`);
+    }
     const snapshots = app.info.snapshot_policy;
     if (request.options.take_snapshot && snapshots.keep === 0) throw fail.invalid('this app keeps no snapshots (snapshot_policy.keep is 0), so take_snapshot must be false');
     if (!emergency && snapshots.required && !request.options.take_snapshot) throw fail.invalid("this app's snapshot policy requires take_snapshot");
 }
 
-function subjectOf(action: ProposalAction): Uint8Array {
-    if ('upgrade' in action) return action.upgrade.module_hash;
-    if ('change_policy' in action) return policyChangeSubject(action.change_policy);
-    return action.restore_snapshot;
+type Binding = Pick<Proposal, 'subject' | 'arg_hash' | 'from_module' | 'downgrade'>;
+
+/** What the proposal binds: for an upgrade, the module the app runs now and the vote subject over all of it. */
+function bindingOf(app: StoredApp, action: ProposalAction): Binding {
+    if ('upgrade' in action) {
+        const request = action.upgrade;
+        const hashOfArg = argHash(request.arg);
+        const downgrade = request.downgrade || hasRun(app, request.module_hash);
+        const subject = upgradeSubject({ moduleHash: request.module_hash, argHash: hashOfArg, options: request.options, downgrade, fromModule: app.running });
+        return { subject, arg_hash: hashOfArg, from_module: app.running, downgrade };
+    }
+    const subject = 'change_policy' in action ? policyChangeSubject(action.change_policy) : action.restore_snapshot;
+    return { subject, arg_hash: new Uint8Array(0), from_module: [], downgrade: false };
 }
 
 export type NewProposal = {
@@ -123,7 +144,7 @@ export function createProposal(fresh: NewProposal): Proposal {
         app: fresh.app.info.app,
         proposer: fresh.proposer,
         action: fresh.action,
-        subject: subjectOf(fresh.action),
+        ...bindingOf(fresh.app, fresh.action),
         emergency: fresh.emergency,
         created_at: now,
         expires_at: now + fresh.app.info.policy.proposal_lifetime_seconds * NANOS_PER_SECOND,
@@ -137,21 +158,66 @@ export function createProposal(fresh: NewProposal): Proposal {
     app.info.live_proposal = [id];
     saveApp(app);
     audit({ app: proposal.app, proposalId: id, event: { proposed: null }, actor: fresh.proposer });
-    dropOldest();
+    prune();
     return proposal;
 }
 
-/** Drops up to two of the oldest proposals past the cap, stopping at a live one. */
-function dropOldest(): void {
-    for (let i = 0; i < 2; i++) {
-        const first = getCounter(MetaKey.firstProposalId);
-        const kept = getCounter(MetaKey.nextProposalId) - first;
-        if (kept <= BigInt(MAX_PROPOSALS_KEPT)) return;
-        const oldest = proposals.get(first);
-        if (oldest !== undefined && isLive(oldest.status)) return;
-        proposals.remove(first);
-        setCounter(MetaKey.firstProposalId, first + 1n);
+/**
+ * While more than max_proposals_kept (MAX_PROPOSALS_KEPT unless the install lowered it) proposals
+ * are stored, each new proposal runs one bounded pass over them, in id order (oldest first):
+ *
+ * - from `pruneCursor`, up to PRUNE_BATCH proposals: an open one past its expiry is settled as
+ *   expired, every finished one is dropped, and live ones (at most one per app) are stepped
+ *   over, so an abandoned proposal blocks nothing;
+ * - the live ones stepped over (before the cursor) are looked at again one per pass, in turn
+ *   (`pruneRevisit`), so an abandoned one is settled and dropped once it has expired, without
+ *   anyone touching its app.
+ */
+export function prune(batch: number = PRUNE_BATCH): void {
+    const kept = Number(getCounter(MetaKey.maxProposalsKept));
+    if (proposals.len() <= kept) return;
+    let cursor = Number(getCounter(MetaKey.pruneCursor));
+    let revisit = Number(getCounter(MetaKey.pruneRevisit));
+    if (cursor > proposals.len()) cursor = proposals.len();
+    if (cursor > 0) {
+        if (revisit >= cursor) revisit = 0;
+        if (settleOrDrop(revisit)) cursor -= 1;
+        else revisit += 1;
     }
+    for (let examined = 0; examined < batch && proposals.len() > kept; examined++) {
+        if (cursor >= proposals.len()) cursor = 0;
+        if (!settleOrDrop(cursor)) cursor += 1;
+    }
+    setCounter(MetaKey.pruneCursor, BigInt(cursor));
+    setCounter(MetaKey.pruneRevisit, BigInt(revisit));
+}
+
+/** The proposal at `index` (in id order): settles its expiry, drops it if finished; returns whether it was dropped. */
+function settleOrDrop(index: number): boolean {
+    const id = proposals.keys(index, 1)[0];
+    const proposal = id === undefined ? undefined : proposals.get(id);
+    if (id === undefined || proposal === undefined) return false;
+    if (isOpen(proposal.status) && time() >= proposal.expires_at) setStatus(proposal, { expired: null });
+    if (isLive(proposal.status)) return false;
+    proposals.remove(id);
+    return true;
+}
+
+/**
+ * The precondition of an execution, at its check step, given the module the app runs now: a
+ * voted upgrade runs only on the module the app ran when it was proposed (`from_module`).
+ * Returns why it fails, or undefined. Also records what the app runs, for later proposals.
+ * Emergency upgrades and restores have no precondition: they are the recovery principal's.
+ */
+export function checkPrecondition(execution: Execution, current: Uint8Array | undefined): string | undefined {
+    noteRunning(execution.app, current === undefined ? [] : [current]);
+    const proposal = findProposal(execution.proposal_id);
+    if (proposal === undefined || proposal.emergency || !('upgrade' in proposal.action)) return undefined;
+    const expected = proposal.from_module[0];
+    if (expected === undefined && current === undefined) return undefined;
+    if (expected !== undefined && current !== undefined && bytesEqual(expected, current)) return undefined;
+    const name = (hash: Uint8Array | undefined): string => (hash === undefined ? 'no module' : `module ${toHex(hash)}`);
+    return `the app runs ${name(current)}, not the ${name(expected)} it ran when proposal ${proposal.id} was made; the app was not touched: propose again`;
 }
 
 /** Throws ProposalInProgress when the app's slot is taken. */
@@ -161,14 +227,18 @@ export function requireFreeSlot(app: StoredApp): void {
 }
 
 /**
- * `propose`: the app itself or one of its maintainers proposes an upgrade or a policy change.
- * Restores are for the recovery principal only (`restore_snapshot`).
+ * `propose`: the app itself or one of its maintainers proposes the app's upgrade; only
+ * maintainers propose a policy change. Restores are for the recovery principal only
+ * (`restore_snapshot`).
  */
 export function propose(caller: Principal, args: ProposeArgs): bigint {
     const app = requireApp(args.app);
-    if (!mayPropose(app, caller)) throw fail.unauthorized(`${caller.toText()} may not propose for ${args.app.toText()}: only the app itself and its proposers may`);
-    if (app.info.paused) throw fail.paused(args.app);
     const action = args.action;
+    if (!mayProposeUpgrade(app, caller)) throw fail.unauthorized(`${caller.toText()} may not propose for ${args.app.toText()}: only the app itself and its proposers may`);
+    if ('change_policy' in action && !mayProposePolicy(app, caller)) {
+        throw fail.unauthorized(`only the proposers of ${args.app.toText()} may propose a policy change (the app may propose only its own upgrade; its recovery principal calls set_policy)`);
+    }
+    if (app.info.paused) throw fail.paused(args.app);
     if ('restore_snapshot' in action) throw fail.invalid('restoring a snapshot is a recovery operation: the recovery principal calls restore_snapshot');
     if ('upgrade' in action) validateUpgrade(app, action.upgrade, false);
     else validatePolicyChange(action.change_policy);

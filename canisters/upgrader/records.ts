@@ -11,9 +11,18 @@ import { IDL } from '@dfinity/candid';
 import { valueCodec } from './candid-codec';
 import { AppInfo, type AppInfo as AppInfoValue, AuditEntry, type AuditEntry as AuditEntryValue, Execution, type Execution as ExecutionValue, ModuleInfo, type ModuleInfo as ModuleInfoValue, Proposal, type Proposal as ProposalValue } from './types';
 
-/** An app as stored: its public record and the hashes of its modules in the store. */
-export const StoredApp = IDL.Record({ info: AppInfo, modules: IDL.Vec(IDL.Vec(IDL.Nat8)) });
-export type StoredApp = { info: AppInfoValue; modules: Uint8Array[] };
+/**
+ * An app as stored: its public record, the hashes of its modules in the store, the module it ran
+ * when the upgrader last looked (registration, an execution's check, an upgrade it verified) and
+ * the modules it was seen running before that, newest last (MAX_RAN_MODULES_KEPT).
+ */
+export const StoredApp = IDL.Record({
+    info: AppInfo,
+    modules: IDL.Vec(IDL.Vec(IDL.Nat8)),
+    running: IDL.Opt(IDL.Vec(IDL.Nat8)),
+    ran: IDL.Vec(IDL.Vec(IDL.Nat8))
+});
+export type StoredApp = { info: AppInfoValue; modules: Uint8Array[]; running: [] | [Uint8Array]; ran: Uint8Array[] };
 
 /** An audit entry as stored: the public entry plus its position in its app's numbering. */
 export const StoredAuditEntry = IDL.Record({ entry: AuditEntry, app_position: IDL.Nat64 });

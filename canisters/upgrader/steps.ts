@@ -12,7 +12,7 @@ import { CallFailure, describeError, Failure, unreachable } from './errors';
 import { MAX_START_RETRIES } from './limits';
 import * as ic from './management';
 import { markRejected, readChunk, requireInstallable } from './modules';
-import { findProposal } from './proposals';
+import { checkPrecondition, findProposal } from './proposals';
 import { bytesEqual, toHex } from './serde';
 import type { Execution, Outcome, Step, UpgradeRequest } from './types';
 
@@ -133,6 +133,8 @@ async function check(execution: Execution): Promise<Transition> {
     } catch (error) {
         return abort(`the upgrader cannot read the app's status; is it still a controller? ${stepError(error)}`);
     }
+    const precondition = checkPrecondition(execution, status.module_hash[0]);
+    if (precondition !== undefined) return { next: STEP.done, failure: { precondition_failed: precondition }, failureNote: precondition };
     const wasRunning = 'running' in status.status;
     return { next: upgrade !== undefined ? STEP.clearChunkStore : STEP.rollbackStop, update: (e) => (e.was_running = wasRunning) };
 }

@@ -153,9 +153,14 @@ export const UpgradeRequest = IDL.Record({
     module_hash: IDL.Vec(IDL.Nat8),
     /** The Candid-encoded argument of the app's post_upgrade. */
     arg: IDL.Vec(IDL.Nat8),
-    options: UpgradeOptions
+    options: UpgradeOptions,
+    /**
+     * The proposer knows the app ran this module before (a downgrade). Required when it did;
+     * refused when it did not, so the flag voters see is always the upgrader's finding.
+     */
+    downgrade: IDL.Bool
 });
-export type UpgradeRequest = { module_hash: Uint8Array; arg: Uint8Array; options: UpgradeOptions };
+export type UpgradeRequest = { module_hash: Uint8Array; arg: Uint8Array; options: UpgradeOptions; downgrade: boolean };
 
 export const PolicyChange = IDL.Record({ policy: Policy, snapshot_policy: SnapshotPolicy });
 export type PolicyChange = { policy: Policy; snapshot_policy: SnapshotPolicy };
@@ -172,8 +177,10 @@ export const ProposeArgs = IDL.Record({ app: IDL.Principal, action: ProposalActi
 export type ProposeArgs = { app: Principal; action: ProposalAction };
 
 /**
- * A vote binds the pair (proposal, subject): `subject` must equal the proposal's subject, i.e.
- * the module hash of an upgrade, or the SHA-256 of the Candid-encoded policy change.
+ * A vote binds the pair (proposal, subject): `subject` must equal the proposal's subject. For an
+ * upgrade it is the SHA-256 of the module hash, the argument's SHA-256, the options, the
+ * downgrade flag and the module the app ran when proposed (see `upgradeSubject` in
+ * proposals.ts); for a policy change, the SHA-256 of the Candid-encoded change.
  */
 export const VoteArgs = IDL.Record({ proposal_id: IDL.Nat64, subject: IDL.Vec(IDL.Nat8), approve: IDL.Bool });
 export type VoteArgs = { proposal_id: bigint; subject: Uint8Array; approve: boolean };
@@ -192,6 +199,8 @@ export const Outcome = IDL.Variant({
     stuck_stopping: IDL.Text,
     /** The checks before stopping failed (not a controller any more, paused, module missing...). */
     aborted: IDL.Text,
+    /** The app no longer runs the module it ran when the upgrade was proposed: it was not touched. */
+    precondition_failed: IDL.Text,
     /** Uploading the module to the app's chunk store failed; the app was not touched. */
     upload_failed: IDL.Text,
     /** The snapshot could not be taken; the app was started again, unchanged. */
@@ -216,6 +225,7 @@ export type Outcome =
     | { restored: null }
     | { stuck_stopping: string }
     | { aborted: string }
+    | { precondition_failed: string }
     | { upload_failed: string }
     | { snapshot_failed: string }
     | { install_failed: string }
@@ -242,6 +252,15 @@ export const Proposal = IDL.Record({
     action: ProposalAction,
     /** What votes bind to (see VoteArgs). */
     subject: IDL.Vec(IDL.Nat8),
+    /** SHA-256 of the upgrade's argument (empty for other actions). */
+    arg_hash: IDL.Vec(IDL.Nat8),
+    /**
+     * The module the app ran when the upgrade was proposed, as the upgrader last saw it; the
+     * execution checks it still does before touching the app (`precondition_failed` otherwise).
+     */
+    from_module: IDL.Opt(IDL.Vec(IDL.Nat8)),
+    /** The app ran the proposed module before: this upgrade goes back to it. */
+    downgrade: IDL.Bool,
     /** Made by the recovery principal without votes. */
     emergency: IDL.Bool,
     created_at: IDL.Nat64,
@@ -257,6 +276,9 @@ export type Proposal = {
     proposer: Principal;
     action: ProposalAction;
     subject: Uint8Array;
+    arg_hash: Uint8Array;
+    from_module: [] | [Uint8Array];
+    downgrade: boolean;
     emergency: boolean;
     created_at: bigint;
     expires_at: bigint;
@@ -408,7 +430,9 @@ export const AuditEvent = IDL.Variant({
     policy_changed: IDL.Nat32,
     emergency_upgrade: IDL.Vec(IDL.Nat8),
     restore_requested: IDL.Vec(IDL.Nat8),
-    ejected: IDL.Null
+    ejected: IDL.Null,
+    /** Someone showed that the upgrader no longer controls the app; the app was forgotten. */
+    reaped: IDL.Null
 });
 export type AuditEvent =
     | { registered: null }
@@ -425,7 +449,8 @@ export type AuditEvent =
     | { policy_changed: number }
     | { emergency_upgrade: Uint8Array }
     | { restore_requested: Uint8Array }
-    | { ejected: null };
+    | { ejected: null }
+    | { reaped: null };
 
 export const AuditEntry = IDL.Record({
     seq: IDL.Nat64,
@@ -439,9 +464,12 @@ export const AuditEntry = IDL.Record({
 export type AuditEntry = { seq: bigint; at: bigint; app: Principal; proposal_id: [] | [bigint]; actor: Principal; event: AuditEvent };
 
 export const AuditQuery = IDL.Record({
-    /** Only this app's entries; default: all apps. */
+    /**
+     * This app's history (its own ring of the latest entries); default: the registry's history
+     * (registrations, ejections, reaps of every app).
+     */
     app: IDL.Opt(IDL.Principal),
-    /** First position to return: a global sequence number, or the app's own entry number when `app` is set. */
+    /** First position to return, in the app's own numbering or the registry's. */
     start: IDL.Nat64,
     /** At most 100. */
     limit: IDL.Nat32
@@ -468,11 +496,14 @@ export const Limits = IDL.Record({
     max_module_bytes: IDL.Nat64,
     chunk_bytes: IDL.Nat32,
     max_modules_per_app: IDL.Nat32,
-    max_pending_modules_per_uploader: IDL.Nat32,
+    /** Bytes of modules one app may hold in the store at once. */
+    max_app_store_bytes: IDL.Nat64,
+    /** A safety net for all apps together, out of reach without paying for many apps (README). */
     max_store_bytes: IDL.Nat64,
     module_ttl_seconds: IDL.Nat64,
     max_arg_bytes: IDL.Nat32,
     max_proposals_kept: IDL.Nat32,
+    /** Entries kept in the registry's history (audit_log without an app). */
     max_audit_entries: IDL.Nat32,
     max_snapshots_kept: IDL.Nat8,
     /** Cycles one execution may spend at most (its worst-case path), kept in reserve per live execution. */
@@ -484,7 +515,13 @@ export const Limits = IDL.Record({
     /** The watchdog resumes executions whose lease ran out this often. */
     watchdog_interval_seconds: IDL.Nat64,
     /** Worst case between a lost response and the watchdog resuming its execution. */
-    max_recovery_seconds: IDL.Nat64
+    max_recovery_seconds: IDL.Nat64,
+    /** Entries kept in each app's own history. */
+    max_audit_entries_per_app: IDL.Nat32,
+    /** Cycles `register` accepts, fixed at install. */
+    registration_fee: IDL.Nat,
+    /** Cycles `create_module` accepts per MiB reserved (rounded up), fixed at install. */
+    storage_fee_per_mib: IDL.Nat
 });
 export type Limits = {
     max_apps: number;
@@ -494,19 +531,45 @@ export type Limits = {
     max_module_bytes: bigint;
     chunk_bytes: number;
     max_modules_per_app: number;
-    max_pending_modules_per_uploader: number;
+    max_app_store_bytes: bigint;
     max_store_bytes: bigint;
     module_ttl_seconds: bigint;
     max_arg_bytes: number;
     max_proposals_kept: number;
     max_audit_entries: number;
+    max_audit_entries_per_app: number;
     max_snapshots_kept: number;
     execution_reserve_cycles: bigint;
     freezing_reserve_cycles: bigint;
     lease_seconds: bigint;
     watchdog_interval_seconds: bigint;
     max_recovery_seconds: bigint;
+    registration_fee: bigint;
+    storage_fee_per_mib: bigint;
 };
+
+/**
+ * What an install fixes: `opt InstallSettings` is the upgrader's init argument (no argument,
+ * `()` or `null`: the defaults of limits.ts). Prices are in cycles; 0 makes a method free
+ * (private deployments). The optional bounds may only lower the defaults (small test or
+ * private deployments).
+ */
+export const InstallSettings = IDL.Record({
+    registration_fee: IDL.Nat,
+    storage_fee_per_mib: IDL.Nat,
+    max_apps: IDL.Opt(IDL.Nat32),
+    max_proposals_kept: IDL.Opt(IDL.Nat32),
+    max_audit_entries_per_app: IDL.Opt(IDL.Nat32)
+});
+export type InstallSettings = {
+    registration_fee: bigint;
+    storage_fee_per_mib: bigint;
+    max_apps: [] | [number];
+    max_proposals_kept: [] | [number];
+    max_audit_entries_per_app: [] | [number];
+};
+export const InitArgs = IDL.Opt(InstallSettings);
+export type InitArgs = [] | [InstallSettings];
 
 /** Every expected failure of every method. `errors.ts` maps internal failures to these. */
 export const UpgraderError = IDL.Variant({
@@ -530,7 +593,9 @@ export const UpgraderError = IDL.Variant({
     SubjectMismatch: IDL.Record({ expected: IDL.Vec(IDL.Nat8), given: IDL.Vec(IDL.Nat8) }),
     Paused: IDL.Principal,
     SnapshotNotFound: IDL.Text,
-    ManagementCallFailed: IDL.Record({ method: IDL.Text, reject_code: IDL.Nat32, message: IDL.Text })
+    ManagementCallFailed: IDL.Record({ method: IDL.Text, reject_code: IDL.Nat32, message: IDL.Text }),
+    /** The call did not carry the cycles the method costs; none were taken. */
+    InsufficientPayment: IDL.Record({ required: IDL.Nat, available: IDL.Nat })
 });
 export type UpgraderError =
     | { Unauthorized: string }
@@ -551,7 +616,8 @@ export type UpgraderError =
     | { SubjectMismatch: { expected: Uint8Array; given: Uint8Array } }
     | { Paused: Principal }
     | { SnapshotNotFound: string }
-    | { ManagementCallFailed: { method: string; reject_code: number; message: string } };
+    | { ManagementCallFailed: { method: string; reject_code: number; message: string } }
+    | { InsufficientPayment: { required: bigint; available: bigint } };
 
 /** `variant { Ok : T; Err : UpgraderError }` */
 export function Result<T extends IDL.Type>(ok: T): IDL.VariantClass {
@@ -588,6 +654,7 @@ export const idlFactory: IDL.InterfaceFactory = () =>
         emergency_upgrade: IDL.Func([EmergencyUpgradeArgs], [ResultProposalId], []),
         restore_snapshot: IDL.Func([RestoreArgs], [ResultProposalId], []),
         eject: IDL.Func([IDL.Principal], [ResultUnit], []),
+        reap: IDL.Func([IDL.Principal], [ResultUnit], []),
         audit_log: IDL.Func([AuditQuery], [AuditPage], ['query']),
         limits: IDL.Func([], [Limits], ['query'])
     });
@@ -613,6 +680,7 @@ export interface UpgraderService {
     emergency_upgrade: (args: EmergencyUpgradeArgs) => Promise<Result<bigint>>;
     restore_snapshot: (args: RestoreArgs) => Promise<Result<bigint>>;
     eject: (app: Principal) => Promise<Result<null>>;
+    reap: (app: Principal) => Promise<Result<null>>;
     audit_log: (query: AuditQuery) => Promise<AuditPage>;
     limits: () => Promise<Limits>;
 }

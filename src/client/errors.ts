@@ -84,6 +84,9 @@ export class SnapshotNotFoundError extends UpgraderClientError {
 export class ManagementCallFailedError extends UpgraderClientError {
     override name = 'ManagementCallFailedError';
 }
+export class InsufficientPaymentError extends UpgraderClientError {
+    override name = 'InsufficientPaymentError';
+}
 
 const text = (p: Principal): string => p.toText();
 
@@ -116,6 +119,10 @@ export function toClientError(error: UpgraderError): UpgraderClientError {
     if ('ManagementCallFailed' in error) {
         const { method, reject_code: code, message } = error.ManagementCallFailed;
         return new ManagementCallFailedError(error, `The management canister rejected ${method} (reject code ${code}): ${message}`);
+    }
+    if ('InsufficientPayment' in error) {
+        const { required, available } = error.InsufficientPayment;
+        return new InsufficientPaymentError(error, `This call costs ${required} cycles and carried ${available}; none were taken. Call from a canister (a cycles wallet, or the app itself) attaching the price limits() reports.`);
     }
     const unknown: never = error;
     return new UpgraderClientError(unknown, `Unknown upgrader error ${JSON.stringify(unknown)}`);

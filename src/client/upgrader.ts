@@ -38,9 +38,31 @@ import {
     type UploadChunkArgs,
     type VoteArgs
 } from '../../canisters/upgrader/types.js';
+import { argHash, upgradeSubject } from '../../canisters/upgrader/vote-subject.js';
 import { toClientError } from './errors.js';
 
 export * from './errors.js';
+export { argHash, upgradeSubject, upgradeSubjectBytes, UPGRADE_SUBJECT_DOMAIN } from '../../canisters/upgrader/vote-subject.js';
+
+/**
+ * Recomputes what a vote on an upgrade proposal approves, from the proposal's own fields (its
+ * request, its downgrade flag and the module the app ran when proposed), as a voter should
+ * before voting: the result must equal `proposal.subject`, and `proposal.arg_hash` must be the
+ * SHA-256 of the argument the voter reviewed.
+ * @returns the subject, or undefined for a proposal that is not an upgrade.
+ * @example
+ * ```ts
+ * const proposal = await upgrader.getProposal(id);
+ * const subject = proposal && expectedSubject(proposal);
+ * if (subject === undefined || !equal(subject, proposal.subject)) throw new Error('not what was reviewed');
+ * await upgrader.vote({ proposal_id: id, subject, approve: true });
+ * ```
+ */
+export function expectedSubject(proposal: Proposal): Uint8Array | undefined {
+    if (!('upgrade' in proposal.action)) return undefined;
+    const request = proposal.action.upgrade;
+    return upgradeSubject({ moduleHash: request.module_hash, argHash: argHash(request.arg), options: request.options, downgrade: proposal.downgrade, fromModule: proposal.from_module });
+}
 
 /** Chunk size of module uploads: 1 MiB (the IC's chunk-store limit). */
 export const CHUNK_BYTES = 1024 * 1024;
@@ -85,7 +107,7 @@ export class UpgraderClient {
     /**
      * Registers an app. The caller must be a controller of the app (or the app itself), and the
      * upgrader and `args.recovery` must both be controllers.
-     * @throws NotControllerError, UnauthorizedError, InvalidArgumentError, AppAlreadyRegisteredError, QuotaExceededError
+     * @throws NotControllerError, UnauthorizedError, InvalidArgumentError, AppAlreadyRegisteredError, QuotaExceededError, InsufficientPaymentError (the registration fee must be attached: only canisters can)
      */
     async register(args: RegisterArgs): Promise<AppInfo> {
         return unwrap(await this.service.register(args));
@@ -96,7 +118,7 @@ export class UpgraderClient {
         return optional(await this.service.get_app(app));
     }
 
-    /** @throws UnauthorizedError, InvalidArgumentError, QuotaExceededError, AppNotRegisteredError */
+    /** @throws UnauthorizedError, InvalidArgumentError, QuotaExceededError, AppNotRegisteredError, InsufficientPaymentError (the storage fee must be attached: only canisters can) */
     async createModule(args: CreateModuleArgs): Promise<ModuleInfo> {
         return unwrap(await this.service.create_module(args));
     }
@@ -201,12 +223,21 @@ export class UpgraderClient {
         unwrap(await this.service.eject(app));
     }
 
-    /** One page of the audit log. */
+    /**
+     * Anyone: makes the upgrader forget an app it no longer controls (it checks with
+     * canister_info), freeing its registry slot and its modules.
+     * @throws AppNotRegisteredError, InvalidArgumentError (the upgrader still controls it), ProposalInProgressError, ManagementCallFailedError
+     */
+    async reap(app: Principal): Promise<void> {
+        unwrap(await this.service.reap(app));
+    }
+
+    /** One page of the audit log: one app's history, or the registry's (registrations, ejections, reaps). */
     async auditLog(query: AuditQuery): Promise<AuditPage> {
         return this.service.audit_log(query);
     }
 
-    /** Every audit entry (of one app, or of all), page after page. */
+    /** Every audit entry kept (of one app, or of the registry), page after page. */
     async *auditEntries(app?: Principal): AsyncGenerator<AuditEntry> {
         let start: bigint | undefined = 0n;
         while (start !== undefined) {

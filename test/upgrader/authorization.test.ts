@@ -57,7 +57,7 @@ const recoveryOnly = (recoveryAnswer: Answer): Record<Role, Answer> => ({
     controller: 'inspect',
     recovery: recoveryAnswer
 });
-const upgradeOf = (c: Context): UpgradeRequest => ({ module_hash: c.moduleHash, arg: new Uint8Array(0), options: { take_snapshot: false, skip_pre_upgrade: false, wasm_memory_persistence: [] } });
+const upgradeOf = (c: Context): UpgradeRequest => ({ module_hash: c.moduleHash, arg: new Uint8Array(0), options: { take_snapshot: false, skip_pre_upgrade: false, wasm_memory_persistence: [] }, downgrade: false });
 
 const rows: Record<string, Row> = {
     register: {

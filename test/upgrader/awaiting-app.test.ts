@@ -32,7 +32,8 @@ import {
     type Upgrader,
     upgradeRequest,
     uploadModule,
-    waitForOutcome
+    waitForOutcome,
+    subjectOf
 } from './fixture';
 
 describe('an app that awaits its upgrade request', () => {
@@ -66,8 +67,8 @@ describe('an app that awaits its upgrade request', () => {
         expect(await awaiting.awaited_reply()).toEqual([id]);
         expect((await getProposal(upgrader, id)).proposer.toText()).toBe(app.toText());
 
-        ok(await castVote(upgrader, alice, id, v2.hash));
-        ok(await castVote(upgrader, bob, id, v2.hash));
+        ok(await castVote(upgrader, alice, id, await subjectOf(upgrader, id)));
+        ok(await castVote(upgrader, bob, id, await subjectOf(upgrader, id)));
         // Worse: the app awaits `resume`, i.e. waits on its own upgrade from inside a call. The
         // upgrader refuses to drive the upgrade inside that call and schedules it instead.
         const resumed = ok(await awaiting.resume_awaited());

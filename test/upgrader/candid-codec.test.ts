@@ -75,8 +75,11 @@ const proposal: Proposal = {
     id: 42n,
     app,
     proposer: person,
-    action: { upgrade: { module_hash: hash, arg: new Uint8Array([0, 255, 7]), options: { take_snapshot: true, skip_pre_upgrade: false, wasm_memory_persistence: [{ keep: null }] } } },
+    action: { upgrade: { module_hash: hash, arg: new Uint8Array([0, 255, 7]), options: { take_snapshot: true, skip_pre_upgrade: false, wasm_memory_persistence: [{ keep: null }] }, downgrade: true } },
     subject: hash,
+    arg_hash: hash,
+    from_module: [hash],
+    downgrade: true,
     emergency: false,
     created_at: 1_700_000_000_000_000_000n,
     expires_at: 2n ** 64n - 1n,
@@ -93,7 +96,7 @@ const execution: ExecutionValue = {
     id: 42n,
     proposal_id: 18_446_744_073_709_551_615n,
     app,
-    kind: { upgrade: { module_hash: hash, arg: new Uint8Array([0, 255, 7]), options: { take_snapshot: true, skip_pre_upgrade: false, wasm_memory_persistence: [{ replace: null }] } } },
+    kind: { upgrade: { module_hash: hash, arg: new Uint8Array([0, 255, 7]), options: { take_snapshot: true, skip_pre_upgrade: false, wasm_memory_persistence: [{ replace: null }] }, downgrade: false } },
     step: { upload_chunk: 3 },
     was_running: true,
     snapshot_id: [new Uint8Array([1, 2, 3])],
@@ -132,13 +135,16 @@ const messages: Array<[string, IDL.Type, unknown]> = [
             max_module_bytes: 1n,
             chunk_bytes: 1,
             max_modules_per_app: 4,
-            max_pending_modules_per_uploader: 4,
+            max_app_store_bytes: 7n,
             max_store_bytes: 2n,
             module_ttl_seconds: 3n,
             max_arg_bytes: 4,
             max_proposals_kept: 5,
             max_audit_entries: 6,
-            max_snapshots_kept: 255
+            max_audit_entries_per_app: 8,
+            max_snapshots_kept: 255,
+            registration_fee: 2n ** 70n,
+            storage_fee_per_mib: 0n
         }
     ],
     ['ProposeArgs change_policy', ProposeArgs, { app, action: { change_policy: { policy: { voters: [{ principal: person, weight: 1 }], threshold: 1, proposers: [], proposal_lifetime_seconds: 60n, health_check: ['health'] }, snapshot_policy: { keep: 2, required: true } } } }],
@@ -336,7 +342,9 @@ describe('stable records (Candid values without a header)', () => {
                 snapshots: [{ id: new Uint8Array(18).fill(1), taken_at: 3n, proposal_id: 4n }],
                 policy_version: 7
             },
-            modules: [hash]
+            modules: [hash],
+            running: [hash],
+            ran: [hash, new Uint8Array(32)]
         };
         const entry: StoredAuditEntry = { entry: { seq: 1n, at: 2n, app, proposal_id: [], actor: person, event: { voted: { approve: true, weight: 2 } } }, app_position: 8n };
         const cases: Array<[{ toBytes: (v: never) => Uint8Array; fromBytes: (b: Uint8Array) => unknown }, unknown]> = [

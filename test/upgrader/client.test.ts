@@ -9,6 +9,7 @@ import { idlFactory, type UpgraderService } from '../../canisters/upgrader/types
 import {
     AlreadyVotedError,
     AppAlreadyRegisteredError,
+    expectedSubject,
     NotControllerError,
     SubjectMismatchError,
     UpgraderClient,
@@ -76,13 +77,16 @@ describe('UpgraderClient', () => {
         expect(hex(module.hash)).toBe(hex(v2.hash));
         expect(progress).toEqual([1, 2, 3, 4]);
         const id = await clientAs(maintainer).proposeUpgrade(app, upgradeRequest(v2));
+        const proposal = await clientAs(alice).getProposal(id);
+        const subject = proposal === undefined ? undefined : expectedSubject(proposal);
+        if (subject === undefined) throw new Error('no upgrade proposal to vote on');
 
         // A stranger's vote never reaches the method: inspect_message refuses it (IC0406).
-        await expect(clientAs(stranger).vote({ proposal_id: id, subject: v2.hash, approve: true })).rejects.toMatchObject({ errorCode: 'IC0406' });
-        await expect(clientAs(alice).vote({ proposal_id: id, subject: new Uint8Array(32), approve: true })).rejects.toBeInstanceOf(SubjectMismatchError);
-        await clientAs(alice).vote({ proposal_id: id, subject: v2.hash, approve: true });
-        await expect(clientAs(alice).vote({ proposal_id: id, subject: v2.hash, approve: true })).rejects.toBeInstanceOf(AlreadyVotedError);
-        const approved = await clientAs(bob).vote({ proposal_id: id, subject: v2.hash, approve: true });
+        await expect(clientAs(stranger).vote({ proposal_id: id, subject, approve: true })).rejects.toMatchObject({ errorCode: 'IC0406' });
+        await expect(clientAs(alice).vote({ proposal_id: id, subject: v2.hash, approve: true })).rejects.toBeInstanceOf(SubjectMismatchError);
+        await clientAs(alice).vote({ proposal_id: id, subject, approve: true });
+        await expect(clientAs(alice).vote({ proposal_id: id, subject, approve: true })).rejects.toBeInstanceOf(AlreadyVotedError);
+        const approved = await clientAs(bob).vote({ proposal_id: id, subject, approve: true });
         expect(approved.status).toEqual({ executing: null });
 
         const upgrader = replica.createActor<UpgraderService>(idlFactory, upgraderId);

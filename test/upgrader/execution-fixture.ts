@@ -25,6 +25,7 @@ import {
     ok,
     registerApp,
     sha256,
+    subjectOf,
     type Upgrader,
     upgradeRequest,
     uploadModule,
@@ -62,7 +63,7 @@ export type SceneOptions = {
 
 export async function createExecutionScene(options: SceneOptions = {}): Promise<ExecutionScene> {
     const replica = await Replica.create(options.replicaOptions);
-    const { id: upgraderId, upgrader } = await deployUpgrader(replica, options.upgraderCycles);
+    const { id: upgraderId, upgrader } = await deployUpgrader(replica, {}, options.upgraderCycles);
     const app = await deployApp(replica, { name: options.appName ?? 'demo_app_v1', upgraderId });
     ok(await registerApp(upgrader, app, { snapshots: options.snapshots ?? DEFAULT_SNAPSHOTS }));
     const notes = replica.createActor<DemoAppV1Service>(v1Idl, app);
@@ -79,8 +80,8 @@ export async function approveUpgrade(scene: ExecutionScene, module: Module, uplo
     if (upload) await uploadModule(upgrader, app, module);
     upgrader.setPrincipal(maintainer);
     const id = ok(await upgrader.propose({ app, action: { upgrade: upgradeRequest(module) } }));
-    ok(await castVote(upgrader, alice, id, module.hash));
-    ok(await castVote(upgrader, bob, id, module.hash));
+    ok(await castVote(upgrader, alice, id, await subjectOf(upgrader, id)));
+    ok(await castVote(upgrader, bob, id, await subjectOf(upgrader, id)));
     return id;
 }
 

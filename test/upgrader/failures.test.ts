@@ -32,7 +32,8 @@ import {
     upgradeRequest,
     uploadModule,
     waitForOutcome,
-    refusedAtInspect
+    refusedAtInspect,
+    subjectOf
 } from './fixture';
 
 describe('upgrade failures', () => {
@@ -63,11 +64,11 @@ describe('upgrade failures', () => {
     }
 
     /** Proposes `module` for `app` as the maintainer and has alice and bob approve it. */
-    async function approveUpgrade(app: Principal, module: Module, subject: Uint8Array = module.hash, options = {}): Promise<bigint> {
+    async function approveUpgrade(app: Principal, module: Module, claimedHash: Uint8Array = module.hash, options = {}): Promise<bigint> {
         upgrader.setPrincipal(maintainer);
-        const id = ok(await upgrader.propose({ app, action: { upgrade: { ...upgradeRequest(module, options), module_hash: subject } } }));
-        ok(await castVote(upgrader, alice, id, subject));
-        ok(await castVote(upgrader, bob, id, subject));
+        const id = ok(await upgrader.propose({ app, action: { upgrade: { ...upgradeRequest(module, options), module_hash: claimedHash } } }));
+        ok(await castVote(upgrader, alice, id, await subjectOf(upgrader, id)));
+        ok(await castVote(upgrader, bob, id, await subjectOf(upgrader, id)));
         return id;
     }
 

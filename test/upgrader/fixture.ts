@@ -13,6 +13,8 @@ import { AppConfig } from '../../canisters/demo_app/v1/types';
 import {
     type AppInfo,
     idlFactory,
+    InitArgs,
+    type InstallSettings,
     type ModuleInfo,
     type Outcome,
     type Policy,
@@ -101,14 +103,21 @@ export const SAFE_OPTIONS: UpgradeOptions = { take_snapshot: true, skip_pre_upgr
 /** The demo app's post_upgrade argument that changes nothing. */
 export const KEEP_CONFIG = new Uint8Array(IDL.encode([AppConfig], [{ owner: [], upgrader: [] }]));
 
-export function upgradeRequest(module: Module, options: Partial<UpgradeOptions> = {}, arg: Uint8Array = KEEP_CONFIG): UpgradeRequest {
-    return { module_hash: module.hash, arg, options: { ...SAFE_OPTIONS, ...options } };
+export function upgradeRequest(module: Module, options: Partial<UpgradeOptions> = {}, arg: Uint8Array = KEEP_CONFIG, downgrade = false): UpgradeRequest {
+    return { module_hash: module.hash, arg, options: { ...SAFE_OPTIONS, ...options }, downgrade };
 }
 
-/** Creates the upgrader canister (controlled by `admin`) with `cycles` and installs it. */
-export async function deployUpgrader(replica: Replica, cycles = 100_000_000_000_000_000n): Promise<{ id: Principal; upgrader: Upgrader }> {
+/** A private deployment's settings: free registration and storage, default bounds. */
+export const FREE_SETTINGS: InstallSettings = { registration_fee: 0n, storage_fee_per_mib: 0n, max_apps: [], max_proposals_kept: [], max_audit_entries_per_app: [] };
+
+/**
+ * Creates the upgrader canister (controlled by `admin`) with `cycles` and installs it with `settings`
+ * (default: FREE_SETTINGS, so ingress callers can register and upload; tests of payment set prices).
+ */
+export async function deployUpgrader(replica: Replica, settings: Partial<InstallSettings> = {}, cycles = 100_000_000_000_000_000n): Promise<{ id: Principal; upgrader: Upgrader }> {
     const id = await replica.createCanister({ sender: admin, cycles });
-    await replica.installCode({ canisterId: id, wasm: wasmPath('upgrader'), sender: admin });
+    const arg = new Uint8Array(IDL.encode([InitArgs], [[{ ...FREE_SETTINGS, ...settings }]]));
+    await replica.installCode({ canisterId: id, wasm: wasmPath('upgrader'), arg, sender: admin });
     const upgrader = replica.createActor<UpgraderService>(idlFactory, id);
     return { id, upgrader };
 }
@@ -155,6 +164,11 @@ export async function uploadModule(upgrader: Upgrader, app: Principal, module: M
         info = ok(await upgrader.upload_module_chunk({ app, hash, index, chunk }));
     }
     return info;
+}
+
+/** The subject a vote on proposal `id` must name (read from the proposal, as a voter's tool would show it). */
+export async function subjectOf(upgrader: Upgrader, id: bigint): Promise<Uint8Array> {
+    return (await getProposal(upgrader, id)).subject;
 }
 
 /** Votes as `voter` for the proposal's subject. */

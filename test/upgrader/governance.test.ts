@@ -16,6 +16,7 @@ import {
     bob,
     carol,
     castVote,
+    DEFAULT_POLICY,
     DEFAULT_SNAPSHOTS,
     deployApp,
     deployUpgrader,
@@ -36,7 +37,8 @@ import {
     upgradeRequest,
     uploadModule,
     waitForOutcome,
-    refusedAtInspect
+    refusedAtInspect,
+    subjectOf
 } from './fixture';
 
 describe('governance', () => {
@@ -69,13 +71,13 @@ describe('governance', () => {
 
     it('rejects a proposal once the threshold can no longer be reached, leaving the app untouched', async () => {
         const id = await proposeV2();
-        ok(await castVote(upgrader, alice, id, v2.hash, false));
+        ok(await castVote(upgrader, alice, id, await subjectOf(upgrader, id), false));
         expect((await getProposal(upgrader, id)).status).toEqual({ open: null });
-        const rejected = ok(await castVote(upgrader, bob, id, v2.hash, false));
+        const rejected = ok(await castVote(upgrader, bob, id, await subjectOf(upgrader, id), false));
         expect(rejected.status).toEqual({ rejected: null });
         expect(rejected.rejecting_weight).toBe(2);
 
-        expect(err(await castVote(upgrader, carol, id, v2.hash))).toEqual({ ProposalNotOpen: { id, status: { rejected: null } } });
+        expect(err(await castVote(upgrader, carol, id, await subjectOf(upgrader, id)))).toEqual({ ProposalNotOpen: { id, status: { rejected: null } } });
         await replica.tick(3);
         expect(await upgrader.get_execution(app)).toEqual([]);
         expect(await moduleHashOf(replica, app)).toBe(v1Hash);
@@ -86,13 +88,13 @@ describe('governance', () => {
 
     it('expires an open proposal after the policy lifetime; late votes are refused', async () => {
         const id = await proposeV2();
-        ok(await castVote(upgrader, alice, id, v2.hash));
+        ok(await castVote(upgrader, alice, id, await subjectOf(upgrader, id)));
         await replica.advanceTime(3_600_000 + 1_000);
         await replica.tick();
 
         expect((await getProposal(upgrader, id)).status).toEqual({ expired: null });
         expect((await upgrader.get_app(app))[0]?.live_proposal).toEqual([]);
-        expect(err(await castVote(upgrader, bob, id, v2.hash))).toEqual({ ProposalNotOpen: { id, status: { expired: null } } });
+        expect(err(await castVote(upgrader, bob, id, await subjectOf(upgrader, id)))).toEqual({ ProposalNotOpen: { id, status: { expired: null } } });
         expect(await moduleHashOf(replica, app)).toBe(v1Hash);
         // A new proposal may replace the expired one.
         expect(await proposeV2()).toBe(id + 1n);
@@ -101,7 +103,7 @@ describe('governance', () => {
     it('refuses votes from principals that are not voters: strangers, maintainers, the app itself', async () => {
         const id = await proposeV2();
         // As ingress each is refused at inspect (authorization.test.ts has the method answer canister callers).
-        for (const who of [stranger, maintainer, recovery, admin, app]) await refusedAtInspect(castVote(upgrader, who, id, v2.hash));
+        for (const who of [stranger, maintainer, recovery, admin, app]) await refusedAtInspect(castVote(upgrader, who, id, await subjectOf(upgrader, id)));
         const proposal = await getProposal(upgrader, id);
         expect(proposal.votes).toEqual([]);
         expect(proposal.status).toEqual({ open: null });
@@ -109,19 +111,22 @@ describe('governance', () => {
 
     it('counts one vote per voter: a second vote, even a changed one, is refused', async () => {
         const id = await proposeV2();
-        ok(await castVote(upgrader, alice, id, v2.hash));
-        expect(err(await castVote(upgrader, alice, id, v2.hash))).toEqual({ AlreadyVoted: alice });
-        expect(err(await castVote(upgrader, alice, id, v2.hash, false))).toEqual({ AlreadyVoted: alice });
+        ok(await castVote(upgrader, alice, id, await subjectOf(upgrader, id)));
+        expect(err(await castVote(upgrader, alice, id, await subjectOf(upgrader, id)))).toEqual({ AlreadyVoted: alice });
+        expect(err(await castVote(upgrader, alice, id, await subjectOf(upgrader, id), false))).toEqual({ AlreadyVoted: alice });
         const proposal = await getProposal(upgrader, id);
         expect(proposal.approving_weight).toBe(1);
         expect(proposal.rejecting_weight).toBe(0);
         expect(proposal.status).toEqual({ open: null });
     });
 
-    it('binds a vote to (proposal, module hash): a vote naming another module is refused', async () => {
+    it('binds a vote to the whole upgrade: a vote naming only the module hash, or another module, is refused', async () => {
         const id = await proposeV2();
+        const expected = await subjectOf(upgrader, id);
         const other = sha256(new TextEncoder().encode('some other module'));
-        expect(err(await castVote(upgrader, alice, id, other))).toEqual({ SubjectMismatch: { expected: v2.hash, given: other } });
+        expect(err(await castVote(upgrader, alice, id, other))).toEqual({ SubjectMismatch: { expected, given: other } });
+        // The module hash alone (what votes bound before) no longer approves anything.
+        expect(err(await castVote(upgrader, alice, id, v2.hash))).toEqual({ SubjectMismatch: { expected, given: v2.hash } });
         expect((await getProposal(upgrader, id)).votes).toEqual([]);
     });
 
@@ -134,8 +139,8 @@ describe('governance', () => {
         expect(err(await upgrader.request_upgrade(upgradeRequest(v2)))).toEqual({ ProposalInProgress: id });
 
         // While it executes, the slot stays taken.
-        ok(await castVote(upgrader, alice, id, v2.hash));
-        ok(await castVote(upgrader, bob, id, v2.hash));
+        ok(await castVote(upgrader, alice, id, await subjectOf(upgrader, id)));
+        ok(await castVote(upgrader, bob, id, await subjectOf(upgrader, id)));
         upgrader.setPrincipal(maintainer);
         expect(err(await upgrader.propose({ app, action: { upgrade: upgradeRequest(v2) } }))).toEqual({ ProposalInProgress: id });
         expect(await waitForOutcome(replica, upgrader, id)).toEqual({ upgraded: null });
@@ -157,8 +162,25 @@ describe('governance', () => {
         expect(err(await upgrader.request_upgrade(upgradeRequest(v2)))).toEqual({ ModuleNotFound: v2.hash });
         await refusedAtInspect(upgrader.create_module({ app, hash: sha256(new Uint8Array([1])), size: 1n }));
         const id = await proposeV2();
-        await refusedAtInspect(castVote(upgrader, other, id, v2.hash));
+        await refusedAtInspect(castVote(upgrader, other, id, await subjectOf(upgrader, id)));
         expect(await moduleHashOf(replica, app)).toBe(v1Hash);
+    });
+
+    it('lets the app propose only its own upgrade, never a policy change', async () => {
+        const change = { policy: policyOf([[alice, 1]], 1, { proposers: [app] }), snapshot_policy: DEFAULT_SNAPSHOTS };
+        upgrader.setPrincipal(app);
+        expect(err(await upgrader.propose({ app, action: { change_policy: change } }))).toEqual({
+            Unauthorized: `only the proposers of ${app.toText()} may propose a policy change (the app may propose only its own upgrade; its recovery principal calls set_policy)`
+        });
+        expect((await upgrader.get_app(app))[0]?.live_proposal).toEqual([]);
+        // Its own upgrade it may propose, through propose as through request_upgrade.
+        const id = ok(await upgrader.propose({ app, action: { upgrade: upgradeRequest(v2) } }));
+        expect((await getProposal(upgrader, id)).proposer.toText()).toBe(app.toText());
+        // A maintainer proposes policy changes; the recovery principal sets them directly.
+        upgrader.setPrincipal(recovery);
+        expect(ok(await upgrader.set_policy({ app, change: { policy: DEFAULT_POLICY, snapshot_policy: DEFAULT_SNAPSHOTS } })).policy_version).toBe(2);
+        upgrader.setPrincipal(maintainer);
+        expect(typeof ok(await upgrader.propose({ app, action: { change_policy: change } }))).toBe('bigint');
     });
 
     it('changes the policy only through an approved proposal (or the recovery principal)', async () => {
@@ -182,8 +204,8 @@ describe('governance', () => {
         ]);
         // Under the new policy alice alone reaches the threshold; carol is no longer a voter.
         const next = await proposeV2();
-        await refusedAtInspect(castVote(upgrader, carol, next, v2.hash));
-        expect(ok(await castVote(upgrader, alice, next, v2.hash)).status).toEqual({ executing: null });
+        await refusedAtInspect(castVote(upgrader, carol, next, await subjectOf(upgrader, next)));
+        expect(ok(await castVote(upgrader, alice, next, await subjectOf(upgrader, next))).status).toEqual({ executing: null });
         expect(await waitForOutcome(replica, upgrader, next)).toEqual({ upgraded: null });
     });
 
@@ -193,7 +215,7 @@ describe('governance', () => {
         await refusedAtInspect(upgrader.cancel_proposal(id));
         upgrader.setPrincipal(maintainer);
         expect(ok(await upgrader.cancel_proposal(id)).status).toEqual({ cancelled: `cancelled by ${maintainer.toText()}` });
-        expect(err(await castVote(upgrader, alice, id, v2.hash))).toEqual({ ProposalNotOpen: { id, status: { cancelled: `cancelled by ${maintainer.toText()}` } } });
+        expect(err(await castVote(upgrader, alice, id, await subjectOf(upgrader, id)))).toEqual({ ProposalNotOpen: { id, status: { cancelled: `cancelled by ${maintainer.toText()}` } } });
         expect((await upgrader.get_app(app))[0]?.live_proposal).toEqual([]);
     });
 });

@@ -9,6 +9,7 @@ import type { Principal } from '@dfinity/principal';
 import { type DemoAppV1Service, idlFactory as v1Idl } from '../../canisters/demo_app/v1/types';
 import { type DemoAppV2Service, idlFactory as v2Idl } from '../../canisters/demo_app/v2/types';
 import type { AuditEvent } from '../../canisters/upgrader/types';
+import { expectedSubject, upgradeSubject } from '../../src/client/upgrader';
 import { Replica } from '../../src/replica/index';
 import {
     admin,
@@ -19,10 +20,13 @@ import {
     deployUpgrader,
     getProposal,
     hex,
+    KEEP_CONFIG,
     loadModule,
     moduleHashOf,
     ok,
     registerApp,
+    SAFE_OPTIONS,
+    sha256,
     type Upgrader,
     upgradeRequest,
     uploadModule,
@@ -66,11 +70,24 @@ describe('governed upgrade, happy path', () => {
         if (proposalId === undefined) throw new Error('the app did not get a live proposal');
         const proposal = await getProposal(upgrader, proposalId);
         expect(proposal.proposer.toText()).toBe(app.toText());
-        expect(hex(proposal.subject)).toBe(hex(v2.hash));
         expect(proposal.status).toEqual({ open: null });
+        // What the voters approve, recomputed on their side from what they reviewed: v2, the
+        // argument, the options, no downgrade, from the v1 module the app runs.
+        expect(proposal.from_module.map(hex)).toEqual([v1Hash]);
+        expect(hex(proposal.arg_hash)).toBe(hex(sha256(KEEP_CONFIG)));
+        expect(proposal.downgrade).toBe(false);
+        const subject = upgradeSubject({
+            moduleHash: v2.hash,
+            argHash: sha256(KEEP_CONFIG),
+            options: SAFE_OPTIONS,
+            downgrade: false,
+            fromModule: [Uint8Array.from(Buffer.from(v1Hash ?? '', 'hex'))]
+        });
+        expect(hex(proposal.subject)).toBe(hex(subject));
+        expect(hex(expectedSubject(proposal) ?? new Uint8Array())).toBe(hex(subject));
 
-        expect('open' in ok(await castVote(upgrader, alice, proposalId, v2.hash)).status).toBe(true);
-        expect(ok(await castVote(upgrader, bob, proposalId, v2.hash)).status).toEqual({ executing: null });
+        expect('open' in ok(await castVote(upgrader, alice, proposalId, subject)).status).toBe(true);
+        expect(ok(await castVote(upgrader, bob, proposalId, subject)).status).toEqual({ executing: null });
 
         expect(await waitForOutcome(replica, upgrader, proposalId)).toEqual({ upgraded: null });
 
@@ -131,9 +148,12 @@ describe('governed upgrade, happy path', () => {
         expect(page.next).toEqual([]);
         // Anyone can read it, in pages.
         upgrader.setPrincipal(alice);
-        const second = await upgrader.audit_log({ app: [], start: 5n, limit: 3 });
-        expect(second.entries.map((e) => e.seq)).toEqual([5n, 6n, 7n]);
+        const second = await upgrader.audit_log({ app: [app], start: 5n, limit: 3 });
+        expect(second.entries.map((e) => e.seq)).toEqual(page.entries.slice(5, 8).map((e) => e.seq));
         expect(second.next).toEqual([8n]);
+        // The registry's history (no app named) holds registrations, ejections and reaps only.
+        const registry = await upgrader.audit_log({ app: [], start: 0n, limit: 100 });
+        expect(registry.entries.map((e) => [eventName(e.event), e.app.toText()])).toEqual([['registered', app.toText()]]);
     });
 });
 

@@ -32,7 +32,8 @@ import {
     upgradeRequest,
     uploadModule,
     waitForOutcome,
-    refusedAtInspect
+    refusedAtInspect,
+    subjectOf
 } from './fixture';
 
 describe('recovery principal', () => {
@@ -79,14 +80,14 @@ describe('recovery principal', () => {
         upgrader.setPrincipal(recovery);
         ok(await upgrader.pause(app));
 
-        expect(err(await castVote(upgrader, alice, id, v2.hash))).toEqual({ Paused: app });
+        expect(err(await castVote(upgrader, alice, id, await subjectOf(upgrader, id)))).toEqual({ Paused: app });
         upgrader.setPrincipal(maintainer);
         expect(err(await upgrader.propose({ app, action: { upgrade: upgradeRequest(v2) } }))).toEqual({ Paused: app });
 
         upgrader.setPrincipal(recovery);
         ok(await upgrader.unpause(app));
-        ok(await castVote(upgrader, alice, id, v2.hash));
-        ok(await castVote(upgrader, bob, id, v2.hash));
+        ok(await castVote(upgrader, alice, id, await subjectOf(upgrader, id)));
+        ok(await castVote(upgrader, bob, id, await subjectOf(upgrader, id)));
         expect(await waitForOutcome(replica, upgrader, id)).toEqual({ upgraded: null });
     });
 
@@ -108,8 +109,8 @@ describe('recovery principal', () => {
         await uploadModule(upgrader, app, v2);
         upgrader.setPrincipal(maintainer);
         const id = ok(await upgrader.propose({ app, action: { upgrade: upgradeRequest(v2) } }));
-        ok(await castVote(upgrader, alice, id, v2.hash));
-        ok(await castVote(upgrader, bob, id, v2.hash));
+        ok(await castVote(upgrader, alice, id, await subjectOf(upgrader, id)));
+        ok(await castVote(upgrader, bob, id, await subjectOf(upgrader, id)));
         expect(await waitForOutcome(replica, upgrader, id)).toEqual({ upgraded: null });
         const upgraded = replica.createActor<DemoAppV2Service>(v2Idl, app);
         expect(await upgraded.version()).toBe('v2');
@@ -184,8 +185,8 @@ describe('recovery principal', () => {
         await uploadModule(upgrader, app, v2);
         upgrader.setPrincipal(maintainer);
         const id = ok(await upgrader.propose({ app, action: { upgrade: upgradeRequest(v2) } }));
-        ok(await castVote(upgrader, alice, id, v2.hash));
-        ok(await castVote(upgrader, bob, id, v2.hash));
+        ok(await castVote(upgrader, alice, id, await subjectOf(upgrader, id)));
+        ok(await castVote(upgrader, bob, id, await subjectOf(upgrader, id)));
         upgrader.setPrincipal(recovery);
         expect(err(await upgrader.eject(app))).toEqual({ ProposalInProgress: id });
         expect(await waitForOutcome(replica, upgrader, id)).toEqual({ upgraded: null });

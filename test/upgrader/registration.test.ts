@@ -171,21 +171,24 @@ describe('module store', () => {
         ok(await upgrader.create_module({ app, ...fakeModule('m4') }));
     });
 
-    it('bounds modules per uploader across apps', async () => {
+    it("bounds each app's bytes against its own quota, whatever other apps hold", async () => {
         const upgraderId = (await replica.getControllers(app)).find((p) => p.toText() !== admin.toText() && p.toText() !== recovery.toText());
         if (upgraderId === undefined) throw new Error('no upgrader among the controllers');
         const other = await deployApp(replica, { name: 'demo_app_v1', upgraderId });
         ok(await registerApp(upgrader, other));
+        const limits = await upgrader.limits();
+        const half = limits.max_app_store_bytes / 2n;
+        expect(half).toBe(32n * BigInt(CHUNK_BYTES));
         upgrader.setPrincipal(maintainer);
-        for (let i = 0; i < 2; i++) ok(await upgrader.create_module({ app, ...fakeModule(`a${i}`) }));
-        for (let i = 0; i < 2; i++) ok(await upgrader.create_module({ app: other, ...fakeModule(`b${i}`) }));
-        // Each app has room for 2 more, but the maintainer has used its 4.
+        // The other app fills its quota: two modules of half of it each.
+        ok(await upgrader.create_module({ app: other, ...fakeModule('b0', Number(half)) }));
+        ok(await upgrader.create_module({ app: other, ...fakeModule('b1', Number(half)) }));
         expect(err(await upgrader.create_module({ app: other, ...fakeModule('b2') }))).toEqual({
-            QuotaExceeded: `${maintainer.toText()} already has 4 modules in the store; delete one first`
+            QuotaExceeded: `${other.toText()} holds ${limits.max_app_store_bytes} bytes of modules; 100 more would pass its quota of ${limits.max_app_store_bytes}; delete one first`
         });
-        // Another uploader still can.
-        upgrader.setPrincipal(recovery);
-        ok(await upgrader.create_module({ app: other, ...fakeModule('b2') }));
+        // This app's quota is untouched, for the same uploader too.
+        ok(await upgrader.create_module({ app, ...fakeModule('a0', Number(half)) }));
+        ok(await upgrader.create_module({ app, ...fakeModule('a1', Number(half)) }));
     });
 
     it('refuses to delete the module of a live proposal, and reclaims stale modules after their TTL', async () => {
@@ -209,6 +212,14 @@ describe('module store', () => {
 
     it('lets voters see the limits it enforces', async () => {
         upgrader.setPrincipal(bob);
-        expect(await upgrader.limits()).toMatchObject({ chunk_bytes: CHUNK_BYTES, max_voters: 32, max_snapshots_kept: 10 });
+        expect(await upgrader.limits()).toMatchObject({
+            chunk_bytes: CHUNK_BYTES,
+            max_voters: 32,
+            max_snapshots_kept: 10,
+            max_apps: 10_000,
+            max_audit_entries_per_app: 128,
+            registration_fee: 0n,
+            storage_fee_per_mib: 0n
+        });
     });
 });

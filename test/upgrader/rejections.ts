@@ -152,7 +152,7 @@ export async function measureRejections(cases: readonly RejectionCase[] = REJECT
         upgrader.setPrincipal(maintainer);
         ok(await upgrader.create_module({ app, hash: moduleHash, size: 10n }));
         ok(await upgrader.upload_module_chunk({ app, hash: moduleHash, index: 0, chunk: new Uint8Array(10) }));
-        const proposalId = ok(await upgrader.propose({ app, action: { upgrade: { module_hash: moduleHash, arg: new Uint8Array(0), options: { take_snapshot: false, skip_pre_upgrade: false, wasm_memory_persistence: [] } } } }));
+        const proposalId = ok(await upgrader.propose({ app, action: { upgrade: { module_hash: moduleHash, arg: new Uint8Array(0), options: { take_snapshot: false, skip_pre_upgrade: false, wasm_memory_persistence: [] }, downgrade: false } } }));
         const strangerCanister = await deployRelay(replica, admin, [admin], RELAY_ZEROS);
         const scene: Scene = { upgraderId, app, unmanaged, moduleHash, proposalId };
 
