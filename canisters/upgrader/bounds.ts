@@ -58,8 +58,8 @@ export const MAX_ARGUMENT_BYTES = {
     upload_module_chunk: CHUNK_BYTES + 105 + ENCODING_SLACK,
     delete_module: 86 + ENCODING_SLACK,
     get_module: 86 + ENCODING_SLACK,
-    propose: MAX_ARG_BYTES + 248 + ENCODING_SLACK,
-    request_upgrade: MAX_ARG_BYTES + 104 + ENCODING_SLACK,
+    propose: MAX_ARG_BYTES + 255 + ENCODING_SLACK,
+    request_upgrade: MAX_ARG_BYTES + 111 + ENCODING_SLACK,
     vote: 71 + ENCODING_SLACK,
     get_proposal: 15 + ENCODING_SLACK,
     cancel_proposal: 15 + ENCODING_SLACK,
@@ -68,9 +68,10 @@ export const MAX_ARGUMENT_BYTES = {
     pause: 38 + ENCODING_SLACK,
     unpause: 38 + ENCODING_SLACK,
     set_policy: 1_828 + ENCODING_SLACK,
-    emergency_upgrade: MAX_ARG_BYTES + 148 + ENCODING_SLACK,
+    emergency_upgrade: MAX_ARG_BYTES + 155 + ENCODING_SLACK,
     restore_snapshot: 94 + ENCODING_SLACK,
     eject: 38 + ENCODING_SLACK,
+    reap: 38 + ENCODING_SLACK,
     audit_log: 72 + ENCODING_SLACK,
     limits: 6 + ENCODING_SLACK
 } as const satisfies Readonly<Record<string, number>>;

@@ -12,7 +12,7 @@ import type { Principal } from '@dfinity/principal';
 import { IDL, init, inspectMessage, msgArgData, msgCaller, msgMethodName, postUpgrade, trap } from 'azle';
 import * as managementIdl from 'azle/canisters/management/idl';
 
-import { findApp, mayProposeUpgrade, mayUpload, register, requireApp } from './apps';
+import { findApp, mayUpload, register, requireApp } from './apps';
 import { auditPage } from './audit';
 import { checkArgs, isHashSized, isPrincipalSized } from './bounds';
 import { fastQuery, fastUpdate, precompileQueries } from './endpoint';
@@ -180,8 +180,6 @@ export default class Upgrader {
         const caller = msgCaller();
         return guardSync(() => {
             checkArgs.propose(args);
-            // The caller before the proposal is looked at (its refusal names no principal: see recovery.ts).
-            if (!mayProposeUpgrade(requireApp(args.app), caller)) throw fail.unauthorized('only the app itself and its proposers (see get_app) may propose');
             return propose(caller, args);
         });
     }
@@ -305,6 +303,7 @@ export default class Upgrader {
     async reap(app: Principal): Promise<Result<null>> {
         const caller = msgCaller();
         return guard(async () => {
+            checkArgs.app(app);
             await reap(caller, app);
             return null;
         });

@@ -96,6 +96,11 @@ const checks: Readonly<Record<UpgraderMethod, Check>> = {
     pause: recoveryByPrincipal,
     unpause: recoveryByPrincipal,
     eject: recoveryByPrincipal,
+    // Anyone may reap a registered app (the method checks that the upgrader lost control of it).
+    reap: (_caller, arg) => {
+        const app = decoded<Principal>(IDL.Principal, arg);
+        return isPrincipalSized(app) && findApp(app) !== undefined;
+    },
     set_policy: recoveryByRecord(SetPolicyArgs),
     emergency_upgrade: recoveryByRecord(EmergencyUpgradeArgs),
     restore_snapshot: recoveryByRecord(RestoreArgs),

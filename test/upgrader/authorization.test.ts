@@ -36,12 +36,13 @@ const ROLES = ['anonymous', 'stranger', 'voter', 'proposer', 'otherApp', 'app', 
 type Role = (typeof ROLES)[number];
 
 /** `reply`: a query's answer; `Ok`; an Err variant's name; `inspect`: refused by inspect_message. */
-type Answer = 'reply' | 'Ok' | 'inspect' | 'Unauthorized' | 'AppAlreadyRegistered' | 'NotAVoter' | 'ModuleNotFound' | 'ProposalInProgress' | 'ProposalNotOpen' | 'SnapshotNotFound';
+type Answer = 'reply' | 'Ok' | 'inspect' | 'Unauthorized' | 'AppAlreadyRegistered' | 'NotAVoter' | 'ModuleNotFound' | 'ProposalInProgress' | 'ProposalNotOpen' | 'SnapshotNotFound' | 'InvalidArgument';
 
 /** What a test's state holds besides the two registered apps. */
 type Needs = { module?: 'incomplete' | 'complete'; proposal?: 'by proposer' | 'by app' };
 
-type Context = { app: Principal; otherApp: Principal; fresh: Principal; moduleHash: Uint8Array; proposalId: bigint };
+/** `subject`: what a vote on the proposal binds (read back from the proposal). */
+type Context = { app: Principal; otherApp: Principal; fresh: Principal; moduleHash: Uint8Array; proposalId: bigint; subject: Uint8Array };
 
 type Row = { needs: Needs; args: (c: Context, role: Role) => unknown[]; answers: Record<Role, Answer> };
 
@@ -94,7 +95,7 @@ const rows: Record<string, Row> = {
     },
     vote: {
         needs: { module: 'complete', proposal: 'by proposer' },
-        args: (c) => [{ proposal_id: c.proposalId, subject: c.moduleHash, approve: true }],
+        args: (c) => [{ proposal_id: c.proposalId, subject: c.subject, approve: true }],
         answers: { anonymous: 'inspect', stranger: 'inspect', voter: 'Ok', proposer: 'inspect', otherApp: 'NotAVoter', app: 'NotAVoter', controller: 'inspect', recovery: 'inspect' }
     },
     get_proposal: { needs: { module: 'complete', proposal: 'by proposer' }, args: (c) => [c.proposalId], answers: all('reply') },
@@ -113,6 +114,8 @@ const rows: Record<string, Row> = {
     // The upgrader has taken no snapshot of the app yet.
     restore_snapshot: { needs: {}, args: (c) => [{ app: c.app, snapshot_id: [] }], answers: recoveryOnly('SnapshotNotFound') },
     eject: { needs: {}, args: (c) => [c.app], answers: recoveryOnly('Ok') },
+    // Anyone may ask; the upgrader still controls the app, so nobody can reap it.
+    reap: { needs: {}, args: (c) => [c.app], answers: { ...all('InvalidArgument'), anonymous: 'inspect' } },
     audit_log: { needs: {}, args: (c) => [{ app: [c.app], start: 0n, limit: 10 }], answers: all('reply') },
     limits: { needs: {}, args: () => [], answers: all('reply') }
 };
@@ -167,7 +170,7 @@ describe('authorization matrix', () => {
             ok(await upgrader.create_module({ app, hash: moduleHash, size: 10n }));
             if (needs.module === 'complete') ok(await upgrader.upload_module_chunk({ app, hash: moduleHash, index: 0, chunk: new Uint8Array(10) }));
         }
-        const context: Context = { app, otherApp, fresh, moduleHash, proposalId };
+        const context: Context = { app, otherApp, fresh, moduleHash, proposalId, subject: new Uint8Array(32) };
         if (needs.proposal === 'by proposer') {
             upgrader.setPrincipal(maintainer);
             proposalId = ok(await upgrader.propose({ app, action: { upgrade: upgradeOf(context) } }));
@@ -178,7 +181,8 @@ describe('authorization matrix', () => {
             const [result] = IDL.decode(signature('request_upgrade').retTypes, outcome.reply) as [{ Ok: bigint }];
             proposalId = result.Ok;
         }
-        return { replica, upgrader, upgraderId, context: { ...context, proposalId } };
+        const subject = needs.proposal === undefined ? context.subject : ((await upgrader.get_proposal(proposalId))[0]?.subject ?? context.subject);
+        return { replica, upgrader, upgraderId, context: { ...context, proposalId, subject } };
     }
 
     const people: Record<Exclude<Role, 'app' | 'otherApp'>, Principal> = {

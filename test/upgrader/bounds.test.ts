@@ -53,7 +53,7 @@ const largestPolicy: Policy = {
     health_check: ['h'.repeat(64)]
 };
 const largestSnapshots = { keep: 255, required: true };
-const largestRequest = { module_hash: hash, arg: new Uint8Array(MAX_ARG_BYTES), options: { take_snapshot: true, skip_pre_upgrade: true, wasm_memory_persistence: [{ replace: null }] } };
+const largestRequest = { module_hash: hash, arg: new Uint8Array(MAX_ARG_BYTES), options: { take_snapshot: true, skip_pre_upgrade: true, wasm_memory_persistence: [{ replace: null }] }, downgrade: true };
 
 /** The largest valid argument list of every method (of the largest variant, for variants). */
 const largestArguments: Record<string, unknown[]> = {
@@ -76,6 +76,7 @@ const largestArguments: Record<string, unknown[]> = {
     emergency_upgrade: [{ app: largest(1), request: largestRequest }],
     restore_snapshot: [{ app: largest(1), snapshot_id: [new Uint8Array(MAX_SNAPSHOT_ID_BYTES)] }],
     eject: [largest(1)],
+    reap: [largest(1)],
     audit_log: [{ app: [largest(1)], start: NAT64_MAX, limit: NAT32_MAX }],
     limits: []
 };
