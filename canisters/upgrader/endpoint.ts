@@ -2,7 +2,10 @@
  * `@fastUpdate` and `@fastQuery`: Azle's `@update` / `@query` with the same Candid types (so the
  * same `.did`), in Azle's manual mode, with the argument decoded and the reply encoded by
  * candid-codec.ts instead of @dfinity/candid. A method written for them is an ordinary method:
- * typed arguments in, a value (or a promise of one) out; a throw traps as before.
+ * typed arguments in, a value (or a promise of one) out; a throw traps as before. An argument the
+ * codec refuses (CandidDecodeError: malformed, not of the method's types, or too costly to
+ * decode) traps with the codec's message before the method runs; decoding it costs at most
+ * the bound documented in candid/reader.ts.
  *
  * An update compiles its reply's codec on first use and keeps it on the heap. A query cannot
  * keep anything, so `precompileQueries` (called by init and post_upgrade) compiles the reply
