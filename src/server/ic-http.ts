@@ -20,7 +20,7 @@ import type { CallResult, Reject } from '../replica/index.js';
 import type { IngressStatus } from '../replica/state/ingress.js';
 import { CborMap, CborValue, encodeCbor, isBytes } from '../replica/certification/cbor.js';
 import { HttpRequest, HttpResponse, cbor, empty, text } from './http.js';
-import { ReplicaNode, wallClockNs } from './node.js';
+import { ReplicaFailedError, ReplicaNode, wallClockNs } from './node.js';
 import { hashOfMap, toHex } from '../replica/certification/request-id.js';
 import { ANONYMOUS, AuthenticationError, Envelope, authenticate, parseEnvelope } from './signatures.js';
 import { isPrivateMetadata, utf8 } from '../replica/certification/state-tree.js';
@@ -61,6 +61,7 @@ export async function handleIcRequest(node: ReplicaNode, request: HttpRequest): 
     if (match === null) return path.startsWith('/api/') ? text(404, `Unknown endpoint ${path}`) : null;
     const [, version, scope, idText, kind] = match as unknown as [string, 'v2' | 'v3' | 'v4', 'canister' | 'subnet', string, Kind];
     if (method !== 'POST') return text(405, `Use POST for ${path}`);
+    if (node.failure !== null) return text(503, node.failure.message);
     const supported =
         (kind === 'call' && scope === 'canister') ||
         (kind === 'call' && scope === 'subnet' && version === 'v4') ||
@@ -92,6 +93,7 @@ export async function handleIcRequest(node: ReplicaNode, request: HttpRequest): 
     } catch (error) {
         if (error instanceof AuthenticationError) return text(error.status, error.message);
         if (error instanceof RequestError) return text(error.status, error.message);
+        if (error instanceof ReplicaFailedError) return text(503, error.message);
         throw error;
     }
 }
@@ -229,8 +231,7 @@ async function call(node: ReplicaNode, envelope: Envelope, ecid: Principal | nul
 
     const answer = await node.awaitIngress(rid, { timeoutMs: SYNC_CALL_TIMEOUT_MS });
     if (answer === null) return empty(202);
-    const certificate = node.certificate([[utf8('request_status'), requestId]]);
-    return cbor(200, encodeCbor({ status: 'replied', certificate }));
+    return node.whenSettled(() => cbor(200, encodeCbor({ status: 'replied', certificate: node.certificate([[utf8('request_status'), requestId]]) })));
 }
 
 function nonReplicatedRejection(reject: Reject, async: boolean): HttpResponse {
@@ -257,7 +258,8 @@ async function query(node: ReplicaNode, envelope: Envelope, ecid: Principal): Pr
         throw new RequestError(400, `Specified CanisterId ${canisterId.toText()} does not match effective canister id in URL ${ecid.toText()}`);
     }
     await node.ensureFresh();
-    const result: CallResult = node.subnet.query({ sender, canisterId, method, arg });
+    // Only durable state is answered: a query waits for the round being written.
+    const result: CallResult = await node.whenSettled(() => node.subnet.query({ sender, canisterId, method, arg }));
     const wall = wallClockNs();
     const timestamp = node.subnet.certifiedTime > wall ? node.subnet.certifiedTime : wall;
     const identity = node.keys.nodeId.toUint8Array();

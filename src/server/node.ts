@@ -67,6 +67,13 @@ export interface ReplicaNodeOptions {
 
 export type SubmitResult = { ok: string } | { err: Reject };
 
+/** The store failed to persist a round: the state in memory is ahead of the disk, so the node serves nothing more. */
+export class ReplicaFailedError extends Error {
+    constructor(readonly cause: Error) {
+        super(`The replica could not persist its state (${cause.message}); what it holds in memory is not durable, so it answers nothing more. Fix the cause and restart it: it resumes from the last durable round.`);
+    }
+}
+
 export class ReplicaNode {
     readonly replica: Replica;
     readonly keys: ReplicaKeys;
@@ -77,6 +84,7 @@ export class ReplicaNode {
     rounds = 0;
     #live: boolean;
     #closed = false;
+    #failure: ReplicaFailedError | null = null;
     #busy: Promise<void> | null = null;
     #roundListeners = new Set<() => void>();
     /** Request ids (hex) whose status may still change, with the status last published. */
@@ -137,6 +145,11 @@ export class ReplicaNode {
         return this.#closed;
     }
 
+    /** Set once persisting a round failed; the node then serves nothing more. */
+    get failure(): ReplicaFailedError | null {
+        return this.#failure;
+    }
+
     /** Turns live mode (wall-clock time, automatic rounds) on or off. */
     setLive(live: boolean): void {
         this.#live = live;
@@ -185,8 +198,7 @@ export class ReplicaNode {
         const maxRounds = limits.maxRounds ?? Infinity;
         let rounds = 0;
         for (;;) {
-            await this.settled();
-            const status = this.ingressStatus(id);
+            const status = await this.whenSettled(() => this.ingressStatus(id));
             if (status === null) return null;
             if (status.status === 'replied' || status.status === 'rejected' || status.status === 'done') return status;
             if (this.#closed || Date.now() >= deadline || rounds >= maxRounds) return null;
@@ -206,10 +218,15 @@ export class ReplicaNode {
     async runRound(): Promise<void> {
         while (this.#busy !== null) await this.#busy;
         if (this.#closed) return;
+        if (this.#failure !== null) throw this.#failure;
         const round = this.#round();
         this.#busy = round;
         try {
             await round;
+        } catch (error) {
+            if (this.store === null) throw error;
+            this.#failure ??= new ReplicaFailedError(error instanceof Error ? error : new Error(String(error)));
+            throw this.#failure;
         } finally {
             this.#busy = null;
             this.#lastRoundEnd = performance.now();
@@ -241,10 +258,21 @@ export class ReplicaNode {
         }
     }
 
-    /** Runs `fn` on a settled state (no round in progress, nothing undurable visible). */
+    /**
+     * Runs `fn` on a settled state: no round in progress, so nothing a crash could lose is
+     * visible (a round's state is durable before the round ends). `fn` runs in the same turn
+     * as the check, so no round can start in between. @throws ReplicaFailedError after a failed write.
+     */
     async whenSettled<T>(fn: () => T): Promise<T> {
-        await this.settled();
-        return fn();
+        for (;;) {
+            if (this.#failure !== null) throw this.#failure;
+            if (this.#busy === null) return fn();
+            try {
+                await this.#busy;
+            } catch {
+                // the round's own caller reports its failure
+            }
+        }
     }
 
     /** In live mode, runs a round first if the certified time lags the wall clock. */

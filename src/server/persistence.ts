@@ -442,7 +442,7 @@ export class StateDirStore implements StateStore {
             changed = true;
         }
         const code = canister.code;
-        // Heap: the pages whose objects changed (committed pages are never mutated in place).
+        // Heap: the pages whose objects changed (pages the mirror shares are never mutated in place).
         if (code === null) {
             if (mirror.heap !== null || mirror.stable !== null) {
                 mirror.heap = null;
@@ -467,6 +467,10 @@ export class StateDirStore implements StateStore {
                 mirror.heap = { pages: heap.pages.slice(), size: heap.sizeWasmPages, globals: heap.globals.slice() };
                 changed = true;
             }
+            // The mirror now shares the heap's pages: the next commit must copy them rather
+            // than overwrite them in place (HeapImage's "owned" pages), or a later change to
+            // such a page would look unchanged here and never reach the log.
+            heap.owned.clear();
             const stable = code.stable;
             const before = mirror.stable;
             const stableSet: Stored[] = [];
