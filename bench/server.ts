@@ -18,6 +18,7 @@ import { bls12_381 } from '@noble/curves/bls12-381';
 import { gzWasmPath, repoRoot } from '../scripts/paths.js';
 import { managementIdlFactory } from '../src/replica/index.js';
 import { figure, median, section } from './report.js';
+import { loadMcl } from '../src/server/state-signer.js';
 
 interface HelloWorld {
     setMessage(message: string): Promise<undefined>;
@@ -31,8 +32,11 @@ interface Management {
     install_code(args: { mode: { install: null }; canister_id: Principal; wasm_module: Uint8Array; arg: Uint8Array; sender_canister_version: [] }): Promise<undefined>;
 }
 
+/** BENCH_SERVER_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it stops (node --cpu-prof). */
 function startServer(): Promise<{ child: ChildProcess; url: string }> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/replica.ts', '--port', '0'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+    const profileDir = process.env.BENCH_SERVER_CPU_PROF;
+    const profile = profileDir === undefined || profileDir === '' ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir];
+    const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'scripts/replica.ts', '--port', '0'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
     return new Promise((resolve, reject) => {
         let out = '';
         child.stdout!.on('data', (chunk: Buffer) => {
@@ -86,7 +90,9 @@ async function throughput(url: string, canisterId: Principal, agents: number, se
 }
 
 export async function serverFigures(iterations = 50): Promise<void> {
-    section('Replica server through unmodified @dfinity/agent HttpAgents (loopback, server in its own process)');
+    // The server signs certificates with mcl-wasm when it is installed (src/server/state-signer.ts).
+    const backend = (await loadMcl()) === null ? '@noble/curves' : 'mcl-wasm';
+    section(`Replica server through unmodified @dfinity/agent HttpAgents (loopback, server in its own process; BLS signing: ${backend})`);
     const { child, url } = await startServer();
     try {
         const controller = Ed25519KeyIdentity.generate();

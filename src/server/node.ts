@@ -18,6 +18,7 @@ import type { IngressStatus } from '../replica/state/ingress.js';
 import { ReplicaKeys } from '../replica/certification/keys.js';
 import { fromHex } from '../replica/certification/request-id.js';
 import { certifiedDataPath, StateTree, utf8 } from '../replica/certification/state-tree.js';
+import { withFastStateSigner } from './state-signer.js';
 
 const NS_PER_MS = 1_000_000n;
 /** Answered request statuses become `done` this long after they were answered, and are removed as long again later. */
@@ -116,7 +117,7 @@ export class ReplicaNode {
     }
 
     static async create(options: ReplicaNodeOptions): Promise<ReplicaNode> {
-        const keys = options.keys;
+        const keys = await withFastStateSigner(options.keys);
         const tree = new StateTree(keys);
         let node: ReplicaNode | null = null;
         const replica = await Replica.create({
