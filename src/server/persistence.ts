@@ -27,7 +27,7 @@
  * stops the server with an error naming the file; `recoverTruncateLog` (the CLI's
  * `--recover-truncate-log`) starts anyway from the log records before the damage.
  */
-import { closeSync, existsSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { copyFile, mkdir, open, readdir, readFile, rename, unlink, FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Principal } from '@dfinity/principal';
@@ -624,7 +624,11 @@ function recoveryAdvice(dir: string): string {
 async function loadGeneration(dir: string, model: Model, options: OpenStateDirOptions): Promise<number> {
     const currentPath = join(dir, 'CURRENT');
     if (!existsSync(currentPath)) {
-        const orphans = (await readdir(dir)).filter((name) => /^(?:checkpoint-\d+\.bin|wal-\d+\.log)$/.test(name));
+        // A crash during the very first start can leave generation 1 (an empty replica, its log
+        // empty) without CURRENT: nothing was ever served from it. Anything else is saved state.
+        const orphans = (await readdir(dir)).filter(
+            (name) => /^(?:checkpoint-\d+\.bin|wal-\d+\.log)$/.test(name) && name !== 'checkpoint-1.bin' && !(name === 'wal-1.log' && statSync(join(dir, name)).size === 0)
+        );
         if (orphans.length > 0) throw new CorruptStateError(`${currentPath} is missing but ${dir} holds saved state (${orphans.join(', ')}): the server will not start empty over it. ${recoveryAdvice(dir)}`);
         return 0;
     }

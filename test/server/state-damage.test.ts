@@ -118,6 +118,20 @@ describe('checkpoint completeness', () => {
     });
 });
 
+describe('a crash during the first start', () => {
+    it('starts anew when only the first, empty generation was written before CURRENT', async () => {
+        const live = stateDir();
+        const node = await openStateDir(live, quiet);
+        const dir = stateDir();
+        for (const name of readdirSync(live)) if (name !== 'LOCK' && name !== 'CURRENT') copyFileSync(join(live, name), join(dir, name));
+        await node.close();
+        expect(readdirSync(dir).sort()).toEqual(['checkpoint-1.bin', 'keys.json', 'wal-1.log']);
+        const restarted = await openStateDir(dir, quiet);
+        expect(restarted.subnet.canisters.size).toBe(0);
+        await restarted.close();
+    });
+});
+
 describe('log damage versus a torn tail', () => {
     it('recovers a torn last record to the last complete round', async () => {
         const { dir, wal } = await crashedDir(3);
