@@ -60,13 +60,16 @@ describe('reads wait for durability', () => {
         dirs.push(dir);
         const gate = writeGate();
         const server = await startReplicaServer({ port: 0, stateDir: dir, log: () => undefined, stateDirHooks: gate.hooks });
+        let held: ReturnType<typeof gate.hold> | null = null;
         try {
             const agent = await agentFor(server.url, Ed25519KeyIdentity.generate());
             const { canisterId } = await deployKvStore(agent, { chunked: false });
             const kv = kvActor(agent, canisterId);
             await kv.put('k', 'durable');
+            // A first query: the agent fetches the subnet's node keys now (a read_state), not during the hold.
+            expect(await kv.get('k')).toEqual(['durable']);
 
-            const held = gate.hold(() => isEqual(inMemory(server.node, canisterId, 'k'), ['not yet durable']));
+            held = gate.hold(() => isEqual(inMemory(server.node, canisterId, 'k'), ['not yet durable']));
             const update = kv.put('k', 'not yet durable');
             await held.entered;
             // The round ran: memory holds the new value, the disk does not yet.
@@ -78,6 +81,7 @@ describe('reads wait for durability', () => {
             expect(await read).toEqual(['not yet durable']);
             expect(await update).toEqual(['durable']);
         } finally {
+            held?.release();
             await server.close();
         }
     });
