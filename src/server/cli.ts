@@ -120,9 +120,9 @@ export async function main(argv: readonly string[]): Promise<number> {
         writeFileSync(`${options.portFile}.tmp`, String(server.port));
         renameSync(`${options.portFile}.tmp`, options.portFile);
     }
-    process.stdout.write(`listening on ${server.url}\n`);
-
-    return await new Promise<number>((resolve) => {
+    // Signal handlers first: a client that stops the server as soon as it reads the line below
+    // must not meet the default SIGTERM action (exit without writing the state directory).
+    const stopped = new Promise<number>((resolve) => {
         let stopping = false;
         const stop = (reason: string): void => {
             if (stopping) {
@@ -151,4 +151,6 @@ export async function main(argv: readonly string[]): Promise<number> {
             }, Math.min(1000, ttlMs));
         }
     });
+    process.stdout.write(`listening on ${server.url}\n`);
+    return await stopped;
 }

@@ -4,6 +4,7 @@
  * and only the last record of a log may be torn. `--recover-truncate-log` starts from the
  * log records before the damage, on purpose.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,20 @@ import { FRAME_HEADER_BYTES } from '../../src/server/frames.js';
 import { ReplicaNode } from '../../src/server/node.js';
 import { openStateDir } from '../../src/server/persistence.js';
 import { settingsWith } from './support.js';
+import { repoRoot } from '../../scripts/paths.js';
+
+/** Runs `npm run replica`'s script; resolves with its exit code and output once it exits (after SIGTERM once it listens). */
+function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/replica.ts', '--port', '0', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (stdout.includes('listening on ')) child.kill('SIGTERM');
+    });
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
+}
 
 const dirs: string[] = [];
 function stateDir(): string {
@@ -180,5 +195,20 @@ describe('log damage versus a torn tail', () => {
         expect(kept.length).toBe(1);
         expect(readFileSync(join(dir, kept[0]!)).equals(damaged)).toBe(true);
         await node.close();
+    });
+
+    it('the CLI refuses such a log with exit code 1, and starts with --recover-truncate-log', async () => {
+        const { dir, wal } = await crashedDir(3);
+        const bytes = readFileSync(wal);
+        const damaged = Buffer.from(bytes);
+        damaged[frameOffsets(bytes)[1]! + FRAME_HEADER_BYTES + 3]! ^= 0xff;
+        writeFileSync(wal, damaged);
+        const refused = await runCli(['--state-dir', dir]);
+        expect(refused.code).toBe(1);
+        expect(refused.stderr).toMatch(/could not start: record 2 .* is damaged .*--recover-truncate-log/);
+        const recovered = await runCli(['--state-dir', dir, '--recover-truncate-log']);
+        expect(recovered.stdout).toMatch(/^listening on http:\/\/127\.0\.0\.1:\d+\n/);
+        expect(recovered.stderr).toMatch(/--recover-truncate-log: keeping the 1 rounds before it/);
+        expect(recovered.code).toBe(0);
     });
 });
