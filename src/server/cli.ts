@@ -15,6 +15,11 @@ Options:
   --port <P>                     Port to listen on; 0 picks a free one. Default: 4943.
   --state-dir <D>                Keep the replica's canisters, time and messages in D
                                  across restarts (created if missing). Default: in memory.
+  --recover-truncate-log         If the state directory's log is damaged before its last
+                                 record, start with the rounds before the damage and drop
+                                 the rest (the damaged log is kept). Without it the server
+                                 refuses to start. (A torn last record, left by a crash
+                                 during a write, is always dropped: it was never answered.)
   --skip-signature-verification  Accept requests without checking sender signatures.
   --port-file <F>                Also write the port to F when ready (as PocketIC does).
   --ttl <S>                      Exit after S seconds without requests.
@@ -26,6 +31,7 @@ state directory before exiting.`;
 export interface CliOptions {
     port: number;
     stateDir: string | null;
+    recoverTruncateLog: boolean;
     verifySignatures: boolean;
     portFile: string | null;
     ttlSeconds: number | null;
@@ -35,7 +41,7 @@ export interface CliOptions {
 export class UsageError extends Error {}
 
 export function parseArgs(argv: readonly string[]): CliOptions {
-    const options: CliOptions = { port: 4943, stateDir: null, verifySignatures: true, portFile: null, ttlSeconds: null, help: false };
+    const options: CliOptions = { port: 4943, stateDir: null, recoverTruncateLog: false, verifySignatures: true, portFile: null, ttlSeconds: null, help: false };
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i]!;
         const [name, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -57,6 +63,9 @@ export function parseArgs(argv: readonly string[]): CliOptions {
             }
             case '--state-dir':
                 options.stateDir = value();
+                break;
+            case '--recover-truncate-log':
+                options.recoverTruncateLog = true;
                 break;
             case '--skip-signature-verification':
                 options.verifySignatures = false;
@@ -97,6 +106,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         server = await startReplicaServer({
             port: options.port,
             stateDir: options.stateDir,
+            recoverTruncateLog: options.recoverTruncateLog,
             verifySignatures: options.verifySignatures,
             onRequest: () => {
                 lastRequest = Date.now();
@@ -110,9 +120,9 @@ export async function main(argv: readonly string[]): Promise<number> {
         writeFileSync(`${options.portFile}.tmp`, String(server.port));
         renameSync(`${options.portFile}.tmp`, options.portFile);
     }
-    process.stdout.write(`listening on ${server.url}\n`);
-
-    return await new Promise<number>((resolve) => {
+    // Signal handlers first: a client that stops the server as soon as it reads the line below
+    // must not meet the default SIGTERM action (exit without writing the state directory).
+    const stopped = new Promise<number>((resolve) => {
         let stopping = false;
         const stop = (reason: string): void => {
             if (stopping) {
@@ -141,4 +151,6 @@ export async function main(argv: readonly string[]): Promise<number> {
             }, Math.min(1000, ttlMs));
         }
     });
+    process.stdout.write(`listening on ${server.url}\n`);
+    return await stopped;
 }

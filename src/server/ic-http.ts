@@ -12,15 +12,20 @@
  *
  * Refusals before execution are 200 `non_replicated_rejection`s (v2: a bare reject body);
  * malformed requests, bad signatures and out-of-range expiries are 400s with the IC's
- * texts (the agent recognises `Invalid request expiry: ` and resyncs its clock).
+ * texts (the agent recognises `Invalid request expiry: ` and resyncs its clock). As the
+ * IC's replica (dfinity/ic rs/http_endpoints/public): a body that is not
+ * `Content-Type: application/cbor` is 400; a body over 5 MiB is 413 (http.ts); a call over
+ * the subnet's ingress limit (`max_ingress_bytes_per_message`, 2 MiB) is 413 (call.rs);
+ * the expiry of non-anonymous read_states is checked as for queries (rs/validator).
  */
 import { Principal } from '@dfinity/principal';
 import { MANAGEMENT_CANISTER_ID } from '../replica/index.js';
+import { MAX_INGRESS_PAYLOAD_BYTES } from '../replica/constants.js';
 import type { CallResult, Reject } from '../replica/index.js';
 import type { IngressStatus } from '../replica/state/ingress.js';
 import { CborMap, CborValue, encodeCbor, isBytes } from '../replica/certification/cbor.js';
 import { HttpRequest, HttpResponse, cbor, empty, text } from './http.js';
-import { ReplicaNode, wallClockNs } from './node.js';
+import { ReplicaFailedError, ReplicaNode, wallClockNs } from './node.js';
 import { hashOfMap, toHex } from '../replica/certification/request-id.js';
 import { ANONYMOUS, AuthenticationError, Envelope, authenticate, parseEnvelope } from './signatures.js';
 import { isPrivateMetadata, utf8 } from '../replica/certification/state-tree.js';
@@ -61,12 +66,15 @@ export async function handleIcRequest(node: ReplicaNode, request: HttpRequest): 
     if (match === null) return path.startsWith('/api/') ? text(404, `Unknown endpoint ${path}`) : null;
     const [, version, scope, idText, kind] = match as unknown as [string, 'v2' | 'v3' | 'v4', 'canister' | 'subnet', string, Kind];
     if (method !== 'POST') return text(405, `Use POST for ${path}`);
+    if (node.failure !== null) return text(503, node.failure.message);
     const supported =
         (kind === 'call' && scope === 'canister') ||
         (kind === 'call' && scope === 'subnet' && version === 'v4') ||
         (kind === 'query' && scope === 'canister' && version !== 'v4') ||
         (kind === 'read_state' && version !== 'v4');
     if (!supported) return text(404, `Unknown endpoint ${path}`);
+    // The IC compares the whole header value, lowercased (rs/http_endpoints/public, verify_cbor_content_header).
+    if (request.headers['content-type']?.toLowerCase() !== 'application/cbor') return text(400, 'Unexpected content-type, expected application/cbor.');
     let principal: Principal;
     try {
         principal = Principal.fromText(decodeURIComponent(idText));
@@ -83,7 +91,7 @@ export async function handleIcRequest(node: ReplicaNode, request: HttpRequest): 
         const ecid = scope === 'canister' ? principal : null;
         switch (kind) {
             case 'call':
-                return await call(node, envelope, ecid, version === 'v2');
+                return await call(node, envelope, ecid, version === 'v2', request.body.length);
             case 'query':
                 return await query(node, envelope, principal);
             case 'read_state':
@@ -92,6 +100,7 @@ export async function handleIcRequest(node: ReplicaNode, request: HttpRequest): 
     } catch (error) {
         if (error instanceof AuthenticationError) return text(error.status, error.message);
         if (error instanceof RequestError) return text(error.status, error.message);
+        if (error instanceof ReplicaFailedError) return text(503, error.message);
         throw error;
     }
 }
@@ -190,7 +199,7 @@ function rejectFields(reject: Reject): { reject_code: number; reject_message: st
     return { reject_code: reject.code, reject_message: reject.message, error_code: reject.errorCode === '' ? undefined : reject.errorCode };
 }
 
-async function call(node: ReplicaNode, envelope: Envelope, ecid: Principal | null, async: boolean): Promise<HttpResponse> {
+async function call(node: ReplicaNode, envelope: Envelope, ecid: Principal | null, async: boolean, bodyBytes: number): Promise<HttpResponse> {
     const content = envelope.content;
     const canisterId = principalField(content, 'canister_id');
     const method = textField(content, 'method_name');
@@ -200,6 +209,9 @@ async function call(node: ReplicaNode, envelope: Envelope, ecid: Principal | nul
     checkNonce(content);
     const requestId = hashOfMap(content);
     const rid = toHex(requestId);
+    if (bodyBytes > MAX_INGRESS_PAYLOAD_BYTES) {
+        throw new RequestError(413, `Request ${rid} is too large. Message byte size ${bodyBytes} is larger than the max allowed ${MAX_INGRESS_PAYLOAD_BYTES}.`);
+    }
     checkExpiry(node, expiry);
     const isManagement = canisterId.toUint8Array().length === 0;
     authenticateEnvelope(node, envelope, requestId, isManagement ? ecid : canisterId);
@@ -229,8 +241,7 @@ async function call(node: ReplicaNode, envelope: Envelope, ecid: Principal | nul
 
     const answer = await node.awaitIngress(rid, { timeoutMs: SYNC_CALL_TIMEOUT_MS });
     if (answer === null) return empty(202);
-    const certificate = node.certificate([[utf8('request_status'), requestId]]);
-    return cbor(200, encodeCbor({ status: 'replied', certificate }));
+    return node.whenSettled(() => cbor(200, encodeCbor({ status: 'replied', certificate: node.certificate([[utf8('request_status'), requestId]]) })));
 }
 
 function nonReplicatedRejection(reject: Reject, async: boolean): HttpResponse {
@@ -257,7 +268,8 @@ async function query(node: ReplicaNode, envelope: Envelope, ecid: Principal): Pr
         throw new RequestError(400, `Specified CanisterId ${canisterId.toText()} does not match effective canister id in URL ${ecid.toText()}`);
     }
     await node.ensureFresh();
-    const result: CallResult = node.subnet.query({ sender, canisterId, method, arg });
+    // Only durable state is answered: a query waits for the round being written.
+    const result: CallResult = await node.whenSettled(() => node.subnet.query({ sender, canisterId, method, arg }));
     const wall = wallClockNs();
     const timestamp = node.subnet.certifiedTime > wall ? node.subnet.certifiedTime : wall;
     const identity = node.keys.nodeId.toUint8Array();
@@ -275,8 +287,9 @@ async function query(node: ReplicaNode, envelope: Envelope, ecid: Principal): Pr
 
 async function readState(node: ReplicaNode, envelope: Envelope, ecid: Principal | null): Promise<HttpResponse> {
     const content = envelope.content;
+    const senderBytes = bytesField(content, 'sender');
     const sender = principalField(content, 'sender');
-    natField(content, 'ingress_expiry');
+    const expiry = natField(content, 'ingress_expiry');
     const rawPaths = field(content, 'paths');
     if (!Array.isArray(rawPaths)) throw new RequestError(400, 'Could not parse body: `paths` must be an array of paths');
     if (rawPaths.length > MAX_PATHS) throw new RequestError(400, `Too many paths requested: ${rawPaths.length}, at most ${MAX_PATHS}`);
@@ -286,6 +299,7 @@ async function readState(node: ReplicaNode, envelope: Envelope, ecid: Principal 
         return p as Uint8Array[];
     });
     const requestId = hashOfMap(content);
+    if (!isAnonymous(senderBytes)) checkExpiry(node, expiry);
     authenticateEnvelope(node, envelope, requestId, ecid);
     await node.ensureFresh();
     return node.whenSettled(() => {

@@ -18,6 +18,7 @@ import type { IngressStatus } from '../replica/state/ingress.js';
 import { ReplicaKeys } from '../replica/certification/keys.js';
 import { fromHex } from '../replica/certification/request-id.js';
 import { certifiedDataPath, StateTree, utf8 } from '../replica/certification/state-tree.js';
+import { withFastStateSigner } from './state-signer.js';
 
 const NS_PER_MS = 1_000_000n;
 /** Answered request statuses become `done` this long after they were answered, and are removed as long again later. */
@@ -67,6 +68,13 @@ export interface ReplicaNodeOptions {
 
 export type SubmitResult = { ok: string } | { err: Reject };
 
+/** The store failed to persist a round: the state in memory is ahead of the disk, so the node serves nothing more. */
+export class ReplicaFailedError extends Error {
+    constructor(readonly cause: Error) {
+        super(`The replica could not persist its state (${cause.message}); what it holds in memory is not durable, so it answers nothing more. Fix the cause and restart it: it resumes from the last durable round.`);
+    }
+}
+
 export class ReplicaNode {
     readonly replica: Replica;
     readonly keys: ReplicaKeys;
@@ -77,6 +85,7 @@ export class ReplicaNode {
     rounds = 0;
     #live: boolean;
     #closed = false;
+    #failure: ReplicaFailedError | null = null;
     #busy: Promise<void> | null = null;
     #roundListeners = new Set<() => void>();
     /** Request ids (hex) whose status may still change, with the status last published. */
@@ -108,7 +117,7 @@ export class ReplicaNode {
     }
 
     static async create(options: ReplicaNodeOptions): Promise<ReplicaNode> {
-        const keys = options.keys;
+        const keys = await withFastStateSigner(options.keys);
         const tree = new StateTree(keys);
         let node: ReplicaNode | null = null;
         const replica = await Replica.create({
@@ -135,6 +144,11 @@ export class ReplicaNode {
 
     get closed(): boolean {
         return this.#closed;
+    }
+
+    /** Set once persisting a round failed; the node then serves nothing more. */
+    get failure(): ReplicaFailedError | null {
+        return this.#failure;
     }
 
     /** Turns live mode (wall-clock time, automatic rounds) on or off. */
@@ -185,8 +199,7 @@ export class ReplicaNode {
         const maxRounds = limits.maxRounds ?? Infinity;
         let rounds = 0;
         for (;;) {
-            await this.settled();
-            const status = this.ingressStatus(id);
+            const status = await this.whenSettled(() => this.ingressStatus(id));
             if (status === null) return null;
             if (status.status === 'replied' || status.status === 'rejected' || status.status === 'done') return status;
             if (this.#closed || Date.now() >= deadline || rounds >= maxRounds) return null;
@@ -206,10 +219,15 @@ export class ReplicaNode {
     async runRound(): Promise<void> {
         while (this.#busy !== null) await this.#busy;
         if (this.#closed) return;
+        if (this.#failure !== null) throw this.#failure;
         const round = this.#round();
         this.#busy = round;
         try {
             await round;
+        } catch (error) {
+            if (this.store === null) throw error;
+            this.#failure ??= new ReplicaFailedError(error instanceof Error ? error : new Error(String(error)));
+            throw this.#failure;
         } finally {
             this.#busy = null;
             this.#lastRoundEnd = performance.now();
@@ -241,10 +259,21 @@ export class ReplicaNode {
         }
     }
 
-    /** Runs `fn` on a settled state (no round in progress, nothing undurable visible). */
+    /**
+     * Runs `fn` on a settled state: no round in progress, so nothing a crash could lose is
+     * visible (a round's state is durable before the round ends). `fn` runs in the same turn
+     * as the check, so no round can start in between. @throws ReplicaFailedError after a failed write.
+     */
     async whenSettled<T>(fn: () => T): Promise<T> {
-        await this.settled();
-        return fn();
+        for (;;) {
+            if (this.#failure !== null) throw this.#failure;
+            if (this.#busy === null) return fn();
+            try {
+                await this.#busy;
+            } catch {
+                // the round's own caller reports its failure
+            }
+        }
     }
 
     /** In live mode, runs a round first if the certified time lags the wall clock. */

@@ -10,8 +10,8 @@
  *     wal-<n>.log            what each round changed since that checkpoint
  *     LOCK                   pid of the server using the directory
  *
- * Both files are sequences of frames `u32 length ‖ 8-byte SHA-256 prefix ‖ CBOR payload`.
- * After every round that changed anything, the changes (canister records, memory pages
+ * Both files are sequences of checked frames of CBOR (frames.ts); a checkpoint ends with
+ * a frame that counts and digests the others, and is refused without it. After every round that changed anything, the changes (canister records, memory pages
  * that changed, new modules and chunks, ingress statuses, the message queue, time and
  * counters) are appended to the log as one frame and fsync'ed, before the node tells anyone
  * about the round. Contents (pages, modules, chunks) are content-addressed: a page is
@@ -19,12 +19,16 @@
  *
  * A checkpoint is written at start (after loading), when the log grows past 64 MiB, and at
  * shutdown: into a temporary file, fsync'ed, renamed; then CURRENT is replaced the same
- * way (temp + fsync + rename + directory fsync) and the previous generation is deleted. A
- * crash at any point leaves either the old generation or the new one complete; a torn last
- * frame of a log (a crash during an append) is ignored, and that round was never reported.
+ * way (temp + fsync + rename + directory fsync) and the previous generation is deleted. The
+ * new checkpoint is read back and checked before CURRENT names it. A crash at any point
+ * leaves either the old generation or the new one complete; a torn last frame of a log (a
+ * crash during an append) is ignored, and that round was never reported. Damage anywhere
+ * else (a checkpoint that does not prove it is whole, a bad log record with more after it)
+ * stops the server with an error naming the file; `recoverTruncateLog` (the CLI's
+ * `--recover-truncate-log`) starts anyway from the log records before the damage.
  */
-import { closeSync, existsSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, unlink, FileHandle } from 'node:fs/promises';
+import { closeSync, existsSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { copyFile, mkdir, open, readdir, readFile, rename, unlink, FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Principal } from '@dfinity/principal';
 import { ReplicaOptions, Subnet } from '../replica/index.js';
@@ -51,16 +55,18 @@ import {
 } from '../replica/persistence/index.js';
 import type { Canister, Snapshot } from '../replica/state/canister.js';
 import type { IngressStatus } from '../replica/state/ingress.js';
-import { CborInput, CborValue, decodeCbor, encodeCbor } from '../replica/certification/cbor.js';
+import { CborInput, CborValue, encodeCbor } from '../replica/certification/cbor.js';
 import { ReplicaKeys } from '../replica/certification/keys.js';
 import { ReplicaNode, StateStore } from './node.js';
+import { endFrame, frame, readCheckpoint, scanFrames } from './frames.js';
 import { sha256, toHex } from '../replica/certification/request-id.js';
 
 /** The log is folded into a new checkpoint once it is this large. */
 const MAX_LOG_BYTES = 64 * 1024 * 1024;
 /** Checkpoint frames carry at most this many bytes of contents each. */
 const MAX_FRAME_CONTENT_BYTES = 16 * 1024 * 1024;
-const FORMAT = 1;
+/** 2: frames with a header check, checkpoints with an end frame (frames.ts). */
+const FORMAT = 2;
 
 export interface OpenStateDirOptions {
     /** Keys to use when the directory has none yet. */
@@ -69,34 +75,23 @@ export interface OpenStateDirOptions {
     verifySignatures: boolean;
     live: boolean;
     log: (line: string) => void;
+    /**
+     * Start even though the log is damaged before its last record: keep the rounds before
+     * the damage, drop the rest (the damaged log is kept as `damaged-wal-<n>-<time>.log`).
+     * The CLI's `--recover-truncate-log`. Default: false (refuse to start).
+     */
+    recoverTruncateLog?: boolean;
+    /** Fault injection for tests; see `StateDirHooks`. */
+    hooks?: StateDirHooks;
 }
 
-// ------------------------------------------------------------------ frames
-
-function frame(payload: CborInput): Uint8Array {
-    const body = encodeCbor(payload, { selfDescribe: false });
-    const out = new Uint8Array(12 + body.length);
-    new DataView(out.buffer).setUint32(0, body.length);
-    out.set(sha256(body).subarray(0, 8), 4);
-    out.set(body, 12);
-    return out;
-}
-
-/** The complete frames of a file; stops at a torn or corrupt frame (reporting it). */
-function readFrames(bytes: Uint8Array): { frames: CborValue[]; validBytes: number; torn: boolean } {
-    const frames: CborValue[] = [];
-    let at = 0;
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    while (at < bytes.length) {
-        if (at + 12 > bytes.length) return { frames, validBytes: at, torn: true };
-        const length = view.getUint32(at);
-        if (at + 12 + length > bytes.length) return { frames, validBytes: at, torn: true };
-        const body = bytes.subarray(at + 12, at + 12 + length);
-        if (Buffer.compare(sha256(body).subarray(0, 8), bytes.subarray(at + 4, at + 12)) !== 0) return { frames, validBytes: at, torn: true };
-        frames.push(decodeCbor(body));
-        at += 12 + length;
-    }
-    return { frames, validBytes: at, torn: false };
+/**
+ * Test hooks (fault injection). `beforeLogWrite` runs after a round has run and before its
+ * record is written to the log: while it is pending, the round is done in memory but not
+ * durable; if it throws, the write counts as failed (as a full disk would).
+ */
+export interface StateDirHooks {
+    beforeLogWrite?: () => Promise<void>;
 }
 
 /** Decoded CBOR maps as plain records (what the restore functions read). */
@@ -353,12 +348,14 @@ export class StateDirStore implements StateStore {
     readonly #lockPath: string;
     readonly #log: (line: string) => void;
     #failed: Error | null = null;
+    readonly #hooks: StateDirHooks;
 
-    constructor(dir: string, generation: number, lockPath: string, log: (line: string) => void) {
+    constructor(dir: string, generation: number, lockPath: string, log: (line: string) => void, hooks: StateDirHooks = {}) {
         this.dir = dir;
         this.#generation = generation;
         this.#lockPath = lockPath;
         this.#log = log;
+        this.#hooks = hooks;
     }
 
     #path(kind: 'checkpoint' | 'wal', generation = this.#generation): string {
@@ -372,6 +369,7 @@ export class StateDirStore implements StateStore {
         if (record === null) return;
         try {
             const bytes = frame(record);
+            await this.#hooks.beforeLogWrite?.();
             await this.#wal!.write(bytes);
             await this.#wal!.datasync();
             this.#walBytes += bytes.length;
@@ -444,7 +442,7 @@ export class StateDirStore implements StateStore {
             changed = true;
         }
         const code = canister.code;
-        // Heap: the pages whose objects changed (committed pages are never mutated in place).
+        // Heap: the pages whose objects changed (pages the mirror shares are never mutated in place).
         if (code === null) {
             if (mirror.heap !== null || mirror.stable !== null) {
                 mirror.heap = null;
@@ -469,6 +467,10 @@ export class StateDirStore implements StateStore {
                 mirror.heap = { pages: heap.pages.slice(), size: heap.sizeWasmPages, globals: heap.globals.slice() };
                 changed = true;
             }
+            // The mirror now shares the heap's pages: the next commit must copy them rather
+            // than overwrite them in place (HeapImage's "owned" pages), or a later change to
+            // such a page would look unchanged here and never reach the log.
+            heap.owned.clear();
             const stable = code.stable;
             const before = mirror.stable;
             const stableSet: Stored[] = [];
@@ -531,8 +533,13 @@ export class StateDirStore implements StateStore {
         }
         if (batch.length > 0) chunks.push(frame({ blobs: batch }));
         chunks.push(frame({ ...state, blobs: [], full: true, format: FORMAT }));
+        chunks.push(endFrame(chunks));
 
-        await writeFileDurably(this.#path('checkpoint', next), chunks);
+        const checkpointPath = this.#path('checkpoint', next);
+        await writeFileDurably(checkpointPath, chunks);
+        // Proven complete on disk (read back) before it becomes current and the previous generation goes.
+        const written = readCheckpoint(new Uint8Array(await readFile(checkpointPath)));
+        if ('problem' in written) throw new CorruptStateError(`The checkpoint just written, ${checkpointPath}, does not read back whole (${written.problem}); the previous generation is kept`);
         const wal = await open(this.#path('wal', next), 'w');
         await wal.sync();
         await writeFileDurably(join(this.dir, 'CURRENT'), [new TextEncoder().encode(JSON.stringify({ generation: next, format: FORMAT }))]);
@@ -579,24 +586,7 @@ export async function openStateDir(dir: string, options: OpenStateDirOptions): P
         }
 
         const model = new Model();
-        let generation = 0;
-        const currentPath = join(dir, 'CURRENT');
-        if (existsSync(currentPath)) {
-            const current = JSON.parse(await readFile(currentPath, 'utf8')) as { generation?: unknown; format?: unknown };
-            if (typeof current.generation !== 'number') throw new CorruptStateError(`${currentPath} does not name a generation`);
-            if (current.format !== FORMAT) throw new CorruptStateError(`${dir} was written by an incompatible version (format ${String(current.format)}, expected ${FORMAT})`);
-            generation = current.generation;
-            const checkpoint = readFrames(new Uint8Array(await readFile(join(dir, `checkpoint-${generation}.bin`))));
-            if (checkpoint.torn) throw new CorruptStateError(`checkpoint-${generation}.bin in ${dir} is damaged`);
-            for (const f of checkpoint.frames) model.apply(f);
-            const walPath = join(dir, `wal-${generation}.log`);
-            if (existsSync(walPath)) {
-                const wal = readFrames(new Uint8Array(await readFile(walPath)));
-                for (const f of wal.frames) model.apply(f);
-                if (wal.torn) options.log(`replica: ignoring an incomplete last record of ${walPath} (a write interrupted by a crash)`);
-                options.log(`replica: restored state from ${dir} (generation ${generation}, ${wal.frames.length} rounds since the checkpoint, ${model.canisters.size} canisters)`);
-            }
-        }
+        const generation = await loadGeneration(dir, model, options);
         // Leftovers of interrupted checkpoints.
         for (const name of await readdir(dir)) {
             const m = /^(?:checkpoint|wal)-(\d+)\.(?:bin|log)(?:\.tmp)?$/.exec(name);
@@ -604,7 +594,7 @@ export async function openStateDir(dir: string, options: OpenStateDirOptions): P
             if (name.endsWith('.tmp')) await unlink(join(dir, name)).catch(() => undefined);
         }
 
-        const store = new StateDirStore(dir, generation, lockPath, options.log);
+        const store = new StateDirStore(dir, generation, lockPath, options.log, options.hooks);
         const node = await ReplicaNode.create({
             keys,
             replicaOptions: options.replicaOptions,
@@ -620,6 +610,71 @@ export async function openStateDir(dir: string, options: OpenStateDirOptions): P
         await releaseLock(lockPath);
         throw error;
     }
+}
+
+/** What to do when the state directory cannot be trusted. */
+function recoveryAdvice(dir: string): string {
+    return `Restore ${dir} from a backup, or move it aside to start with an empty replica`;
+}
+
+/**
+ * Reads the current generation (checkpoint, then log) into `model`; returns its number (0
+ * for a new directory). @throws CorruptStateError when the files cannot prove they are whole.
+ */
+async function loadGeneration(dir: string, model: Model, options: OpenStateDirOptions): Promise<number> {
+    const currentPath = join(dir, 'CURRENT');
+    if (!existsSync(currentPath)) {
+        // A crash during the very first start can leave generation 1 (an empty replica, its log
+        // empty) without CURRENT: nothing was ever served from it. Anything else is saved state.
+        const orphans = (await readdir(dir)).filter(
+            (name) => /^(?:checkpoint-\d+\.bin|wal-\d+\.log)$/.test(name) && name !== 'checkpoint-1.bin' && !(name === 'wal-1.log' && statSync(join(dir, name)).size === 0)
+        );
+        if (orphans.length > 0) throw new CorruptStateError(`${currentPath} is missing but ${dir} holds saved state (${orphans.join(', ')}): the server will not start empty over it. ${recoveryAdvice(dir)}`);
+        return 0;
+    }
+    let current: { generation?: unknown; format?: unknown };
+    try {
+        current = JSON.parse(await readFile(currentPath, 'utf8')) as typeof current;
+    } catch (error) {
+        throw new CorruptStateError(`${currentPath} is damaged (${error instanceof Error ? error.message : String(error)}). ${recoveryAdvice(dir)}`);
+    }
+    if (typeof current.generation !== 'number') throw new CorruptStateError(`${currentPath} does not name a generation. ${recoveryAdvice(dir)}`);
+    if (current.format !== FORMAT) throw new CorruptStateError(`${dir} was written by an incompatible version (format ${String(current.format)}, expected ${FORMAT}). Start it with the version that wrote it, or move it aside to start with an empty replica`);
+    const generation = current.generation;
+
+    const checkpointPath = join(dir, `checkpoint-${generation}.bin`);
+    if (!existsSync(checkpointPath)) throw new CorruptStateError(`${checkpointPath}, named by ${currentPath}, is missing. ${recoveryAdvice(dir)}`);
+    const checkpoint = readCheckpoint(new Uint8Array(await readFile(checkpointPath)));
+    if ('problem' in checkpoint) {
+        throw new CorruptStateError(`${checkpointPath} is incomplete or damaged: ${checkpoint.problem}. It cannot prove it holds the whole state, so the server will not start from it. ${recoveryAdvice(dir)}`);
+    }
+    for (const f of checkpoint.frames) model.apply(f);
+
+    const walPath = join(dir, `wal-${generation}.log`);
+    let rounds = 0;
+    if (existsSync(walPath)) {
+        const bytes = new Uint8Array(await readFile(walPath));
+        const wal = scanFrames(bytes);
+        const stop = wal.stop;
+        if (stop.kind === 'corrupt') {
+            const where = `record ${stop.index + 1} (byte ${stop.at} of ${bytes.length}) of ${walPath} is damaged (${stop.reason}) and is followed by further data`;
+            if (options.recoverTruncateLog !== true) {
+                throw new CorruptStateError(
+                    `${where}: this is damage, not a write interrupted by a crash, and starting would silently drop every round after it. ` +
+                        `To start with the ${stop.index} rounds before it and lose the rest, run again with --recover-truncate-log (the damaged log is kept), or restore ${dir} from a backup`
+                );
+            }
+            const kept = join(dir, `damaged-wal-${generation}-${Date.now()}.log`);
+            await copyFile(walPath, kept);
+            options.log(`replica: ${where}; --recover-truncate-log: keeping the ${stop.index} rounds before it and dropping ${bytes.length - stop.at} bytes after it (the damaged log is kept as ${kept})`);
+        } else if (stop.kind === 'torn') {
+            options.log(`replica: ignoring an incomplete last record of ${walPath} (a write interrupted by a crash; that round was never reported)`);
+        }
+        for (const f of wal.frames) model.apply(f);
+        rounds = wal.frames.length;
+    }
+    options.log(`replica: restored state from ${dir} (generation ${generation}, ${rounds} rounds since the checkpoint, ${model.canisters.size} canisters)`);
+    return generation;
 }
 
 async function releaseLock(path: string): Promise<void> {

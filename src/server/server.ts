@@ -11,7 +11,7 @@ import { handleIcRequest } from './ic-http.js';
 import { InstanceRegistry } from './instances.js';
 import { ReplicaKeys } from '../replica/certification/keys.js';
 import { ReplicaNode } from './node.js';
-import { openStateDir } from './persistence.js';
+import { StateDirHooks, openStateDir } from './persistence.js';
 import { handlePocketIcRequest } from './pocketic.js';
 
 export interface ReplicaServerOptions {
@@ -19,6 +19,10 @@ export interface ReplicaServerOptions {
     port?: number;
     /** Directory to keep the replica's state in across restarts; null keeps it in memory. Default: null. */
     stateDir?: string | null;
+    /** Start even if the state directory's log is damaged before its end, dropping the rounds from the damage on (`--recover-truncate-log`). Default: false. */
+    recoverTruncateLog?: boolean;
+    /** Fault injection into the state directory, for tests (see `StateDirHooks`). */
+    stateDirHooks?: StateDirHooks;
     /** Whether sender signatures are verified. Default: true. */
     verifySignatures?: boolean;
     /** Keys of the server's replica (ignored when the state directory already has keys). Default: generated. */
@@ -48,7 +52,7 @@ export async function startReplicaServer(options: ReplicaServerOptions = {}): Pr
     const verifySignatures = options.verifySignatures ?? true;
     let node: ReplicaNode;
     if (options.stateDir !== undefined && options.stateDir !== null) {
-        node = await openStateDir(options.stateDir, { keys: options.keys, replicaOptions: options.replicaOptions, verifySignatures, live: true, log });
+        node = await openStateDir(options.stateDir, { keys: options.keys, replicaOptions: options.replicaOptions, verifySignatures, live: true, log, recoverTruncateLog: options.recoverTruncateLog, hooks: options.stateDirHooks });
     } else {
         node = await ReplicaNode.create({ keys: options.keys ?? ReplicaKeys.generate(), replicaOptions: options.replicaOptions, verifySignatures, live: true });
     }
