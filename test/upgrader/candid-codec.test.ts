@@ -134,7 +134,12 @@ const messages: Array<[string, IDL.Type, unknown]> = [
             max_arg_bytes: 4,
             max_proposals_kept: 5,
             max_audit_entries: 6,
-            max_snapshots_kept: 255
+            max_snapshots_kept: 255,
+            execution_reserve_cycles: 340_282_366_920_938_463_463_374_607_431_768_211_455n,
+            freezing_reserve_cycles: 0n,
+            lease_seconds: 600n,
+            watchdog_interval_seconds: 30n,
+            max_recovery_seconds: 18_446_744_073_709_551_615n
         }
     ],
     ['ProposeArgs change_policy', ProposeArgs, { app, action: { change_policy: { policy: { voters: [{ principal: person, weight: 1 }], threshold: 1, proposers: [], proposal_lifetime_seconds: 60n, health_check: ['health'] }, snapshot_policy: { keep: 2, required: true } } } }],
