@@ -107,8 +107,12 @@ export function resumeStalled(start: number, count: number): number {
     const from = start < total ? start : 0;
     const now = time();
     const batch = executions.items(from, count);
+    const balance = canisterCycleBalance();
     for (const [app, execution] of batch) {
-        if (execution.lease_until <= now) schedule(app);
+        if (execution.lease_until > now) continue;
+        // Retrying a wait for cycles before they came back would only spend what is left.
+        if (execution.waiting[0]?.startsWith(CYCLES_WAIT) === true && balance < cyclesToRetry(execution)) continue;
+        schedule(app);
     }
     const next = from + batch.length;
     return next < total ? next : 0;
@@ -133,6 +137,14 @@ function idle(app: Principal): ResumeResult {
     const id = findApp(app)?.info.live_proposal[0];
     const proposal = id === undefined ? undefined : findProposal(id);
     return { idle: proposal === undefined ? [] : [effectiveStatus(proposal)] };
+}
+
+/** How a wait for cycles is marked on the record (`waiting`), for the watchdog. */
+const CYCLES_WAIT = 'cycles: ';
+
+/** The balance worth retrying at: what beginning needs at `check`, one execution reserve later on. */
+function cyclesToRetry(execution: Execution): bigint {
+    return 'check' in execution.step ? cyclesRequired(BigInt(executions.len())) : cyclesRequired(1n);
 }
 
 /** The balance short of what beginning an execution needs, or undefined when it suffices. */
@@ -173,7 +185,7 @@ async function drive(app: Principal): Promise<ResumeResult> {
         if ('check' in current.step) {
             const short = cyclesShortfall();
             if (short !== undefined) {
-                const reason = `the upgrader holds ${short.balance} cycles and needs ${short.required} to begin an execution: top it up with deposit_cycles`;
+                const reason = `${CYCLES_WAIT}the upgrader holds ${short.balance} cycles and needs ${short.required} to begin an execution: top it up with deposit_cycles`;
                 waitAtStep(current, current.lease_until, reason);
                 return { waiting_for_cycles: { step: current.step, ...short } };
             }
@@ -197,7 +209,7 @@ async function drive(app: Principal): Promise<ResumeResult> {
                 // step's earlier lease (a resumed step stays resumed) and wait for cycles.
                 const mine = owned();
                 if (mine === undefined) return stillInFlight(app);
-                waitAtStep(mine, leaseBefore, error.message);
+                waitAtStep(mine, leaseBefore, `${CYCLES_WAIT}${error.message}; top the upgrader up with deposit_cycles`);
                 return { waiting_for_cycles: { step: mine.step, balance: canisterCycleBalance(), required: cyclesRequired(BigInt(executions.len())) } };
             }
             throw error;

@@ -15,6 +15,8 @@ export type ResponseFault = 'lose' | 'trap' | 'delay';
 export interface ResponseFaultRule {
     /** The calling canister whose incoming responses are affected. */
     receiver: Principal;
+    /** Only responses from this callee (e.g. the management canister). Default: any callee. */
+    from?: Principal;
     fault: ResponseFault;
     /** Responses affected before the rule runs out. Default: 1. */
     count?: number;
@@ -31,12 +33,12 @@ export const INJECTED_TRAP_MESSAGE = 'fault injected by the test: the continuati
  * late answer are all things the IC can do to a canister; the replica never invents a reply.
  */
 export class FaultInjector {
-    #rules: Array<{ receiver: string; fault: ResponseFault; left: number; skip: number }> = [];
+    #rules: Array<{ receiver: string; from: string | null; fault: ResponseFault; left: number; skip: number }> = [];
     #delayed: ResponseMessage[] = [];
 
     /** Arms a rule; rules are consumed in the order they were armed. */
     onResponses(rule: ResponseFaultRule): void {
-        this.#rules.push({ receiver: rule.receiver.toText(), fault: rule.fault, left: rule.count ?? 1, skip: rule.after ?? 0 });
+        this.#rules.push({ receiver: rule.receiver.toText(), from: rule.from?.toText() ?? null, fault: rule.fault, left: rule.count ?? 1, skip: rule.after ?? 0 });
     }
 
     /** Rules armed and not yet used up. */
@@ -61,10 +63,11 @@ export class FaultInjector {
         this.#rules = [];
     }
 
-    /** Called by the subnet for each response with a live callback: the fault to apply, if any. */
-    take(message: ResponseMessage): ResponseFault | null {
+    /** Called by the subnet for each response with a live callback (to a call to `callee`): the fault to apply, if any. */
+    take(message: ResponseMessage, callee: Principal): ResponseFault | null {
         const receiver = message.receiver.toText();
-        const index = this.#rules.findIndex((r) => r.receiver === receiver);
+        const from = callee.toText();
+        const index = this.#rules.findIndex((r) => r.receiver === receiver && (r.from === null || r.from === from));
         if (index < 0) return null;
         const rule = this.#rules[index]!;
         if (rule.skip > 0) {

@@ -435,7 +435,7 @@ export class Subnet {
             canister.callbacks.delete(callback.id);
             return;
         }
-        const fault = this.faults.take(message);
+        const fault = this.faults.take(message, callback.callee);
         if (fault === 'lose' || fault === 'delay') return;
         this.runCallback(canister, callback, message.result, message.refund, fault === 'trap');
     }

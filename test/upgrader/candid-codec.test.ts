@@ -145,11 +145,11 @@ const messages: Array<[string, IDL.Type, unknown]> = [
             max_snapshots_kept: 255,
             registration_fee: 2n ** 70n,
             storage_fee_per_mib: 0n,
-            execution_reserve_cycles: 2n ** 40n,
-            freezing_reserve_cycles: 1n,
+            execution_reserve_cycles: 340_282_366_920_938_463_463_374_607_431_768_211_455n,
+            freezing_reserve_cycles: 0n,
             lease_seconds: 600n,
             watchdog_interval_seconds: 30n,
-            max_recovery_seconds: 1200n
+            max_recovery_seconds: 18_446_744_073_709_551_615n
         }
     ],
     ['ProposeArgs change_policy', ProposeArgs, { app, action: { change_policy: { policy: { voters: [{ principal: person, weight: 1 }], threshold: 1, proposers: [], proposal_lifetime_seconds: 60n, health_check: ['health'] }, snapshot_policy: { keep: 2, required: true } } } }],

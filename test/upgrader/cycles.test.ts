@@ -92,7 +92,7 @@ describe('cycles', () => {
         expect(await isRunning(scene)).toBe(false);
         expect((await upgrader.get_proposal(id))[0]?.status).toEqual({ executing: null });
 
-        // The watchdog tries again, still without cycles: still waiting, never done.
+        // Time passes, still without cycles (the watchdog does not spend what is left on retries): still waiting, never done.
         await letTimePass(scene, Number(scene.limits.watchdog_interval_seconds) + 1);
         expect((await upgrader.get_execution(app))[0]?.step).toEqual({ start: null });
 

@@ -7,6 +7,7 @@
  */
 import { type DemoAppV2Service, idlFactory as v2Idl } from '../../canisters/demo_app/v2/types';
 import { wasmPath } from '../../scripts/paths';
+import { MANAGEMENT_CANISTER_ID } from '../../src/replica/index';
 import { admin, hex, loadModule, moduleHashOf, ok, stranger, waitForOutcome } from './fixture';
 import { approveUpgrade, createExecutionScene, type ExecutionScene, isRunning, letTimePass, recoverByWatchdog, tickUntilInFlight } from './execution-fixture';
 
@@ -23,7 +24,7 @@ describe('executor', () => {
         const { replica, upgrader, upgraderId, app } = scene;
         const id = await approveUpgrade(scene, v2);
         await tickUntilInFlight(scene, 'install');
-        replica.faults.onResponses({ receiver: upgraderId, fault: 'lose' });
+        replica.faults.onResponses({ receiver: upgraderId, from: MANAGEMENT_CANISTER_ID, fault: 'lose' });
         await replica.tick(5); // v2 is installed, but the answer never reaches the upgrader
         expect(await moduleHashOf(replica, app)).toBe(hex(v2.hash));
 
@@ -51,7 +52,7 @@ describe('executor', () => {
         const { replica, upgraderId, app } = scene;
         const id = await approveUpgrade(scene, v2);
         await tickUntilInFlight(scene, 'health_check');
-        replica.faults.onResponses({ receiver: upgraderId, fault: 'lose' });
+        replica.faults.onResponses({ receiver: upgraderId, from: app, fault: 'lose' });
         await replica.tick(5);
         const outcome = await recoverByWatchdog(scene, id);
         expect(Object.keys(outcome)).toEqual(['rolled_back']);
@@ -67,7 +68,7 @@ describe('executor', () => {
         // Execution 1: its health check is answered only after the lease ran out and a resume ended it.
         const first = await approveUpgrade(scene, v2);
         await tickUntilInFlight(scene, 'health_check');
-        replica.faults.onResponses({ receiver: upgraderId, fault: 'delay' });
+        replica.faults.onResponses({ receiver: upgraderId, from: app, fault: 'delay' });
         await replica.tick(3);
         expect(replica.faults.delayedCount).toBe(1);
         await replica.advanceTime(11 * 60 * 1000);
@@ -109,7 +110,7 @@ describe('executor', () => {
         await replica.upgradeCanister({ canisterId: upgraderId, wasm: wasmPath('upgrader'), sender: admin });
         const id = await approveUpgrade(scene, v2);
         await tickUntilInFlight(scene, 'verify');
-        replica.faults.onResponses({ receiver: upgraderId, fault: 'lose' });
+        replica.faults.onResponses({ receiver: upgraderId, from: MANAGEMENT_CANISTER_ID, fault: 'lose' });
         await replica.tick(3);
         expect(await recoverByWatchdog(scene, id)).toEqual({ upgraded: null });
         expect(await moduleHashOf(replica, app)).toBe(hex(v2.hash));

@@ -10,7 +10,7 @@
  * test. The rollback steps are reached with broken_v2, whose health check answers false.
  */
 import { type DemoAppV2Service, idlFactory as v2Idl } from '../../canisters/demo_app/v2/types';
-import type { ResponseFault } from '../../src/replica/index';
+import { MANAGEMENT_CANISTER_ID, type ResponseFault } from '../../src/replica/index';
 import { hex, moduleHashOf } from './fixture';
 import { approveUpgrade, createExecutionScene, type ExecutionScene, gzippedModule, isRunning, recoverByWatchdog, type StepName, tickUntilInFlight } from './execution-fixture';
 
@@ -69,7 +69,10 @@ export async function runCase(fault: ResponseFault, c: Case, keep: (scene: Execu
     const module = modules[c.module];
     const id = await approveUpgrade(scene, module);
     await tickUntilInFlight(scene, c.step);
-    scene.replica.faults.onResponses({ receiver: scene.upgraderId, fault, after: c.after ?? 0 });
+    // The step's own call: to the app for the health check, else to the management canister
+    // (not, say, the self-call ic-cdk makes to run a timer).
+    const from = c.step === 'health_check' ? scene.app : MANAGEMENT_CANISTER_ID;
+    scene.replica.faults.onResponses({ receiver: scene.upgraderId, from, fault, after: c.after ?? 0 });
     await scene.replica.tick(4);
     // The fault hit the step's response: the execution is stuck there, its lease still held.
     expect(scene.replica.faults.armedCount).toBe(0);
