@@ -49,9 +49,8 @@ function isRecovery(app: Principal, caller: Principal): boolean {
     return stored !== undefined && principalEqual(stored.info.recovery, caller);
 }
 
-const recoveryOf = (app: Principal, caller: Principal): boolean => isRecovery(app, caller);
-const recoveryByPrincipal: Check = (caller, arg) => recoveryOf(decoded<Principal>(IDL.Principal, arg), caller);
-const recoveryByRecord: (type: IDL.Type) => Check = (type) => (caller, arg) => recoveryOf(decoded<{ app: Principal }>(type, arg).app, caller);
+const recoveryByPrincipal: Check = (caller, arg) => isRecovery(decoded<Principal>(IDL.Principal, arg), caller);
+const recoveryByRecord: (type: IDL.Type) => Check = (type) => (caller, arg) => isRecovery(decoded<{ app: Principal }>(type, arg).app, caller);
 const anyone: Check = () => true;
 
 /** Per update method: whether this caller could succeed with this (size-checked) argument. */

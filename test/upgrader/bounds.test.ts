@@ -157,7 +157,7 @@ describe('argument bounds in the upgrader', () => {
 
     it('refuses a 1.9 MB snapshot id, and one that is not the app’s, so a restore never stores more than 37 bytes', async () => {
         // A canister recovery principal (a DAO, say) is not held back by inspect: the method itself refuses.
-        const dao = await deployRelay(replica, admin, [admin], 2 * 1024 * 1024);
+        const dao = await deployRelay(replica, admin, [admin]);
         const daoApp = await replica.createCanister({ sender: admin, controllers: [admin, upgraderId, dao] });
         upgrader.setPrincipal(admin);
         ok(await upgrader.register({ app: daoApp, policy: policyOf([[alice, 1]], 1), snapshot_policy: DEFAULT_SNAPSHOTS, recovery: dao }));

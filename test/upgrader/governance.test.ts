@@ -154,7 +154,7 @@ describe('governance', () => {
         const otherActor = replica.createActor<AwaitingAppService>(awaitingAppIdl, other);
         // A real inter-canister call from the other app to `propose` for our app.
         expect(err(await otherActor.propose_for_other(app, upgradeRequest(v2)))).toEqual({
-            Unauthorized: `${other.toText()} may not propose for ${app.toText()}: only the app itself and its proposers may`
+            Unauthorized: 'only the app itself and its proposers (see get_app) may propose'
         });
         // request_upgrade has no target: it always names the caller, so the other app can only
         // propose for itself (and has no module of its own uploaded here).

@@ -31,7 +31,7 @@ const MIN_ZERO_RUN = 4 * 1024;
  * Creates a relay canister with these controllers, with `zeros` bytes of zeroed memory from
  * which it sends long runs of zeros: a program carries at most 512 KiB, a message up to 10 MiB.
  */
-export async function deployRelay(replica: Replica, sender: Principal, controllers: Principal[], zeros = 0): Promise<Principal> {
+export async function deployRelay(replica: Replica, sender: Principal, controllers: Principal[], zeros = 2 * 1024 * 1024): Promise<Principal> {
     const id = await replica.createCanister({ sender, controllers });
     // The init argument is a program (an empty one does nothing).
     // One page more: the zeros of a message may run on a few bytes past its largest value.
