@@ -35,6 +35,9 @@ export const MemoryId = {
 
 /**
  * Version of the layout above; bumped with a migration whenever a stored type changes.
- * 1: records as tagged JSON; 2: records as Candid values without header (records.ts).
+ * 1: records as tagged JSON; 2: records as Candid values without header (records.ts);
+ * 3: the hardened upgrader (execution ids, per-app audit rings and module quotas, install
+ * settings, proposals that bind argument and options). No upgrader with version 1 or 2 was ever
+ * sealed, so there is no migration: an upgrade over them traps and keeps the old code.
  */
-export const SCHEMA_VERSION = 2n;
+export const SCHEMA_VERSION = 3n;
