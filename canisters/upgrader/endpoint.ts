@@ -4,8 +4,9 @@
  * candid-codec.ts instead of @dfinity/candid. A method written for them is an ordinary method:
  * typed arguments in, a value (or a promise of one) out; a throw traps as before. An argument the
  * codec refuses (CandidDecodeError: malformed, not of the method's types, or too costly to
- * decode) traps with the codec's message before the method runs; decoding it costs at most
- * the bound documented in candid/reader.ts.
+ * decode) never reaches the method: an update that answers `Result` replies
+ * `{ Err = InvalidArgument }` with the codec's reason (bad input is an expected failure, not a
+ * trap); a query traps with it. Decoding costs at most the bound documented in candid/reader.ts.
  *
  * An update compiles its reply's codec on first use and keeps it on the heap. A query cannot
  * keep anything, so `precompileQueries` (called by init and post_upgrade) compiles the reply
@@ -14,7 +15,8 @@
 import type { IDL } from '@dfinity/candid';
 import { msgArgData, msgReply, query, update } from 'azle';
 
-import { decodeMessage, encodeMessage, precompile } from './candid-codec';
+import { CandidDecodeError, decodeMessage, encodeMessage, precompile } from './candid-codec';
+import type { Result } from './types';
 
 const queryReplies: IDL.Type[] = [];
 
@@ -22,10 +24,26 @@ type Method<This, Args extends unknown[], Return> = (this: This, ...args: Args) 
 type Manual<This> = (this: This) => void | Promise<void>;
 type Decorator = <This, Args extends unknown[], Return>(method: Method<This, Args, Return>, context: ClassMethodDecoratorContext<This, Method<This, Args, Return>>) => void;
 
-function manual<This, Args extends unknown[], Return>(params: IDL.Type[], ret: IDL.Type, method: Method<This, Args, Return>): Manual<This> {
+/** Longest reason an InvalidArgument for an undecodable argument carries. */
+const MAX_REASON_CHARS = 240;
+
+/** Whether `ret` is `variant { Ok : T; Err : UpgraderError }` (types.ts's `Result`). */
+function isResult(ret: IDL.Type): boolean {
+    const fields: unknown = Reflect.get(ret, '_fields');
+    return Array.isArray(fields) && fields.some((field: unknown) => Array.isArray(field) && field[0] === 'Err');
+}
+
+function manual<This, Args extends unknown[], Return>(params: IDL.Type[], ret: IDL.Type, method: Method<This, Args, Return>, answersBadInput: boolean): Manual<This> {
     const reply = (result: unknown): void => msgReply(encodeMessage([ret], [result]));
     return function (this: This): void | Promise<void> {
-        const args = decodeMessage(params, msgArgData()) as Args;
+        let args: Args;
+        try {
+            args = decodeMessage(params, msgArgData()) as Args;
+        } catch (error) {
+            if (!answersBadInput || !(error instanceof CandidDecodeError)) throw error;
+            const refusal: Result<never> = { Err: { InvalidArgument: error.message.slice(0, MAX_REASON_CHARS) } };
+            return reply(refusal);
+        }
         const result: unknown = method.apply(this, args);
         if (result instanceof Promise) return result.then(reply);
         reply(result);
@@ -35,7 +53,7 @@ function manual<This, Args extends unknown[], Return>(params: IDL.Type[], ret: I
 /** An update method whose Candid goes through candid-codec.ts. */
 export function fastUpdate(params: IDL.Type[], ret: IDL.Type): Decorator {
     return <This, Args extends unknown[], Return>(method: Method<This, Args, Return>, context: ClassMethodDecoratorContext<This, Method<This, Args, Return>>): void => {
-        update<This, [], void | Promise<void>>(params, ret, { manual: true })(manual(params, ret, method), context as unknown as ClassMethodDecoratorContext<This, Manual<This>>);
+        update<This, [], void | Promise<void>>(params, ret, { manual: true })(manual(params, ret, method, isResult(ret)), context as unknown as ClassMethodDecoratorContext<This, Manual<This>>);
     };
 }
 
@@ -43,7 +61,7 @@ export function fastUpdate(params: IDL.Type[], ret: IDL.Type): Decorator {
 export function fastQuery(params: IDL.Type[], ret: IDL.Type): Decorator {
     queryReplies.push(ret);
     return <This, Args extends unknown[], Return>(method: Method<This, Args, Return>, context: ClassMethodDecoratorContext<This, Method<This, Args, Return>>): void => {
-        query<This, [], void | Promise<void>>(params, ret, { manual: true })(manual(params, ret, method), context as unknown as ClassMethodDecoratorContext<This, Manual<This>>);
+        query<This, [], void | Promise<void>>(params, ret, { manual: true })(manual(params, ret, method, false), context as unknown as ClassMethodDecoratorContext<This, Manual<This>>);
     };
 }
 

@@ -45,7 +45,7 @@ import { audit } from './audit';
 import { CHUNK_BYTES, cyclesRequired, LEASE_NS, MAX_APPS, MAX_MODULE_BYTES } from './limits';
 import { CallNotSent, ContinuationCleanup } from './management';
 import { MemoryId } from './memory';
-import { MetaKey, takeCounter } from './meta';
+import { getCounter, MetaKey, takeCounter } from './meta';
 import { reclaim } from './modules';
 import { effectiveStatus, findProposal, setStatus } from './proposals';
 import { executionRecord } from './records';
@@ -144,13 +144,22 @@ const CYCLES_WAIT = 'cycles: ';
 
 /** The balance worth retrying at: what beginning needs at `check`, one execution reserve later on. */
 function cyclesToRetry(execution: Execution): bigint {
-    return 'check' in execution.step ? cyclesRequired(BigInt(executions.len())) : cyclesRequired(1n);
+    return 'check' in execution.step ? cyclesToBegin() : cyclesRequired(1n, storeBytes());
+}
+
+function storeBytes(): bigint {
+    return getCounter(MetaKey.storeBytes);
+}
+
+/** What beginning an execution needs now: the freezing reserve for the store as it is, one reserve per live execution. */
+function cyclesToBegin(): bigint {
+    return cyclesRequired(BigInt(executions.len()), storeBytes());
 }
 
 /** The balance short of what beginning an execution needs, or undefined when it suffices. */
 function cyclesShortfall(): { balance: bigint; required: bigint } | undefined {
     const balance = canisterCycleBalance();
-    const required = cyclesRequired(BigInt(executions.len()));
+    const required = cyclesToBegin();
     return balance < required ? { balance, required } : undefined;
 }
 
@@ -210,7 +219,7 @@ async function drive(app: Principal): Promise<ResumeResult> {
                 const mine = owned();
                 if (mine === undefined) return stillInFlight(app);
                 waitAtStep(mine, leaseBefore, `${CYCLES_WAIT}${error.message}; top the upgrader up with deposit_cycles`);
-                return { waiting_for_cycles: { step: mine.step, balance: canisterCycleBalance(), required: cyclesRequired(BigInt(executions.len())) } };
+                return { waiting_for_cycles: { step: mine.step, balance: canisterCycleBalance(), required: cyclesToBegin() } };
             }
             throw error;
         }

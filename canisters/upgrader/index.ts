@@ -20,7 +20,7 @@ import { fail, guard, guardSync } from './errors';
 import { findExecution, rearmAll, resume } from './executor';
 import { limits } from './limits';
 import { admits } from './inspect';
-import { checkSchema } from './meta';
+import { checkSchema, getCounter, MetaKey } from './meta';
 import { createModule, findModule, uploadChunk } from './modules';
 import { cancelProposal, effectiveStatus, findProposal, isOpen, propose, requestUpgrade, viewProposal } from './proposals';
 import { deleteUnusedModule, reap, sweepModules } from './reclaim';
@@ -321,6 +321,6 @@ export default class Upgrader {
 
     @fastQuery([], Limits)
     limits(): Limits {
-        return limits(settings());
+        return limits(settings(), getCounter(MetaKey.storeBytes));
     }
 }

@@ -92,15 +92,17 @@ export const WATCHDOG_BATCH = 500;
  * execution, in seconds: the lease, plus one full pass of the cursor over the largest map.
  */
 export const MAX_RECOVERY_SECONDS = LEASE_NS / NANOS_PER_SECOND + WATCHDOG_INTERVAL_SECONDS * BigInt(Math.ceil(MAX_APPS / WATCHDOG_BATCH));
-const RESERVE_BOUNDS = { maxModuleBytes: MAX_MODULE_BYTES, chunkBytes: CHUNK_BYTES, maxArgBytes: MAX_ARG_BYTES, maxStoreBytes: MAX_STORE_BYTES };
+const RESERVE_BOUNDS = { maxModuleBytes: MAX_MODULE_BYTES, chunkBytes: CHUNK_BYTES, maxArgBytes: MAX_ARG_BYTES };
 /** Cycles one execution may spend at most, kept in reserve for every live execution (cycles.ts). */
 export const EXECUTION_RESERVE_CYCLES = executionReserve(RESERVE_BOUNDS);
-/** Cycles kept for the freezing threshold, above the executions' reserves (cycles.ts). */
-export const FREEZING_RESERVE_CYCLES = freezingReserve(RESERVE_BOUNDS);
 
-/** The balance needed to begin an execution while `live` executions (this one included) may still spend. */
-export function cyclesRequired(live: bigint): bigint {
-    return FREEZING_RESERVE_CYCLES + EXECUTION_RESERVE_CYCLES * live;
+/**
+ * The balance needed to begin an execution while `live` executions (this one included) may still
+ * spend and the module store holds `storeBytes`: the freezing reserve for that memory (cycles.ts)
+ * plus one execution reserve per live execution.
+ */
+export function cyclesRequired(live: bigint, storeBytes: bigint): bigint {
+    return freezingReserve(storeBytes) + EXECUTION_RESERVE_CYCLES * live;
 }
 
 /** Refused starts retried (one per watchdog tick) before the app is reported left stopped. */
@@ -115,7 +117,7 @@ export const DEFAULT_REGISTRATION_FEE = 1_000_000_000_000n;
 export const DEFAULT_STORAGE_FEE_PER_MIB = 10_000_000_000n;
 
 /** The bounds and prices in force (`settings` holds what the install fixed). */
-export function limits(settings: Settings): Limits {
+export function limits(settings: Settings, storeBytes: bigint): Limits {
     return {
         max_apps: settings.maxApps,
         max_apps_per_registrant: MAX_APPS_PER_REGISTRANT,
@@ -135,7 +137,7 @@ export function limits(settings: Settings): Limits {
         registration_fee: settings.registrationFee,
         storage_fee_per_mib: settings.storageFeePerMib,
         execution_reserve_cycles: EXECUTION_RESERVE_CYCLES,
-        freezing_reserve_cycles: FREEZING_RESERVE_CYCLES,
+        freezing_reserve_cycles: freezingReserve(storeBytes),
         lease_seconds: LEASE_NS / NANOS_PER_SECOND,
         watchdog_interval_seconds: WATCHDOG_INTERVAL_SECONDS,
         max_recovery_seconds: MAX_RECOVERY_SECONDS

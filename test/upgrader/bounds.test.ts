@@ -14,10 +14,12 @@ import {
     idlFactory,
     type Policy,
     ResultModule,
+    ResultProposal,
     ResultProposalId,
     RestoreArgs,
     type UpgraderError,
-    UploadChunkArgs
+    UploadChunkArgs,
+    VoteArgs
 } from '../../canisters/upgrader/types';
 import { CallRejectedError, Replica } from '../../src/replica/index';
 import { didMethods } from './did';
@@ -153,6 +155,26 @@ describe('argument bounds in the upgrader', () => {
         if (!('reply' in outcome)) throw new Error(`upload_module_chunk was rejected: ${outcome.reject.message}`);
         const result = IDL.decode([ResultModule], outcome.reply)[0] as { Err: UpgraderError };
         expect(result.Err).toEqual({ InvalidArgument: 'the module hash must be 32 bytes (SHA-256), not 250000' });
+    });
+
+    it('answers a canister caller’s undecodable argument with InvalidArgument instead of trapping', async () => {
+        const strangerCanister = await deployRelay(replica, admin, [admin]);
+        // VoteArgs with an extra argument `vec null` of 10^9 elements: a few bytes, too costly to decode.
+        const valid = new Uint8Array(IDL.encode([VoteArgs], [{ proposal_id: 1n, subject: hash, approve: true }]));
+        const empty = new Uint8Array(IDL.encode([VoteArgs, IDL.Vec(IDL.Null)], [{ proposal_id: 1n, subject: hash, approve: true }, []]));
+        // The last byte is the vector's length (0); 10^9 in LEB128 takes its place.
+        const bomb = new Uint8Array([...empty.subarray(0, empty.length - 1), 0x80, 0x94, 0xeb, 0xdc, 0x03]);
+        const messages: Array<[string, Uint8Array]> = [
+            ['truncated', valid.subarray(0, valid.length - 3)],
+            ['not Candid', new TextEncoder().encode('hello')],
+            ['10^9 nulls', bomb]
+        ];
+        for (const [name, message] of messages) {
+            const outcome = await relayCall(replica, strangerCanister, upgraderId, 'vote', message);
+            if (!('reply' in outcome)) throw new Error(`vote with a ${name} argument was rejected: ${outcome.reject.message}`);
+            const result = IDL.decode([ResultProposal], outcome.reply)[0] as { Err: UpgraderError };
+            expect({ name, error: Object.keys(result.Err) }).toEqual({ name, error: ['InvalidArgument'] });
+        }
     });
 
     it('refuses a 1.9 MB snapshot id, and one that is not the app’s, so a restore never stores more than 37 bytes', async () => {

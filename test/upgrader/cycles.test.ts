@@ -6,8 +6,8 @@
  * upgrader executes stays under the per-message instruction bound the reserve assumes.
  */
 import { type DemoAppV2Service, idlFactory as v2Idl } from '../../canisters/demo_app/v2/types';
-import { CALL_BASE_FEE, CALL_BYTE_FEE, FEE_PER_INSTRUCTION, FREEZING_THRESHOLD_SECONDS, MAX_INSTRUCTIONS_PER_MESSAGE, MESSAGE_BASE_FEE, STORAGE_FEE_PER_GIB_SECOND } from '../../canisters/upgrader/cycles';
-import { EXECUTION_RESERVE_CYCLES, FREEZING_RESERVE_CYCLES } from '../../canisters/upgrader/limits';
+import { CALL_BASE_FEE, CALL_BYTE_FEE, FEE_PER_INSTRUCTION, FREEZING_THRESHOLD_SECONDS, freezingReserve, MAX_INSTRUCTIONS_PER_MESSAGE, MESSAGE_BASE_FEE, STORAGE_FEE_PER_GIB_SECOND } from '../../canisters/upgrader/cycles';
+import { EXECUTION_RESERVE_CYCLES } from '../../canisters/upgrader/limits';
 import { DEFAULT_FREEZING_THRESHOLD_SECONDS, FEES } from '../../src/replica/constants';
 import type { ExecutionEvent } from '../../src/replica/index';
 import { hex, loadModule, moduleHashOf, ok, stranger, waitForOutcome } from './fixture';
@@ -33,7 +33,8 @@ describe('cycles', () => {
         scene = await createExecutionScene({ replicaOptions: { onExecution: (event) => events.push(event) } });
         const limits = scene.limits;
         expect(limits.execution_reserve_cycles).toBe(EXECUTION_RESERVE_CYCLES);
-        expect(limits.freezing_reserve_cycles).toBe(FREEZING_RESERVE_CYCLES);
+        // With an empty store, the freezing reserve covers only the upgrader's other memory.
+        expect(limits.freezing_reserve_cycles).toBe(freezingReserve(0n));
         // 32 chunks of 1 MiB at 1,000 cycles a byte are most of the calls' cost: at least 33.5 B.
         expect(EXECUTION_RESERVE_CYCLES).toBeGreaterThan(33_500_000_000n);
 
@@ -49,8 +50,9 @@ describe('cycles', () => {
     });
 
     it('does not begin an execution without its reserve: it waits at check, the app untouched, and starts once topped up', async () => {
-        // Enough to run, not enough to begin: the freezing reserve plus half an execution reserve.
-        scene = await createExecutionScene({ upgraderCycles: FREEZING_RESERVE_CYCLES + EXECUTION_RESERVE_CYCLES / 2n });
+        // Enough to run, not enough to begin: the freezing reserve (with v2 in the store) plus half an execution reserve.
+        const freezing = freezingReserve(BigInt(v2.bytes.length));
+        scene = await createExecutionScene({ upgraderCycles: freezing + EXECUTION_RESERVE_CYCLES / 2n });
         const { replica, upgrader, upgraderId, app } = scene;
         const id = await approveUpgrade(scene, v2);
         await replica.tick(5);
@@ -58,7 +60,7 @@ describe('cycles', () => {
         const answer = ok(await upgrader.resume(app));
         if (!('waiting_for_cycles' in answer)) throw new Error(`expected waiting_for_cycles, got ${Object.keys(answer).join()}`);
         expect(answer.waiting_for_cycles.step).toEqual({ check: null });
-        expect(answer.waiting_for_cycles.required).toBe(FREEZING_RESERVE_CYCLES + EXECUTION_RESERVE_CYCLES);
+        expect(answer.waiting_for_cycles.required).toBe(freezing + EXECUTION_RESERVE_CYCLES);
         expect(answer.waiting_for_cycles.balance).toBeLessThan(answer.waiting_for_cycles.required);
         const execution = (await upgrader.get_execution(app))[0];
         expect(execution?.step).toEqual({ check: null });

@@ -67,7 +67,8 @@ const largestSnapshots = { keep: 10, required: true };
 const upgradeRequest = (s: Scene, arg = new Uint8Array(MAX_ARG_BYTES)) => ({
     module_hash: s.moduleHash,
     arg,
-    options: { take_snapshot: true, skip_pre_upgrade: true, wasm_memory_persistence: [{ replace: null }] }
+    options: { take_snapshot: true, skip_pre_upgrade: true, wasm_memory_persistence: [{ replace: null }] },
+    downgrade: true
 });
 
 /** Every update method at its largest, then arguments past the bounds. */
@@ -97,6 +98,7 @@ export const REJECTION_CASES: readonly RejectionCase[] = [
     { method: 'emergency_upgrade', label: '64 KiB upgrade argument', args: (s) => [{ app: s.app, request: upgradeRequest(s) }] },
     { method: 'restore_snapshot', label: '37-byte snapshot id', args: (s) => [{ app: s.app, snapshot_id: [new Uint8Array(MAX_SNAPSHOT_ID_BYTES)] }] },
     { method: 'eject', label: 'largest', args: (s) => [s.app] },
+    { method: 'reap', label: 'an app the upgrader does not know', args: (s) => [s.unmanaged] },
     // Past the bounds.
     { method: 'upload_module_chunk', label: 'malformed: a 250 KB hash', args: (s) => [{ app: s.app, hash: new Uint8Array(250_000), index: 0, chunk: new Uint8Array(1) }] },
     { method: 'restore_snapshot', label: 'malformed: a 1.9 MB snapshot id', args: (s) => [{ app: s.app, snapshot_id: [new Uint8Array(1_900_000)] }] },
