@@ -170,7 +170,7 @@ describe('governance', () => {
         const change = { policy: policyOf([[alice, 1]], 1, { proposers: [app] }), snapshot_policy: DEFAULT_SNAPSHOTS };
         upgrader.setPrincipal(app);
         expect(err(await upgrader.propose({ app, action: { change_policy: change } }))).toEqual({
-            Unauthorized: `only the proposers of ${app.toText()} may propose a policy change (the app may propose only its own upgrade; its recovery principal calls set_policy)`
+            Unauthorized: "only the app's proposers may propose a policy change (the app may propose only its own upgrade; its recovery principal calls set_policy)"
         });
         expect((await upgrader.get_app(app))[0]?.live_proposal).toEqual([]);
         // Its own upgrade it may propose, through propose as through request_upgrade.
