@@ -64,7 +64,7 @@ describe('registration', () => {
     it('refuses when the recovery principal is not a controller', async () => {
         const app = await deployApp(replica, { name: 'demo_app_v1', upgraderId, recoveryControls: false });
         expect(err(await registerApp(upgrader, app))).toEqual({
-            NotController: `the recovery principal ${recovery.toText()} is not a controller of ${app.toText()}`
+            NotController: 'the recovery principal is not a controller of the app'
         });
     });
 
