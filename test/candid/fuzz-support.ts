@@ -317,6 +317,22 @@ export function mutate(bytes: Uint8Array, mutations: Mutation[]): Uint8Array {
     return Uint8Array.from(out);
 }
 
+/** Whether any offset of `bytes` starts a LEB128 number over 10^6 (what the library would loop over). */
+export function declaresHugeLength(bytes: Uint8Array): boolean {
+    for (let start = 0; start < bytes.length; start++) {
+        let value = 0;
+        let scale = 1;
+        for (let i = start; i < bytes.length && i < start + 5; i++) {
+            const byte = bytes[i] ?? 0;
+            value += (byte & 0x7f) * scale;
+            scale *= 128;
+            if (byte < 0x80) break;
+        }
+        if (value > 1_000_000) return true;
+    }
+    return false;
+}
+
 /** Mutated bytes of a value decoded by both at its type: same acceptance and value, or a listed departure. */
 export function mutated(type: CandidType, value: unknown, mutations: Mutation[]): string | undefined {
     const t = [toIdl(type)];
@@ -326,6 +342,10 @@ export function mutated(type: CandidType, value: unknown, mutations: Mutation[])
         const rule = CODEC_REJECTS_INVALID.find(([re]) => re.test(mine.error));
         // A message the codec refuses as too costly is a space bomb: the library is not run on it.
         if (rule !== undefined && /too-costly/.test(mine.error)) return rule[1];
+        // Nor on one the codec refused for another reason that declares a huge length somewhere:
+        // the library would build that many values (a mutated LEB128 made it 169 million once,
+        // and V8 died). The codec's own vectors are bounded before anything is allocated.
+        if (declaresHugeLength(bytes)) return 'library not run: a refused message declaring a length over 10^6 (a possible space bomb for it)';
     }
     const theirs = library(t, bytes);
     if (mine.ok === theirs.ok) {
