@@ -1,9 +1,9 @@
 /**
  * Performance shims for this canister's QuickJS runtime, where every JavaScript operation costs
  * hundreds of Wasm instructions (a loop iteration ~1,000; see the Azle notes). Two hot spots of
- * @dfinity/candid are fixed here. Messages and records go through candid-codec.ts; the library
- * still runs for what that codec hands back to it, for the subject of a policy-change vote, and
- * in Azle's own code (and TextEncoder serves the codec's text too):
+ * @dfinity/candid are fixed here. Messages and records go through candid-codec.ts (which never
+ * hands anything to the library); the library still runs for the subject of a policy-change vote,
+ * the install argument, and in Azle's own code (and TextEncoder serves the codec's text too):
  *
  * 1. A faster TextEncoder / TextDecoder, installed over Azle's.
  *
