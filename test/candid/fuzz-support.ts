@@ -11,6 +11,9 @@ import { Principal } from '@dfinity/principal';
 import fc from 'fast-check';
 
 import { CandidDecodeError, decodeMessage, encodeMessage } from '../../canisters/upgrader/candid-codec';
+import { readHeader } from '../../canisters/upgrader/candid/header';
+import { Reader } from '../../canisters/upgrader/candid/reader';
+import { minimumBytes } from '../../canisters/upgrader/candid/skips';
 import type { CandidType, Field, PrimitiveName, TypeDefinition } from '../../src/candid/ast';
 import { IdlConverter } from '../../src/candid/to-idl';
 import { plain } from './suite-support';
@@ -241,8 +244,10 @@ const CODEC_REJECTS_INVALID: Array<[RegExp, string]> = [
     [/service methods are not in increasing name order|not valid UTF-8/, 'spec "Types": service methods sorted by name, names are text'],
     [/too-costly/, 'spec "Deserialisation": self-metering (the library has no bound)'],
     [/opt tag|bool byte/, 'spec "Memory": opt tag and bool are 0 or 1'],
-    // idl.js reads a blob or typed-array vector with Pipe.read, which returns fewer bytes at the end of the message.
-    [/is longer than the message|unexpected end of the message/, 'spec "Memory": a vector of N values has N values']
+    // idl.js reads a blob or typed-array vector with Pipe.read, which returns fewer bytes at the end of the message;
+    // a length past 2^53 (the codec's "LEB128 number too large") cannot fit any message either, and the
+    // library reads what is left of the message as that blob (fuzzing seed 880835176 found one).
+    [/is longer than the message|unexpected end of the message|LEB128 number too large/, 'spec "Memory": a vector of N values has N values']
 ];
 
 type Outcome = { ok: true; value: string } | { ok: false; error: string };
@@ -333,6 +338,22 @@ export function declaresHugeLength(bytes: Uint8Array): boolean {
     return false;
 }
 
+/**
+ * Whether the library could loop over a huge vector of this message without reading bytes: its
+ * type table has a vector of zero-sized values and its values declare a length over 10^6 (an
+ * unreadable header counts when any offset does).
+ */
+export function mayBombLibrary(bytes: Uint8Array): boolean {
+    let header: ReturnType<typeof readHeader>;
+    try {
+        header = readHeader(new Reader(bytes));
+    } catch {
+        return declaresHugeLength(bytes);
+    }
+    const zeroSized = header.table.some((entry) => entry.kind === 'vec' && minimumBytes(entry.inner, header.table) === 0);
+    return zeroSized && declaresHugeLength(bytes.subarray(header.end));
+}
+
 /** Mutated bytes of a value decoded by both at its type: same acceptance and value, or a listed departure. */
 export function mutated(type: CandidType, value: unknown, mutations: Mutation[]): string | undefined {
     const t = [toIdl(type)];
@@ -342,10 +363,11 @@ export function mutated(type: CandidType, value: unknown, mutations: Mutation[])
         const rule = CODEC_REJECTS_INVALID.find(([re]) => re.test(mine.error));
         // A message the codec refuses as too costly is a space bomb: the library is not run on it.
         if (rule !== undefined && /too-costly/.test(mine.error)) return rule[1];
-        // Nor on one the codec refused for another reason that declares a huge length somewhere:
-        // the library would build that many values (a mutated LEB128 made it 169 million once,
-        // and V8 died). The codec's own vectors are bounded before anything is allocated.
-        if (declaresHugeLength(bytes)) return 'library not run: a refused message declaring a length over 10^6 (a possible space bomb for it)';
+        // Nor on one the codec refused for another reason that could still make the library loop:
+        // a vector of zero-sized values with a huge length (a mutated LEB128 made it build 169
+        // million values once, and V8 died). The codec's own vectors are bounded before anything
+        // is allocated.
+        if (mayBombLibrary(bytes)) return 'library not run: a refused message with a zero-sized vector type and a length over 10^6 (a possible space bomb for it)';
     }
     const theirs = library(t, bytes);
     if (mine.ok === theirs.ok) {

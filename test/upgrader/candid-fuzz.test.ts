@@ -89,6 +89,12 @@ describe('where the library departs from the spec, the codec follows the spec', 
         expect(IDL.decode([IDL.Vec(IDL.Nat8)], bytes)).toEqual([new Uint8Array(0)]);
     });
 
+    it('a blob whose length does not fit 2^53 is malformed; the library reads what is left as the blob (fuzzing seed 880835176)', () => {
+        const bytes = hex(`${DIDL} 01 6d 7b 01 00 ff ff ff ff ff ff ff ff ff ff ff ff bf 7f 01 00`);
+        expect(() => decodeMessage([IDL.Vec(IDL.Nat8)], bytes)).toThrow(/LEB128 number too large/);
+        expect(IDL.decode([IDL.Vec(IDL.Nat8)], bytes)).toEqual([new Uint8Array([1, 0])]);
+    });
+
     it('a principal has at most 29 bytes (IC interface spec, "Principals")', () => {
         const bytes = hex(`${DIDL} 00 01 68 01 1e ${'07'.repeat(30)}`);
         expect(() => decodeMessage([IDL.Principal], bytes)).toThrow(/30 bytes/);
