@@ -95,6 +95,14 @@ describe('where the library departs from the spec, the codec follows the spec', 
         expect(IDL.decode([IDL.Vec(IDL.Nat8)], bytes)).toEqual([new Uint8Array([1, 0])]);
     });
 
+    it('a vector is read at its wire element type, and bytes left over are malformed; the library reads the expected type (fuzzing seed 881367303)', () => {
+        // opt vec nat8 of 4 elements on the wire, then 4 more bytes, read at opt vec nat16: the
+        // content does not coerce, so the option is none and its 4 bytes are skipped; 4 are left.
+        const bytes = hex(`${DIDL} 02 6d 7b 6e 00 01 01 01 04 00 00 00 00 00 00 00 00`);
+        expect(() => decodeMessage([IDL.Opt(IDL.Vec(IDL.Nat16))], bytes)).toThrow(/left over/);
+        expect(IDL.decode([IDL.Opt(IDL.Vec(IDL.Nat16))], bytes)).toEqual([[new Uint16Array(4)]]);
+    });
+
     it('a principal has at most 29 bytes (IC interface spec, "Principals")', () => {
         const bytes = hex(`${DIDL} 00 01 68 01 1e ${'07'.repeat(30)}`);
         expect(() => decodeMessage([IDL.Principal], bytes)).toThrow(/30 bytes/);
