@@ -37,14 +37,6 @@ export function saveApp(app: StoredApp): void {
     apps.insert(app.info.app, app);
 }
 
-/** Changes an app's record in place: `change` gets the current record and edits it. */
-export function updateApp(app: Principal, change: (stored: StoredApp) => void): StoredApp {
-    const stored = requireApp(app);
-    change(stored);
-    saveApp(stored);
-    return stored;
-}
-
 /** Forgets an app (its modules, proposals and audit entries are handled by their owners). */
 export function removeApp(app: Principal): void {
     const removed = apps.remove(app);
@@ -55,13 +47,6 @@ export function removeApp(app: Principal): void {
     else registrants.insert(registrant, count - 1);
 }
 
-
-/** Throws Unauthorized unless `caller` is the app's recovery principal. */
-export function requireRecovery(app: StoredApp, caller: Principal): void {
-    if (!principalEqual(app.info.recovery, caller)) {
-        throw fail.unauthorized(`only the recovery principal ${app.info.recovery.toText()} of ${app.info.app.toText()} may do this, not ${caller.toText()}`);
-    }
-}
 
 /** The app itself and its maintainers may propose an upgrade of the app. */
 export function mayProposeUpgrade(app: StoredApp, caller: Principal): boolean {

@@ -21,14 +21,12 @@ import {
     awaitingAppIdl,
     bob,
     castVote,
-    deployApp,
-    deployUpgrader,
+    deployGovernedApp,
     getProposal,
     hex,
     loadModule,
     moduleHashOf,
     ok,
-    registerApp,
     type Upgrader,
     upgradeRequest,
     uploadModule,
@@ -44,10 +42,7 @@ describe('an app that awaits its upgrade request', () => {
 
     beforeEach(async () => {
         replica = await Replica.create();
-        const deployed = await deployUpgrader(replica);
-        upgrader = deployed.upgrader;
-        app = await deployApp(replica, { name: 'awaiting_app', upgraderId: deployed.id });
-        ok(await registerApp(upgrader, app));
+        ({ upgrader, app } = await deployGovernedApp(replica, 'awaiting_app'));
         awaiting = replica.createActor<AwaitingAppService>(awaitingAppIdl, app);
         awaiting.setPrincipal(alice);
         await awaiting.add_note('written before the upgrade');

@@ -122,6 +122,17 @@ export async function deployUpgrader(replica: Replica, settings: Partial<Install
     return { id, upgrader };
 }
 
+/**
+ * The usual scene of an upgrader test: the upgrader (free prices), an app built from `name`
+ * controlled by admin, the upgrader and recovery, registered with the default policies.
+ */
+export async function deployGovernedApp(replica: Replica, name = 'demo_app_v1'): Promise<{ upgraderId: Principal; upgrader: Upgrader; app: Principal }> {
+    const { id: upgraderId, upgrader } = await deployUpgrader(replica);
+    const app = await deployApp(replica, { name, upgraderId });
+    ok(await registerApp(upgrader, app));
+    return { upgraderId, upgrader, app };
+}
+
 export type AppDeployment = {
     /** Built canister name (demo_app_v1, trap_pre_upgrade, ...). */
     name: string;

@@ -19,7 +19,7 @@ import {
     DEFAULT_POLICY,
     DEFAULT_SNAPSHOTS,
     deployApp,
-    deployUpgrader,
+    deployGovernedApp,
     err,
     getProposal,
     hex,
@@ -51,11 +51,7 @@ describe('governance', () => {
 
     beforeEach(async () => {
         replica = await Replica.create();
-        const deployed = await deployUpgrader(replica);
-        upgraderId = deployed.id;
-        upgrader = deployed.upgrader;
-        app = await deployApp(replica, { name: 'demo_app_v1', upgraderId });
-        ok(await registerApp(upgrader, app));
+        ({ upgraderId, upgrader, app } = await deployGovernedApp(replica));
         await uploadModule(upgrader, app, v2);
         v1Hash = await moduleHashOf(replica, app);
     });

@@ -16,15 +16,13 @@ import {
     alice,
     bob,
     castVote,
-    deployApp,
-    deployUpgrader,
+    deployGovernedApp,
     getProposal,
     hex,
     KEEP_CONFIG,
     loadModule,
     moduleHashOf,
     ok,
-    registerApp,
     SAFE_OPTIONS,
     sha256,
     type Upgrader,
@@ -40,10 +38,7 @@ describe('governed upgrade, happy path', () => {
 
     beforeEach(async () => {
         replica = await Replica.create();
-        const deployed = await deployUpgrader(replica);
-        upgrader = deployed.upgrader;
-        app = await deployApp(replica, { name: 'demo_app_v1', upgraderId: deployed.id });
-        ok(await registerApp(upgrader, app));
+        ({ upgrader, app } = await deployGovernedApp(replica));
     });
 
     afterEach(async () => {

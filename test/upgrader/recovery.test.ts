@@ -15,7 +15,7 @@ import {
     castVote,
     DEFAULT_SNAPSHOTS,
     deployApp,
-    deployUpgrader,
+    deployGovernedApp,
     err,
     hex,
     KEEP_CONFIG,
@@ -46,11 +46,7 @@ describe('recovery principal', () => {
 
     beforeEach(async () => {
         replica = await Replica.create();
-        const deployed = await deployUpgrader(replica);
-        upgraderId = deployed.id;
-        upgrader = deployed.upgrader;
-        app = await deployApp(replica, { name: 'demo_app_v1', upgraderId });
-        ok(await registerApp(upgrader, app));
+        ({ upgraderId, upgrader, app } = await deployGovernedApp(replica));
         notes = replica.createActor<DemoAppV1Service>(v1Idl, app);
         notes.setPrincipal(alice);
         await notes.add_note('kept across everything');

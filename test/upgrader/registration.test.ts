@@ -12,6 +12,7 @@ import {
     CHUNK_BYTES,
     DEFAULT_POLICY,
     deployApp,
+    deployGovernedApp,
     deployUpgrader,
     err,
     loadModule,
@@ -102,10 +103,7 @@ describe('module store', () => {
 
     beforeEach(async () => {
         replica = await Replica.create();
-        const deployed = await deployUpgrader(replica);
-        upgrader = deployed.upgrader;
-        app = await deployApp(replica, { name: 'demo_app_v1', upgraderId: deployed.id });
-        ok(await registerApp(upgrader, app));
+        ({ upgrader, app } = await deployGovernedApp(replica));
     });
 
     afterEach(async () => {

@@ -15,8 +15,7 @@ import {
     alice,
     bob,
     castVote,
-    deployApp,
-    deployUpgrader,
+    deployGovernedApp,
     err,
     getProposal,
     hex,
@@ -26,7 +25,6 @@ import {
     type Module,
     moduleHashOf,
     ok,
-    registerApp,
     subjectOf,
     type Upgrader,
     upgradeRequest,
@@ -43,10 +41,7 @@ describe('vote binding', () => {
 
     beforeEach(async () => {
         replica = await Replica.create();
-        const deployed = await deployUpgrader(replica);
-        upgrader = deployed.upgrader;
-        app = await deployApp(replica, { name: 'demo_app_v1', upgraderId: deployed.id });
-        ok(await registerApp(upgrader, app));
+        ({ upgrader, app } = await deployGovernedApp(replica));
         v1 = loadModule('demo_app_v1');
         v2 = loadModule('demo_app_v2');
         await uploadModule(upgrader, app, v2);
