@@ -87,7 +87,7 @@ export async function idleCanisterMemory(count: number): Promise<void> {
     // Compile and cache the module before the baseline so the figure is per canister.
     const warm = await replica.createCanister();
     await replica.installCode({ canisterId: warm, wasm: module });
-    replica.subnet.pool.evictAll();
+    replica.subnet.evictInstances();
     await settle(gc);
     const before = process.memoryUsage();
     const start = performance.now();
@@ -97,7 +97,7 @@ export async function idleCanisterMemory(count: number): Promise<void> {
         if ((i + 1) % 100 === 0) process.stdout.write(`  … ${i + 1} installed (${((performance.now() - start) / 1000).toFixed(0)} s)\n`);
     }
     await replica.tick(3);
-    replica.subnet.pool.evictAll();
+    replica.subnet.evictInstances();
     await settle(gc);
     const after = process.memoryUsage();
     const rssMiB = (after.rss - before.rss) / 2 ** 20;

@@ -37,8 +37,7 @@ import { MAX_METHOD_NAME_BYTES, MAX_MODULES_PER_APP, MAX_PROPOSERS, MAX_RAN_MODU
 import { appRecord, type StoredApp } from '../canisters/upgrader/records.js';
 import type { AppInfo, Outcome } from '../canisters/upgrader/types.js';
 import { buildCanisters } from '../scripts/build-lib.js';
-import { Replica } from '../src/replica/index.js';
-import type { Subnet } from '../src/replica/subnet.js';
+import { Replica, type ReplicaOptions, type Subnet } from '../src/replica/index.js';
 import {
     admin,
     alice,
@@ -99,8 +98,9 @@ type Breakdown = {
 type Counters = { rounds: number; tickMs: number; upgraderMs: number; upgraderInstructions: bigint; appMs: number; managementMs: number; installMs: number };
 
 /**
- * Times the subnet's rounds, canister executions and management-canister calls, by wrapping
- * the methods of this replica's Subnet object (the replica itself is not changed).
+ * Times the subnet's rounds, canister executions and management-canister calls: executions
+ * and management calls through the subnet's tracing options, rounds by wrapping `tick` of
+ * this replica's Subnet object (the replica itself is not changed).
  */
 class Probe {
     readonly #counters: Counters = { rounds: 0, tickMs: 0, upgraderMs: 0, upgraderInstructions: 0n, appMs: 0, managementMs: 0, installMs: 0 };
@@ -108,28 +108,25 @@ class Probe {
     /** Set by `governed` while it runs: upgrader instructions of its upload. */
     uploadInstructions = 0n;
 
-    constructor(subnet: Subnet) {
+    /** The replica options that report executions and management calls to this probe. */
+    readonly options: ReplicaOptions = {
+        onExecution: (event) => {
+            const c = this.#counters;
+            if (this.upgrader !== undefined && event.canisterId.compareTo(this.upgrader) === 'eq') {
+                c.upgraderMs += event.durationMs;
+                c.upgraderInstructions += event.instructions;
+            } else c.appMs += event.durationMs;
+        },
+        onManagementCall: (event) => {
+            const c = this.#counters;
+            c.managementMs += event.durationMs;
+            if (event.method === 'install_chunked_code') c.installMs += event.durationMs;
+        }
+    };
+
+    /** Counts the rounds of `subnet` and their time. */
+    attach(subnet: Subnet): void {
         const c = this.#counters;
-        const run = subnet.run.bind(subnet);
-        subnet.run = (canister, invocation, entry) => {
-            const started = performance.now();
-            const outcome = run(canister, invocation, entry);
-            const ms = performance.now() - started;
-            if (this.upgrader !== undefined && canister.id.compareTo(this.upgrader) === 'eq') {
-                c.upgraderMs += ms;
-                c.upgraderInstructions += outcome.instructions;
-            } else c.appMs += ms;
-            return outcome;
-        };
-        const management = subnet.management;
-        const handle = management.handle.bind(management);
-        management.handle = (message) => {
-            const started = performance.now();
-            handle(message);
-            const ms = performance.now() - started;
-            c.managementMs += ms;
-            if (message.method === 'install_chunked_code') c.installMs += ms;
-        };
         const tick = subnet.tick.bind(subnet);
         subnet.tick = () => {
             const started = performance.now();
@@ -215,8 +212,9 @@ type Setup = { replica: Replica; probe: Probe; upgrader: Upgrader; upgraderId: P
 
 /** A replica with the upgrader deployed and warmed (see the header); returns the warm-up's figures. */
 async function setUp(): Promise<Setup> {
-    const replica = await Replica.create();
-    const probe = new Probe(replica.subnet);
+    const probe = new Probe();
+    const replica = await Replica.create(probe.options);
+    probe.attach(replica.subnet);
     const { id: upgraderId, upgrader } = await deployUpgrader(replica);
     probe.upgrader = upgraderId;
     const v2 = loadModule('demo_app_v2');

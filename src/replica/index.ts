@@ -23,10 +23,10 @@ export type { Actor, ActorInterface, ActorMethod, DeferredActor, DeferredActorMe
 export { CallRejectedError, CallTimeoutError, SettingTimeIntoPastError, ReplicaTornDownError } from './errors.js';
 export { RejectCode } from './reject.js';
 export type { Reject, CallResult } from './reject.js';
-export { Subnet } from './subnet.js';
+export { Subnet } from './subnet/index.js';
 export { FaultInjector, INJECTED_TRAP_MESSAGE } from './faults.js';
 export type { ResponseFault, ResponseFaultRule } from './faults.js';
-export type { SubnetOptions, ExecutionEvent } from './subnet.js';
+export type { SubnetOptions, ExecutionEvent, ManagementCallEvent, Wake } from './subnet/index.js';
 export { MANAGEMENT_CANISTER_ID } from './principal.js';
 export { managementIdlFactory } from './management/candid.js';
 export { DEFAULT_INSTRUCTION_LIMITS } from './constants.js';

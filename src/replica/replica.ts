@@ -14,7 +14,7 @@ import {
 } from './management/candid.js';
 import { StableMemory } from './memory/stable-memory.js';
 import { MANAGEMENT_CANISTER_ID } from './principal.js';
-import { Subnet, SubnetOptions } from './subnet.js';
+import { Subnet, SubnetOptions } from './subnet/index.js';
 import { FaultInjector } from './faults.js';
 import { ReplicaKeys } from './certification/keys.js';
 import { certifiedDataPath, StateTree } from './certification/state-tree.js';
@@ -233,7 +233,7 @@ export class Replica {
             for (let round = 0; ; round++) {
                 const status = subnet.ingressStatus(id);
                 // The facade is the only reader of its messages' statuses: drop them once read.
-                if (status?.status === 'replied' || status?.status === 'rejected') subnet.ingress.delete(id);
+                if (status?.status === 'replied' || status?.status === 'rejected') subnet.forgetIngress(id);
                 if (status?.status === 'replied') return status.reply;
                 if (status?.status === 'rejected') throw new CallRejectedError(status.reject, true);
                 if (round >= this.#maxRounds) throw new CallTimeoutError(method, this.#maxRounds);
@@ -469,7 +469,7 @@ export class Replica {
 
     /** Frees every instance; the replica cannot be used afterwards. */
     async tearDown(): Promise<void> {
-        this.#subnet?.pool.evictAll();
+        this.#subnet?.evictInstances();
         this.#subnet = null;
     }
 }

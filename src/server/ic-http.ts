@@ -227,7 +227,7 @@ async function call(node: ReplicaNode, envelope: Envelope, ecid: Principal | nul
     if (node.subnet.ingress.get(rid) === undefined) {
         if (isManagement) {
             // The effective canister id of a management call is the canister its argument names.
-            const checked = node.subnet.management.checkIngress(sender, method, arg);
+            const checked = node.subnet.checkManagementIngress(sender, method, arg);
             if ('err' in checked) return nonReplicatedRejection(checked.err, async);
             if (checked.ok !== null && ecid !== null && checked.ok.toText() !== ecid.toText()) {
                 throw new RequestError(400, `Specified CanisterId ${checked.ok.toText()} does not match effective canister id in URL ${ecid.toText()}`);

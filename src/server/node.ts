@@ -342,16 +342,14 @@ export class ReplicaNode {
         const now = subnet.time;
         while (this.#answered.length > 0 && this.#answered[0]!.at + REQUEST_STATUS_RETENTION_NS <= now) {
             const { id } = this.#answered.shift()!;
-            const record = subnet.ingress.get(id);
-            if (record === undefined) continue;
-            record.status = { status: 'done' };
-            record.updatedAt = now;
-            if (isHex32(id)) this.tree.setRequestStatus(fromHex(id), record.status);
+            const done = subnet.markIngressDone(id);
+            if (done === null) continue;
+            if (isHex32(id)) this.tree.setRequestStatus(fromHex(id), done);
             this.#done.push({ id, at: now });
         }
         while (this.#done.length > 0 && this.#done[0]!.at + REQUEST_STATUS_RETENTION_NS <= now) {
             const { id } = this.#done.shift()!;
-            subnet.ingress.delete(id);
+            subnet.forgetIngress(id);
             if (isHex32(id)) this.tree.setRequestStatus(fromHex(id), null);
         }
     }
@@ -417,7 +415,7 @@ export class ReplicaNode {
     async #loopStep(): Promise<void> {
         if (!this.#live || this.#closed) return;
         const now = performance.now();
-        const produced = this.subnet.queue.length - this.#pendingIngress;
+        const produced = this.subnet.queuedMessages.length - this.#pendingIngress;
         const ingressDue = this.#pendingIngress > 0 && this.#batchDue <= now + 0.5;
         if (produced > 0 || ingressDue || this.#wakeDue()) {
             try {
@@ -442,28 +440,15 @@ export class ReplicaNode {
         return sleep !== null && sleep <= 0;
     }
 
-    /** Milliseconds until the next timer, deadline or heartbeat needs a round; null if none will. */
+    /** Milliseconds until the next timer, deadline or heartbeat needs a round (the subnet's `nextWake`); null if none will. */
     #nextWakeMs(): number | null {
         const subnet = this.subnet;
-        let next: bigint | null = null;
-        const consider = (t: bigint): void => {
-            if (next === null || t < next) next = t;
-        };
-        let heartbeat = false;
-        for (const canister of subnet.canisters.values()) {
-            const info = canister.code?.module.info;
-            if (info !== undefined && canister.status === 'running') {
-                if (info.hasHeartbeat) heartbeat = true;
-                if (canister.globalTimer !== 0n) consider(canister.globalTimer);
-            }
-            for (const callback of canister.callbacks.values()) if (callback.deadline !== null && !callback.answeredBySystem) consider(callback.deadline);
-            for (const stop of canister.pendingStops) consider(stop.deadline);
-        }
+        const { at: next, heartbeat } = subnet.nextWake();
         let ms: number | null = null;
         if (next !== null) {
             // Time runs with the wall clock from the last round's time.
             const elapsed = this.#lastWall === null ? 0n : wallClockNs() - this.#lastWall;
-            const due = (next as bigint) - (subnet.time + (elapsed > 0n ? elapsed : 0n));
+            const due = next - (subnet.time + (elapsed > 0n ? elapsed : 0n));
             ms = due <= 0n ? 0 : Number(due / NS_PER_MS) + 1;
         }
         if (heartbeat) {

@@ -269,7 +269,7 @@ class Model {
         if (this.subnet !== null) restoreSubnet(subnet, this.subnet);
         for (const stored of this.ingress.values()) {
             const record = restoreIngress(stored);
-            subnet.ingress.set(record.id, record);
+            subnet.restoreIngress(record);
         }
         for (const model of this.canisters.values()) {
             const memories =

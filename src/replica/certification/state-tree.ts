@@ -16,7 +16,6 @@
  * that state, so certifying costs one signature per round at most, never one per request.
  */
 import { Principal } from '@dfinity/principal';
-import type { Subnet } from '../index.js';
 import type { IngressStatus } from '../state/ingress.js';
 import type { Canister } from '../state/canister.js';
 import type { PreparedModule } from '../wasm/index.js';
@@ -205,9 +204,3 @@ export function isPrivateMetadata(canister: Canister, name: Uint8Array): boolean
 
 export { labelKey };
 export type { Want };
-
-/** Syncs the subnet-derived parts other than request statuses: time and canisters. */
-export function syncFromSubnet(tree: StateTree, subnet: Subnet): void {
-    tree.setTime(subnet.certifiedTime);
-    tree.syncCanisters(subnet.canisters);
-}

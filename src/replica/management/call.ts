@@ -2,12 +2,13 @@ import { Principal } from '@dfinity/principal';
 import { Reject, Rejects } from '../reject.js';
 import { ResponseTarget } from '../state/call-context.js';
 import { Canister, ChangeOrigin } from '../state/canister.js';
-import type { Subnet } from '../subnet.js';
 import { ManagementArgs, ManagementMethod, ManagementResult } from './candid.js';
+import type { ManagementPort } from './port.js';
 
 /** One call to the management canister, as its handlers see it. */
 export interface ManagementCall {
-    readonly subnet: Subnet;
+    /** The subnet, as far as the management canister may see and change it. */
+    readonly subnet: ManagementPort;
     readonly sender: Principal;
     /** The calling canister, or null for ingress from a user. */
     readonly senderCanister: Canister | null;

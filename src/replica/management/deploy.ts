@@ -1,15 +1,14 @@
 import { Principal } from '@dfinity/principal';
-import { ContextKind } from '../engine/contexts.js';
-import { execute, ExecutionOutcome } from '../engine/execute.js';
+import type { ContextKind } from '../engine/contexts.js';
 import { Invocation } from '../engine/invocation.js';
-import { LiveInstance } from '../engine/live-instance.js';
+import type { LiveInstance } from '../engine/live-instance.js';
 import { TrapError } from '../engine/trap.js';
 import { StableMemory } from '../memory/stable-memory.js';
 import { reject, Reject } from '../reject.js';
 import { Canister, ChangeOrigin, CodeState } from '../state/canister.js';
-import type { Subnet } from '../subnet.js';
 import { PreparedModule } from '../wasm/index.js';
 import { recordChange } from './history.js';
+import type { ManagementPort } from './port.js';
 
 export interface UpgradeOptions {
     skipPreUpgrade: boolean;
@@ -19,21 +18,90 @@ export interface UpgradeOptions {
 
 export type DeployMode = { kind: 'install' } | { kind: 'reinstall' } | ({ kind: 'upgrade' } & UpgradeOptions);
 
-interface Step {
-    kind: ContextKind;
-    entry: string;
-    code: CodeState;
-    arg?: Uint8Array;
-}
-
 const EOP_SECTION = 'enhanced-orthogonal-persistence';
 
+/** One deployment in progress: what it installs, and what its steps produced so far. */
+interface Deployment {
+    readonly port: ManagementPort;
+    readonly canister: Canister;
+    readonly module: PreparedModule;
+    readonly arg: Uint8Array;
+    readonly caller: Principal;
+    /** The upgrade options, or null for install and reinstall. */
+    readonly upgrade: UpgradeOptions | null;
+    /** The code being replaced, or null for an empty canister. */
+    readonly old: CodeState | null;
+    readonly fresh: CodeState;
+    live: LiveInstance | null;
+    /** Instructions used by all steps together, within the install limit. */
+    used: bigint;
+    /** The invocations that returned, whose effects are applied if the whole cascade succeeds. */
+    readonly done: Invocation[];
+}
+
+/** One step of the cascade: when it runs, what it does, and what undoing it takes. */
+interface Step {
+    readonly step: string;
+    readonly runs: (d: Deployment) => boolean;
+    /** Does the step; returns the trap that fails the deployment, or null to go on. */
+    readonly call: (d: Deployment) => TrapError | null;
+    /** Undoes the step when a later one fails (steps that only execute code need nothing: memory is rolled back as a whole). */
+    readonly undo?: (d: Deployment) => void;
+}
+
+const always = (): boolean => true;
+
 /**
- * install_code and install_chunked_code after their checks: runs start and init (or
- * pre_upgrade, start and post_upgrade) as one atomic transaction within the install
- * instruction limit. On any trap the canister is left exactly as it was.
+ * The cascade of install_code (spec §2.1), in order. On success each step goes on to the
+ * next, and after the last the deployment commits (`commit`); on a failure the steps done
+ * are undone in reverse and the canister is left exactly as it was (`rollback`).
  */
-export function deploy(subnet: Subnet, canister: Canister, module: PreparedModule, arg: Uint8Array, mode: DeployMode, caller: Principal, origin: ChangeOrigin): Reject | null {
+const CASCADE: readonly Step[] = [
+    {
+        step: 'canister_pre_upgrade, on the old code',
+        runs: (d) => d.upgrade !== null && !d.upgrade.skipPreUpgrade && d.old!.module.info.hasPreUpgrade,
+        call: (d) => execute(d, 'G', 'canister_pre_upgrade', d.old!)
+    },
+    {
+        step: 'a new instance (with the old heap for wasm_memory_persistence = keep); the version moves on',
+        runs: always,
+        call: (d) => {
+            d.live = d.port.instantiate(d.fresh, d.upgrade?.wasmMemoryPersistence === 'keep' ? d.old : null);
+            // post_upgrade and init already see the version the deployment will have.
+            d.canister.version++;
+            return null;
+        },
+        undo: (d) => void d.canister.version--
+    },
+    { step: 'the Wasm start function', runs: (d) => d.module.info.hasStart, call: (d) => execute(d, 's', '__replica_start', d.fresh) },
+    { step: 'canister_init', runs: (d) => d.upgrade === null && d.module.info.hasInit, call: (d) => execute(d, 'I', 'canister_init', d.fresh, d.arg) },
+    { step: 'canister_post_upgrade', runs: (d) => d.upgrade !== null && d.module.info.hasPostUpgrade, call: (d) => execute(d, 'I', 'canister_post_upgrade', d.fresh, d.arg) },
+    {
+        step: 'the heap within wasm_memory_limit',
+        runs: (d) => d.canister.settings.wasmMemoryLimit > 0n,
+        call: (d) => {
+            const limit = d.canister.settings.wasmMemoryLimit;
+            const heapBytes = BigInt(d.live!.logicalBytes);
+            return heapBytes > limit ? TrapError.wasmMemoryLimit(limit, heapBytes) : null;
+        }
+    }
+];
+
+/** Runs one entry point as part of the deployment's transaction, within what is left of the install limit. */
+function execute(d: Deployment, kind: ContextKind, entry: string, code: CodeState, arg?: Uint8Array): TrapError | null {
+    const inv = new Invocation({ kind, canister: d.canister, caller: d.caller, arg, time: d.port.time, limit: d.port.limits.install });
+    const outcome = d.port.executeStep(code, inv, { kind: 'export', name: entry }, d.port.limits.install - d.used);
+    d.used += outcome.instructions;
+    if (outcome.trap === null) d.done.push(inv);
+    return outcome.trap;
+}
+
+/**
+ * install_code and install_chunked_code after their checks: runs the cascade as one atomic
+ * transaction within the install instruction limit. On any trap the canister is left
+ * exactly as it was, except for the cycles the executions used.
+ */
+export function deploy(port: ManagementPort, canister: Canister, module: PreparedModule, arg: Uint8Array, mode: DeployMode, caller: Principal, origin: ChangeOrigin): Reject | null {
     const old = canister.code;
     if (mode.kind === 'install' && old !== null) {
         return reject('IC0514', `Canister ${canister.idText} cannot be installed because the canister is not empty. Try installing with mode='reinstall' instead.`);
@@ -43,95 +111,50 @@ export function deploy(subnet: Subnet, canister: Canister, module: PreparedModul
         const persistenceProblem = checkPersistence(old.module, module, mode.wasmMemoryPersistence);
         if (persistenceProblem !== null) return reject('IC0504', `Error from Canister ${canister.idText}: ${persistenceProblem}`);
     }
+    const upgrade = mode.kind === 'upgrade' ? mode : null;
+    const fresh = port.newCodeState(canister, module);
+    fresh.stable = upgrade !== null ? old!.stable : new StableMemory();
+    fresh.stable.begin();
+    const d: Deployment = { port, canister, module, arg, caller, upgrade, old, fresh, live: null, used: 0n, done: [] };
 
-    const upgrading = mode.kind === 'upgrade' ? mode : null;
-    const stable = upgrading !== null ? old!.stable : new StableMemory();
-    const fresh = subnet.newCodeState(canister, module);
-    fresh.stable = stable;
-    stable.begin();
-
-    let used = 0n;
-    let failure: TrapError | null = null;
-    const effects: Invocation[] = [];
-    const run = (step: Step): boolean => {
-        const inv = new Invocation({ kind: step.kind, canister, caller, arg: step.arg, time: subnet.time, limit: subnet.limits.install });
-        const outcome: ExecutionOutcome = execute(step.code, inv, { kind: 'export', name: step.entry }, subnet.pool, {
-            budget: subnet.limits.install - used,
-            ownTransaction: false
-        });
-        used += outcome.instructions;
-        if (outcome.trap !== null) {
-            failure = outcome.trap;
-            return false;
-        }
-        effects.push(inv);
-        return true;
-    };
-
-    let ok = true;
-    if (upgrading !== null && !upgrading.skipPreUpgrade && old!.module.info.hasPreUpgrade) {
-        ok = run({ kind: 'G', entry: 'canister_pre_upgrade', code: old! });
+    const steps = CASCADE.filter((s) => s.runs(d));
+    for (const [i, step] of steps.entries()) {
+        const trap = step.call(d);
+        if (trap === null) continue;
+        for (const done of steps.slice(0, i).reverse()) done.undo?.(d);
+        return rollback(d, trap);
     }
-    if (ok) {
-        const imports = fresh.api.imports();
-        const keep = upgrading?.wasmMemoryPersistence === 'keep';
-        const live = keep ? LiveInstance.withMemoryOf(module, imports, currentHeapOf(subnet, old!)) : LiveInstance.fresh(module, imports);
-        subnet.pool.adopt(fresh, live);
-        // post_upgrade and init already see the version the deployment will have.
-        canister.version++;
-        if (module.info.hasStart) ok = run({ kind: 's', entry: '__replica_start', code: fresh });
-        if (ok) {
-            const entry = upgrading !== null ? 'canister_post_upgrade' : 'canister_init';
-            const exported = upgrading !== null ? module.info.hasPostUpgrade : module.info.hasInit;
-            if (exported) ok = run({ kind: 'I', entry, code: fresh, arg });
-        }
-        if (ok) {
-            const limit = canister.settings.wasmMemoryLimit;
-            const heapBytes = BigInt(live.logicalBytes);
-            if (limit > 0n && heapBytes > limit) {
-                failure = TrapError.wasmMemoryLimit(limit, heapBytes);
-                ok = false;
-            }
-        }
-        if (!ok) canister.version--;
-    }
+    commit(d, mode, origin);
+    return null;
+}
 
-    canister.cycles -= subnet.cycles.executionCost(used);
-    if (canister.cycles < 0n) canister.cycles = 0n;
-    if (!ok) {
-        stable.rollback();
-        subnet.pool.release(fresh);
-        // pre_upgrade may have changed the old heap: drop its instance so it is restored from the committed image.
-        if (old !== null) subnet.pool.release(old);
-        const trap = failure as TrapError | null;
-        if (trap !== null) subnet.appendLog(canister, `[TRAP]: ${trap.detail}`);
-        return trap === null ? reject('IC0502', `Error from Canister ${canister.idText}: installation failed`) : subnet.trapReject(canister, trap);
-    }
+/** The cascade failed: memories go back, instances are dropped, the trap is logged and answered. */
+function rollback(d: Deployment, trap: TrapError): Reject {
+    const { port, canister } = d;
+    port.chargeExecution(canister, d.used);
+    d.fresh.stable.rollback();
+    port.releaseInstance(d.fresh);
+    // pre_upgrade may have changed the old heap: drop its instance so it is restored from the committed image.
+    if (d.old !== null) port.releaseInstance(d.old);
+    port.appendLog(canister, `[TRAP]: ${trap.detail}`);
+    return port.trapReject(canister, trap);
+}
 
-    fresh.live!.commit(fresh.heap);
-    stable.commit();
-    if (old !== null) subnet.pool.release(old);
+/** The cascade succeeded: the new code replaces the old, then every step's effects apply, in order. */
+function commit(d: Deployment, mode: DeployMode, origin: ChangeOrigin): void {
+    const { port, canister, fresh } = d;
+    port.chargeExecution(canister, d.used);
+    d.live!.commit(fresh.heap);
+    fresh.stable.commit();
+    if (d.old !== null) port.releaseInstance(d.old);
     canister.code = fresh;
     if (mode.kind !== 'upgrade') {
         canister.certifiedData = new Uint8Array(0);
         canister.logs = [];
     }
     canister.globalTimer = 0n;
-    for (const inv of effects) {
-        if (inv.certifiedData !== null) canister.certifiedData = inv.certifiedData;
-        if (inv.globalTimer !== null) canister.globalTimer = inv.globalTimer;
-        canister.cycles += inv.cyclesAccepted - inv.cyclesBurned;
-        for (const print of inv.debugPrints) subnet.appendLog(canister, print);
-    }
-    recordChange(canister, subnet.time, origin, { kind: 'code_deployment', mode: mode.kind, moduleHash: module.moduleHash });
-    return null;
-}
-
-/** The old heap including what pre_upgrade changed (for wasm_memory_persistence = keep). */
-function currentHeapOf(subnet: Subnet, old: CodeState) {
-    const image = old.heap.clone();
-    subnet.pool.acquire(old).commit(image);
-    return image;
+    for (const inv of d.done) port.applyEffects(canister, inv);
+    recordChange(canister, port.time, origin, { kind: 'code_deployment', mode: mode.kind, moduleHash: d.module.moduleHash });
 }
 
 /** Enhanced orthogonal persistence (Motoko) needs the persistence option, and keep needs it on both sides. */

@@ -1,7 +1,6 @@
 import { Principal } from '@dfinity/principal';
 import { CallResult, reject, Reject, Rejects } from '../reject.js';
 import { RequestMessage } from '../state/messages.js';
-import type { Subnet } from '../subnet.js';
 import { Handler, ManagementCall } from './call.js';
 import {
     decodeManagementArgs,
@@ -32,6 +31,7 @@ import {
     read_canister_snapshot_metadata,
     take_canister_snapshot
 } from './snapshots.js';
+import type { ManagementPort } from './port.js';
 
 type HandlerTable = { [M in ManagementMethod]?: Handler<M> };
 
@@ -84,7 +84,7 @@ function targetOf(method: ManagementMethod, args: ManagementArgs<ManagementMetho
 
 /** The management canister `aaaaa-aa`: dispatches each method to its family's handler. */
 export class ManagementCanister {
-    constructor(private readonly subnet: Subnet) {}
+    constructor(private readonly subnet: ManagementPort) {}
 
     /** Executes a request sent to the management canister in a round. */
     handle(message: RequestMessage): void {

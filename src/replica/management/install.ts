@@ -82,7 +82,7 @@ export const uninstall_code: Handler<'uninstall_code'> = (call, args) => {
  * open call contexts are rejected and marked deleted, so late responses run no callback.
  */
 export function uninstall(subnet: ManagementCall['subnet'], canister: Canister): void {
-    if (canister.code !== null) subnet.pool.release(canister.code);
+    if (canister.code !== null) subnet.releaseInstance(canister.code);
     canister.code = null;
     canister.certifiedData = new Uint8Array(0);
     canister.chunkStore.clear();

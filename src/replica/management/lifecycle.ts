@@ -20,7 +20,7 @@ function createCanister(call: ManagementCall, settings: CanisterSettings, cycles
     }
     const canister = new Canister(id, [call.sender], cycles, subnet.time);
     applySettings(canister.settings, settings);
-    subnet.canisters.set(id.toText(), canister);
+    subnet.addCanister(canister);
     recordChange(canister, subnet.time, changeOrigin(call), { kind: 'creation', controllers: canister.settings.controllers });
     return canister;
 }
@@ -86,7 +86,7 @@ export const stop_canister: Handler<'stop_canister'> = (call, args) => {
     if (canister.status === 'running') {
         canister.status = 'stopping';
         canister.version++;
-        call.subnet.stopping.add(canister);
+        call.subnet.beginStopping(canister);
     }
     canister.pendingStops.push({ replyTo: call.replyTo, deadline: call.subnet.time + call.subnet.stopTimeoutNs });
     return { pending: true };
@@ -97,7 +97,6 @@ export const delete_canister: Handler<'delete_canister'> = (call, args) => {
     if (isReject(canister)) return err(canister);
     if (canister.id.toText() === call.sender.toText()) return err(reject('IC0510', `Canister ${canister.idText} cannot delete itself`));
     if (canister.status !== 'stopped') return err(reject('IC0510', `Canister ${canister.idText} must be stopped before it is deleted.`));
-    if (canister.code !== null) call.subnet.pool.release(canister.code);
-    call.subnet.canisters.delete(canister.idText);
+    call.subnet.removeCanister(canister);
     return ok(undefined);
 };

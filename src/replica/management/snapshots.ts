@@ -74,7 +74,7 @@ export const load_canister_snapshot: Handler<'load_canister_snapshot'> = (call, 
     const found = findSnapshot(call, args.canister_id, args.snapshot_id);
     if (isRejectValue(found)) return err(found);
     const [canister, snapshot] = found;
-    if (canister.code !== null) call.subnet.pool.release(canister.code);
+    if (canister.code !== null) call.subnet.releaseInstance(canister.code);
     const code = call.subnet.newCodeState(canister, snapshot.module);
     code.heap = snapshot.heap.clone();
     code.stable = snapshot.stable.clone();

@@ -21,7 +21,7 @@ import { Callback, CallContext, Closure, ResponseTarget } from '../state/call-co
 import { Canister, CanisterSettings, CanisterStatus, Change, ChangeDetails, ChangeOrigin, LogVisibility, Snapshot } from '../state/canister.js';
 import { IngressRecord, IngressStatus } from '../state/ingress.js';
 import { Message } from '../state/messages.js';
-import type { Subnet } from '../subnet.js';
+import type { Subnet } from '../subnet/index.js';
 import { PreparedModule, prepareModule } from '../wasm/index.js';
 import { CorruptStateError, Stored, StoredRecord, big, bool, bytes, field, list, loadNumber, num, optional, principal, rec, storeNumber, str } from './values.js';
 
@@ -53,7 +53,7 @@ export function subnetRecord(subnet: Subnet): StoredRecord {
         nextIngressNonce: c.nextIngressNonce,
         randomCounter: c.randomCounter,
         lastStorageCharge: c.lastStorageCharge,
-        queue: subnet.queue.map(messageRecord)
+        queue: subnet.queuedMessages.map(messageRecord)
     };
 }
 
@@ -69,7 +69,7 @@ export function restoreSubnet(subnet: Subnet, stored: Stored): void {
         randomCounter: big(field(r, 'randomCounter')),
         lastStorageCharge: big(field(r, 'lastStorageCharge'))
     });
-    subnet.queue = list(field(r, 'queue')).map(restoreMessage);
+    subnet.restoreQueue(list(field(r, 'queue')).map(restoreMessage));
 }
 
 // ------------------------------------------------------------------ messages
@@ -512,7 +512,7 @@ export function restoreCanister(
     }
     c.snapshots = snapshots;
     c.nextSnapshotIndex = big(field(r, 'snapshotCounter'));
-    subnet.canisters.set(c.idText, c);
+    subnet.restoreCanister(c);
     return c;
 }
 
