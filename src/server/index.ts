@@ -16,7 +16,7 @@ export { startReplicaServer } from './server.js';
 export type { ReplicaServer, ReplicaServerOptions } from './server.js';
 export { ReplicaNode } from './node.js';
 export type { ReplicaNodeOptions, StateStore } from './node.js';
-export { ReplicaKeys } from '../replica/certification/keys.js';
+export { ReplicaKeys } from '../replica/index.js';
 export { openStateDir } from './persistence.js';
 export { InstanceRegistry } from './instances.js';
 export { main as replicaCli, parseArgs, USAGE } from './cli.js';

@@ -14,10 +14,10 @@
 import { Principal } from '@dfinity/principal';
 import { Replica, ReplicaOptions, Subnet } from '../replica/index.js';
 import type { Reject } from '../replica/index.js';
-import type { IngressStatus } from '../replica/state/ingress.js';
-import { ReplicaKeys } from '../replica/certification/keys.js';
+import type { IngressStatus } from '../replica/index.js';
+import { ReplicaKeys } from '../replica/index.js';
 import { fromHex } from '../replica/certification/request-id.js';
-import { certifiedDataPath, StateTree, utf8 } from '../replica/certification/state-tree.js';
+import { certifiedDataPath, StateTree, utf8 } from '../replica/index.js';
 import { withFastStateSigner } from './state-signer.js';
 
 const NS_PER_MS = 1_000_000n;

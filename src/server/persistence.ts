@@ -32,7 +32,7 @@ import { copyFile, mkdir, open, readdir, readFile, rename, unlink, FileHandle } 
 import { join, resolve } from 'node:path';
 import { Principal } from '@dfinity/principal';
 import { ReplicaOptions, Subnet } from '../replica/index.js';
-import { Page } from '../replica/memory/page-store.js';
+import type { Page } from '../replica/index.js';
 import {
     BlobSink,
     BlobSource,
@@ -52,11 +52,11 @@ import {
     stableRecord,
     storeGlobal,
     subnetRecord
-} from '../replica/persistence/index.js';
-import type { Canister, Snapshot } from '../replica/state/canister.js';
-import type { IngressStatus } from '../replica/state/ingress.js';
+} from '../replica/index.js';
+import type { Canister, Snapshot } from '../replica/index.js';
+import type { IngressStatus } from '../replica/index.js';
 import { CborInput, CborValue, encodeCbor } from '../replica/certification/cbor.js';
-import { ReplicaKeys } from '../replica/certification/keys.js';
+import { ReplicaKeys } from '../replica/index.js';
 import { ReplicaNode, StateStore } from './node.js';
 import { endFrame, frame, readCheckpoint, scanFrames } from './frames.js';
 import { sha256, toHex } from '../replica/certification/request-id.js';

@@ -9,7 +9,7 @@ import { ReplicaOptions } from '../replica/index.js';
 import { HttpRequest, HttpResponse, listen, text } from './http.js';
 import { handleIcRequest } from './ic-http.js';
 import { InstanceRegistry } from './instances.js';
-import { ReplicaKeys } from '../replica/certification/keys.js';
+import { ReplicaKeys } from '../replica/index.js';
 import { ReplicaNode } from './node.js';
 import { StateDirHooks, openStateDir } from './persistence.js';
 import { handlePocketIcRequest } from './pocketic.js';

@@ -16,8 +16,9 @@ import { createPublicKey, KeyObject, verify as nodeVerify } from 'node:crypto';
 import { bls12_381 } from '@noble/curves/bls12-381';
 import { Principal } from '@dfinity/principal';
 import { CborMap, CborValue, decodeCbor, isBytes, isCborMap } from '../replica/certification/cbor.js';
-import { HashTree, lookupPath, reconstruct } from '../replica/certification/hash-tree.js';
-import { BLS_DER_PREFIX, concat, domainSeparator } from '../replica/certification/keys.js';
+import { lookupPath, reconstruct } from '../replica/index.js';
+import type { HashTree } from '../replica/index.js';
+import { BLS_DER_PREFIX, concat, domainSeparator } from '../replica/index.js';
 import { hashOfMap, sha256, toHex } from '../replica/certification/request-id.js';
 
 const REQUEST_DOMAIN = domainSeparator('ic-request');
