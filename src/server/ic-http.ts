@@ -19,16 +19,13 @@
  * the expiry of non-anonymous read_states is checked as for queries (rs/validator).
  */
 import { Principal } from '@dfinity/principal';
-import { MANAGEMENT_CANISTER_ID } from '../replica/index.js';
-import { MAX_INGRESS_PAYLOAD_BYTES } from '../replica/index.js';
-import type { CallResult, Reject } from '../replica/index.js';
-import type { IngressStatus } from '../replica/index.js';
+import { isPrivateMetadata, MANAGEMENT_CANISTER_ID, MAX_INGRESS_PAYLOAD_BYTES, utf8 } from '../replica/index.js';
+import type { CallResult, IngressStatus, Reject } from '../replica/index.js';
 import { CborMap, CborValue, encodeCbor, isBytes } from '../replica/certification/cbor.js';
 import { HttpRequest, HttpResponse, cbor, empty, text } from './http.js';
 import { ReplicaFailedError, ReplicaNode, wallClockNs } from './node.js';
 import { hashOfMap, toHex } from '../replica/certification/request-id.js';
 import { ANONYMOUS, AuthenticationError, Envelope, authenticate, parseEnvelope } from './signatures.js';
-import { isPrivateMetadata, utf8 } from '../replica/index.js';
 
 /** Version of the interface specification reported by /api/v2/status. */
 export const IC_API_VERSION = '0.18.0';

@@ -5,10 +5,10 @@
  * the blob store that `setStableMemory` uploads through.
  */
 import { gunzipSync } from 'node:zlib';
+import { ReplicaKeys } from '../replica/index.js';
 import type { CostSchedule } from '../replica/index.js';
 import { listen } from './http.js';
 import { handleIcRequest } from './ic-http.js';
-import { ReplicaKeys } from '../replica/index.js';
 import { ReplicaNode } from './node.js';
 import { sha256, toHex } from '../replica/certification/request-id.js';
 import { text } from './http.js';

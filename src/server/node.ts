@@ -12,12 +12,9 @@
  * live mode (a PocketIC instance driven by a test), rounds run only when asked for.
  */
 import { Principal } from '@dfinity/principal';
-import { Replica, ReplicaOptions, Subnet } from '../replica/index.js';
-import type { Reject } from '../replica/index.js';
-import type { IngressStatus } from '../replica/index.js';
-import { ReplicaKeys } from '../replica/index.js';
+import { certifiedDataPath, Replica, ReplicaKeys, ReplicaOptions, StateTree, Subnet, utf8 } from '../replica/index.js';
+import type { IngressStatus, Reject } from '../replica/index.js';
 import { fromHex } from '../replica/certification/request-id.js';
-import { certifiedDataPath, StateTree, utf8 } from '../replica/index.js';
 import { withFastStateSigner } from './state-signer.js';
 
 const NS_PER_MS = 1_000_000n;

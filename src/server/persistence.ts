@@ -31,17 +31,15 @@ import { closeSync, existsSync, openSync, readFileSync, statSync, unlinkSync, wr
 import { copyFile, mkdir, open, readdir, readFile, rename, unlink, FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Principal } from '@dfinity/principal';
-import { ReplicaOptions, Subnet } from '../replica/index.js';
-import type { Page } from '../replica/index.js';
 import {
     BlobSink,
     BlobSource,
-    CorruptStateError,
-    Stored,
-    StoredRecord,
     canisterRecord,
+    CorruptStateError,
     heapRecord,
     ingressRecord,
+    ReplicaKeys,
+    ReplicaOptions,
     restoreCanister,
     restoreHeap,
     restoreIngress,
@@ -50,13 +48,14 @@ import {
     restoreSubnet,
     snapshotRecord,
     stableRecord,
+    Stored,
+    StoredRecord,
     storeGlobal,
+    Subnet,
     subnetRecord
 } from '../replica/index.js';
-import type { Canister, Snapshot } from '../replica/index.js';
-import type { IngressStatus } from '../replica/index.js';
+import type { Canister, IngressStatus, Page, Snapshot } from '../replica/index.js';
 import { CborInput, CborValue, encodeCbor } from '../replica/certification/cbor.js';
-import { ReplicaKeys } from '../replica/index.js';
 import { ReplicaNode, StateStore } from './node.js';
 import { endFrame, frame, readCheckpoint, scanFrames } from './frames.js';
 import { sha256, toHex } from '../replica/certification/request-id.js';

@@ -7,14 +7,12 @@
  */
 import { Principal } from '@dfinity/principal';
 import { JSONParse, JSONStringify } from 'json-with-bigint';
-import { StableMemory } from '../replica/index.js';
-import type { Reject } from '../replica/index.js';
-import type { IngressStatus } from '../replica/index.js';
+import { RANGE_END, RANGE_START, StableMemory } from '../replica/index.js';
+import type { IngressStatus, Reject } from '../replica/index.js';
 import { HttpRequest, HttpResponse, text } from './http.js';
 import { Instance, InstanceError, InstanceRegistry } from './instances.js';
 import { ReplicaNode } from './node.js';
 import { hashOfMap, toHex, fromHex } from '../replica/certification/request-id.js';
-import { RANGE_END, RANGE_START } from '../replica/index.js';
 
 /** Rounds `await_ingress_message` runs before giving up on a message. */
 const MAX_AWAIT_ROUNDS = 1_000;

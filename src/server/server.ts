@@ -5,11 +5,10 @@
  * one `--state-dir` persists), and the PocketIC REST API (`/instances`, `/blobstore`,
  * `/http_gateway`) whose instances are separate, in-memory replicas.
  */
-import { ReplicaOptions } from '../replica/index.js';
+import { ReplicaKeys, ReplicaOptions } from '../replica/index.js';
 import { HttpRequest, HttpResponse, listen, text } from './http.js';
 import { handleIcRequest } from './ic-http.js';
 import { InstanceRegistry } from './instances.js';
-import { ReplicaKeys } from '../replica/index.js';
 import { ReplicaNode } from './node.js';
 import { StateDirHooks, openStateDir } from './persistence.js';
 import { handlePocketIcRequest } from './pocketic.js';

@@ -16,9 +16,8 @@ import { createPublicKey, KeyObject, verify as nodeVerify } from 'node:crypto';
 import { bls12_381 } from '@noble/curves/bls12-381';
 import { Principal } from '@dfinity/principal';
 import { CborMap, CborValue, decodeCbor, isBytes, isCborMap } from '../replica/certification/cbor.js';
-import { lookupPath, reconstruct } from '../replica/index.js';
+import { BLS_DER_PREFIX, concat, domainSeparator, lookupPath, reconstruct } from '../replica/index.js';
 import type { HashTree } from '../replica/index.js';
-import { BLS_DER_PREFIX, concat, domainSeparator } from '../replica/index.js';
 import { hashOfMap, sha256, toHex } from '../replica/certification/request-id.js';
 
 const REQUEST_DOMAIN = domainSeparator('ic-request');

@@ -16,7 +16,7 @@
 import { bls12_381 } from '@noble/curves/bls12-381';
 import { hash_to_field } from '@noble/curves/abstract/hash-to-curve';
 import { sha256 } from '@noble/hashes/sha2';
-import { ReplicaKeys, domainSeparator } from '../replica/index.js';
+import { domainSeparator, ReplicaKeys } from '../replica/index.js';
 import type { KeyMaterial } from '../replica/index.js';
 
 const DST = 'BLS_SIG_BLS12381G1_XMD:SHA-256_SSWU_RO_NUL_';

@@ -9,8 +9,9 @@
  * them into content hashes and a `BlobSource` gives them back, so identical pages and
  * modules are stored once.
  *
- * Internals this relies on (added for it): `Subnet.exportCounters/importCounters` and
- * `StableMemory.pages`. Everything else is public state of `Subnet` and `Canister`.
+ * Internals this relies on (added for it): `Subnet.exportCounters/importCounters`,
+ * `Subnet.restoreCanister/restoreQueue` and `StableMemory.pages`. Everything else is public
+ * state of `Subnet` and `Canister`.
  */
 import { Principal } from '@dfinity/principal';
 import { HeapImage } from '../memory/heap.js';
