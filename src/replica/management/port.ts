@@ -12,7 +12,7 @@ import type { PreparedModule } from '../wasm/index.js';
 
 /**
  * Everything the management canister may do to its subnet. The subnet implements it
- * (src/replica/subnet/core.ts); handlers never reach the subnet's state any other way.
+ * (src/replica/subnet/port.ts); handlers never reach the subnet's state any other way.
  * Canisters themselves (their settings, status, chunk store, snapshots) are the handlers'
  * to change; which canisters exist, the message queue and the live instances are not.
  */

@@ -27,7 +27,7 @@ import { Message } from '../state/messages.js';
 import { PreparedModule } from '../wasm/index.js';
 import { ExecutionEvent, SubnetCounters, SubnetOptions } from './options.js';
 
-export const DEFAULT_FIRST_CANISTER_INDEX = 0xffffffffffe00000n;
+const DEFAULT_FIRST_CANISTER_INDEX = 0xffffffffffe00000n;
 const DEFAULT_SUBNET_ID = Principal.fromText('2vxsx-fae');
 
 /** Contexts whose heap and stable-memory changes are kept when they return normally. */

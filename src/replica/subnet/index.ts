@@ -14,8 +14,6 @@ import { managementPort } from './port.js';
 import { query, QueryRequest } from './queries.js';
 import { nextWake, tick, Wake } from './rounds.js';
 
-export { DEFAULT_FIRST_CANISTER_INDEX } from './core.js';
-export { EMPTY_CANDID } from './effects.js';
 export type { ExecutionEvent, ManagementCallEvent, SubnetCounters, SubnetOptions } from './options.js';
 export type { IngressRequest } from './ingress.js';
 export type { QueryRequest } from './queries.js';
