@@ -1,12 +1,11 @@
 import { Principal } from '@dfinity/principal';
 import { ContextKind } from '../engine/contexts.js';
-import { execute, ExecutionOutcome } from '../engine/execute.js';
+import { commitExecution, execute, ExecutionOutcome } from '../engine/execute.js';
 import { Invocation } from '../engine/invocation.js';
-import { LiveInstance } from '../engine/live-instance.js';
 import { TrapError } from '../engine/trap.js';
 import { StableMemory } from '../memory/stable-memory.js';
 import { reject, Reject } from '../reject.js';
-import { Canister, ChangeOrigin, CodeState } from '../state/canister.js';
+import { Canister, ChangeOrigin, CodeState, newCodeState } from '../state/canister.js';
 import type { Subnet } from '../subnet.js';
 import { PreparedModule } from '../wasm/index.js';
 import { recordChange } from './history.js';
@@ -46,7 +45,7 @@ export function deploy(subnet: Subnet, canister: Canister, module: PreparedModul
 
     const upgrading = mode.kind === 'upgrade' ? mode : null;
     const stable = upgrading !== null ? old!.stable : new StableMemory();
-    const fresh = subnet.newCodeState(canister, module);
+    const fresh = newCodeState(module);
     fresh.stable = stable;
     stable.begin();
 
@@ -73,10 +72,8 @@ export function deploy(subnet: Subnet, canister: Canister, module: PreparedModul
         ok = run({ kind: 'G', entry: 'canister_pre_upgrade', code: old! });
     }
     if (ok) {
-        const imports = fresh.api.imports();
         const keep = upgrading?.wasmMemoryPersistence === 'keep';
-        const live = keep ? LiveInstance.withMemoryOf(module, imports, currentHeapOf(subnet, old!)) : LiveInstance.fresh(module, imports);
-        subnet.pool.adopt(fresh, live);
+        const live = subnet.pool.instantiate(fresh, keep ? currentHeapOf(subnet, old!) : null);
         // post_upgrade and init already see the version the deployment will have.
         canister.version++;
         if (module.info.hasStart) ok = run({ kind: 's', entry: '__replica_start', code: fresh });
@@ -108,8 +105,7 @@ export function deploy(subnet: Subnet, canister: Canister, module: PreparedModul
         return trap === null ? reject('IC0502', `Error from Canister ${canister.idText}: installation failed`) : subnet.trapReject(canister, trap);
     }
 
-    fresh.live!.commit(fresh.heap);
-    stable.commit();
+    commitExecution(fresh, subnet.pool);
     if (old !== null) subnet.pool.release(old);
     canister.code = fresh;
     if (mode.kind !== 'upgrade') {
