@@ -53,4 +53,54 @@ describe('the ic0 table', () => {
         const { info } = prepareModule(await wat(`(module ${imports.join('\n')})`), { systemApi: IC0_SIGNATURES, cacheDir: null });
         expect(info.importedSystemApi.size).toBe(SYSTEM_API.size);
     });
+
+    it('restates the spec\'s context lists (§1.4), `*` being every context but the start function', () => {
+        const contexts = (fn: string) => [...IC0_CONTEXTS.get(fn)!].sort();
+        const everyContext = ['C', 'CC', 'CQ', 'CRt', 'CRy', 'F', 'G', 'I', 'NRQ', 'RQ', 'Rt', 'Ry', 'T', 'U'];
+        expect(contexts('msg_arg_data_copy')).toEqual(['CQ', 'CRy', 'F', 'I', 'NRQ', 'RQ', 'Ry', 'U']);
+        expect(contexts('msg_reply')).toEqual(['CQ', 'CRt', 'CRy', 'NRQ', 'RQ', 'Rt', 'Ry', 'U']);
+        expect(contexts('msg_caller_size')).toEqual(everyContext);
+        expect(contexts('stable64_write')).toEqual([...everyContext, 's'].sort());
+        expect(contexts('call_cycles_add128')).toEqual(['Rt', 'Ry', 'T', 'U']);
+        expect(contexts('accept_message')).toEqual(['F']);
+        expect(contexts('data_certificate_copy')).toEqual(['CQ', 'NRQ']);
+        expect(contexts('root_key_size')).toEqual(['C', 'G', 'I', 'RQ', 'Rt', 'Ry', 'T', 'U']);
+        for (const [name, entry] of IC0) {
+            expect([name, IC0_CONTEXTS.get(name)!.size > 0]).toEqual([name, true]);
+            expect([name, entry.overhead >= 0n]).toEqual([name, true]);
+        }
+    });
+
+    it('charges the IC\'s overheads where they differ from the standard one', () => {
+        expect(IC0.get('call_new')!.overhead).toBe(1_500n);
+        expect(IC0.get('call_perform')!.overhead).toBe(5_000n);
+        expect(IC0.get('stable64_read')!.overhead).toBe(20n);
+        expect(IC0.get('debug_print')!.overhead).toBe(100n);
+        expect(IC0.get('msg_reply')!.overhead).toBe(STANDARD);
+    });
+
+    it('is what the validator checks imports against: it takes the table it is given', async () => {
+        const module = await wat(`(module (import "ic0" "time" (func (result i64))))`);
+        const withoutTime = new Map([...IC0_SIGNATURES].filter(([name]) => name !== 'time'));
+        expect(() => prepareModule(module, { systemApi: withoutTime, cacheDir: null })).toThrow(InvalidWasmModuleError);
+        expect(() => prepareModule(module, { systemApi: withoutTime, cacheDir: null })).toThrow(/'time' from 'ic0' that is not exported by the runtime/);
+        // The same bytes, prepared against the real table, are fine: the in-process cache keeps tables apart.
+        expect(prepareModule(module, { systemApi: IC0_SIGNATURES, cacheDir: null }).info.importedSystemApi.has('time')).toBe(true);
+    });
+
+    it('makes TypeScript check each implementation against its declared signature', () => {
+        // Each @ts-expect-error below fails `npm run typecheck` if the table stops catching the mistake.
+        const entries = [
+            ic0({ params: [I32, I64], results: [I32], contexts: 'I U RQ', overhead: STANDARD, impl: (_s, a, b) => a + Number(b) }),
+            // @ts-expect-error an i32 parameter arrives as a number, not a bigint
+            ic0({ params: [I32], results: [], contexts: '*', overhead: STANDARD, impl: (_s, a: bigint) => void a }),
+            // @ts-expect-error an i64 result must be a bigint
+            ic0({ params: [], results: [I64], contexts: '*', overhead: STANDARD, impl: () => 1 }),
+            // @ts-expect-error more arguments than the signature has
+            ic0({ params: [I32], results: [], contexts: '*', overhead: STANDARD, impl: (_s, a: number, b: number) => void (a + b) }),
+            // @ts-expect-error 'X' is not a context of spec §1.2
+            ic0({ params: [], results: [], contexts: 'I X', overhead: STANDARD, impl: () => undefined })
+        ];
+        expect(entries.map((e) => e.params.length)).toEqual([2, 1, 0, 1, 0]);
+    });
 });
