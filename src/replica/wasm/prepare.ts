@@ -73,7 +73,8 @@ export function prepareModule(bytes: Uint8Array, options: PrepareModuleOptions):
     let result: PreparedModule | undefined;
     if (cacheDir !== null) {
         const cached = readModuleCache(cacheDir, hashHex);
-        if (cached !== null) {
+        // An entry validated against a table that had functions this one lacks is a miss (validated again below).
+        if (cached !== null && [...cached.info.importedSystemApi].every((name) => options.systemApi.has(name))) {
             const compiled = tryCompile(cached.instrumented);
             if (compiled !== null) {
                 stats.diskHits++;

@@ -60,6 +60,15 @@ describe('module cache', () => {
         expect(WebAssembly.validate(new Uint8Array(readFileSync(paths.wasm)))).toBe(true);
     });
 
+    it('does not let a disk entry bypass a table that lacks one of its imports', async () => {
+        const importsTime = await wat(`(module (import "ic0" "time" (func (result i64))))`);
+        prepareModule(importsTime, { systemApi: IC0_SIGNATURES, cacheDir: dir });
+        clearPreparedModuleCache();
+        const withoutTime = new Map([...IC0_SIGNATURES].filter(([name]) => name !== 'time'));
+        expect(() => prepareModule(importsTime, { systemApi: withoutTime, cacheDir: dir })).toThrow(/'time' from 'ic0' that is not exported by the runtime/);
+        expect(delta(() => prepareModule(importsTime, { systemApi: IC0_SIGNATURES, cacheDir: dir }))).toEqual({ instrumented: 0, diskHits: 1, memoryHits: 0 });
+    });
+
     it('serves a fresh process from disk without instrumenting again', () => {
         const first = prepareModule(bytes, { systemApi: IC0_SIGNATURES, cacheDir: dir });
         clearPreparedModuleCache(); // as if in a new process
