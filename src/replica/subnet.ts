@@ -21,7 +21,6 @@ import { CallContext, Callback, ResponseTarget } from './state/call-context.js';
 import { Canister } from './state/canister.js';
 import { IngressRecord, IngressStatus } from './state/ingress.js';
 import { Message, RequestMessage, ResponseMessage, TaskMessage } from './state/messages.js';
-import { PreparedModule } from './wasm/index.js';
 import { FaultInjector } from './faults.js';
 import { ManagementCanister } from './management/index.js';
 
