@@ -6,6 +6,7 @@
  *   npx tsx bench/instrument.ts <module.wasm | module.wasm.gz>
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { IC0_SIGNATURES } from '../src/replica/engine/ic0/index.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -38,7 +39,7 @@ try {
     // Phases on their own (no caches involved).
     const [wasm, decodeMs] = time(() => decodeModuleBytes(bytes));
     const [parsed, parseMs] = time(() => parseModule(wasm));
-    const [, validateMs] = time(() => validateCanisterModule(parsed));
+    const [, validateMs] = time(() => validateCanisterModule(parsed, IC0_SIGNATURES));
     const [, v8ValidateMs] = time(() => WebAssembly.validate(new Uint8Array(wasm)));
     const [instrumented, instrumentMs] = time(() => instrumentModule(parsed));
     const [, compileMs] = time(() => new WebAssembly.Module(new Uint8Array(instrumented.bytes)));
@@ -52,12 +53,12 @@ try {
 
     // End to end, as the engine sees it.
     clearPreparedModuleCache();
-    const [, firstMs] = time(() => prepareModule(bytes, { cacheDir }));
+    const [, firstMs] = time(() => prepareModule(bytes, { systemApi: IC0_SIGNATURES, cacheDir }));
     line('prepareModule, first time (empty disk cache)', firstMs, FIRST_TIME_TARGET_MS);
     clearPreparedModuleCache();
-    const [, diskMs] = time(() => prepareModule(bytes, { cacheDir }));
+    const [, diskMs] = time(() => prepareModule(bytes, { systemApi: IC0_SIGNATURES, cacheDir }));
     line('prepareModule, from the disk cache', diskMs, DISK_CACHE_TARGET_MS);
-    const [, memoryMs] = time(() => prepareModule(bytes, { cacheDir }));
+    const [, memoryMs] = time(() => prepareModule(bytes, { systemApi: IC0_SIGNATURES, cacheDir }));
     line('prepareModule, from the in-process cache', memoryMs);
     const stats = prepareModuleStats();
     console.log(`served: ${stats.instrumented} instrumented, ${stats.diskHits} from disk, ${stats.memoryHits} from memory`);

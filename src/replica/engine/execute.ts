@@ -27,11 +27,11 @@ export interface ExecuteOptions {
 
 export function execute(code: CodeState, invocation: Invocation, entry: Entry, pool: InstancePool, options: ExecuteOptions = {}): ExecutionOutcome {
     const budget = options.budget ?? invocation.limit;
-    const live = pool.acquire(code);
+    const { live, scope } = pool.acquireHot(code);
     if (options.ownTransaction ?? true) code.stable.begin();
     invocation.startBudget = budget;
     live.budget = budget;
-    code.api.begin(invocation, live, code.stable);
+    scope.begin(invocation, live, code.stable);
     let trap: TrapError | null = null;
     try {
         if (entry.kind === 'export') live.invoke(entry.name);
@@ -39,20 +39,24 @@ export function execute(code: CodeState, invocation: Invocation, entry: Entry, p
     } catch (error) {
         trap = toTrap(error, live.ranOutOfInstructions, invocation.limit);
     } finally {
-        code.api.end();
+        scope.end();
     }
     const left = live.budget;
     if (trap === null && left < 0n) trap = TrapError.instructionLimit(invocation.limit);
     return { trap, instructions: budget - left };
 }
 
-export function commitExecution(code: CodeState): void {
-    code.live!.commit(code.heap);
+/** Makes the last execution's heap and stable-memory changes the committed state of `code`. */
+export function commitExecution(code: CodeState, pool: InstancePool): void {
+    const live = pool.peek(code);
+    if (live === null) throw new Error('commitExecution: the code state has no live instance; commit right after execute');
+    live.commit(code.heap);
     code.stable.commit();
 }
 
 export function rollbackExecution(code: CodeState, pool: InstancePool): void {
-    if (code.live !== null && !code.live.rollback(code.heap)) pool.release(code);
+    const live = pool.peek(code);
+    if (live !== null && !live.rollback(code.heap)) pool.release(code);
     code.stable.rollback();
 }
 

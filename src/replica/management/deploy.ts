@@ -5,7 +5,7 @@ import type { LiveInstance } from '../engine/live-instance.js';
 import { TrapError } from '../engine/trap.js';
 import { StableMemory } from '../memory/stable-memory.js';
 import { reject, Reject } from '../reject.js';
-import { Canister, ChangeOrigin, CodeState } from '../state/canister.js';
+import { Canister, ChangeOrigin, CodeState, newCodeState } from '../state/canister.js';
 import { PreparedModule } from '../wasm/index.js';
 import { recordChange } from './history.js';
 import type { ManagementPort } from './port.js';
@@ -112,7 +112,7 @@ export function deploy(port: ManagementPort, canister: Canister, module: Prepare
         if (persistenceProblem !== null) return reject('IC0504', `Error from Canister ${canister.idText}: ${persistenceProblem}`);
     }
     const upgrade = mode.kind === 'upgrade' ? mode : null;
-    const fresh = port.newCodeState(canister, module);
+    const fresh = newCodeState(module);
     fresh.stable = upgrade !== null ? old!.stable : new StableMemory();
     fresh.stable.begin();
     const d: Deployment = { port, canister, module, arg, caller, upgrade, old, fresh, live: null, used: 0n, done: [] };

@@ -8,6 +8,7 @@ import { changeOrigin, controlled, err, Handler, isReject, ManagementCall, ok } 
 import { CanisterInstallMode } from './candid.js';
 import { deploy, DeployMode } from './deploy.js';
 import { recordChange } from './history.js';
+import { IC0_SIGNATURES } from '../engine/ic0/index.js';
 
 function deployMode(mode: CanisterInstallMode): DeployMode {
     if ('install' in mode) return { kind: 'install' };
@@ -24,7 +25,7 @@ function deployMode(mode: CanisterInstallMode): DeployMode {
 /** Validates and instruments a module, mapping problems to the IC's IC0505 reject. */
 export function prepare(canister: Canister, bytes: Uint8Array): PreparedModule | Reject {
     try {
-        return prepareModule(bytes);
+        return prepareModule(bytes, { systemApi: IC0_SIGNATURES });
     } catch (error) {
         if (error instanceof InvalidWasmModuleError) {
             return reject('IC0505', canisterError(canister.idText, `Canister's Wasm module is not valid: ${error.message}`, 'invalid-wasm-module', 'Check the module you are installing: it must be a valid, IC-compatible Wasm module (raw or gzipped).'));

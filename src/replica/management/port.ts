@@ -47,8 +47,6 @@ export interface ManagementPort {
     trapReject(canister: Canister, trap: TrapError): Reject;
 
     // ---------------------------------------------------------------- code
-    /** A code state for `module`: empty heap and stable memory, its own System API. */
-    newCodeState(canister: Canister, module: PreparedModule): CodeState;
     /** Frees the live instance of a code state that is replaced or dropped. */
     releaseInstance(code: CodeState): void;
     /**

@@ -2,7 +2,7 @@ import { MAX_CHUNK_BYTES } from '../constants.js';
 import { GlobalValue } from '../memory/heap.js';
 import { toHex } from '../principal.js';
 import { reject, Reject } from '../reject.js';
-import { Canister, Snapshot } from '../state/canister.js';
+import { Canister, newCodeState, Snapshot } from '../state/canister.js';
 import { changeOrigin, controlled, err, Handler, isReject, ManagementCall, ok } from './call.js';
 import { SnapshotGlobal } from './candid.js';
 import { recordChange } from './history.js';
@@ -75,7 +75,7 @@ export const load_canister_snapshot: Handler<'load_canister_snapshot'> = (call, 
     if (isRejectValue(found)) return err(found);
     const [canister, snapshot] = found;
     if (canister.code !== null) call.subnet.releaseInstance(canister.code);
-    const code = call.subnet.newCodeState(canister, snapshot.module);
+    const code = newCodeState(snapshot.module);
     code.heap = snapshot.heap.clone();
     code.stable = snapshot.stable.clone();
     canister.code = code;

@@ -19,12 +19,13 @@ import { Page, PageStore } from '../memory/page-store.js';
 import { StableMemory } from '../memory/stable-memory.js';
 import { CallResult, RejectCode } from '../reject.js';
 import { Callback, CallContext, Closure, ResponseTarget } from '../state/call-context.js';
-import { Canister, CanisterSettings, CanisterStatus, Change, ChangeDetails, ChangeOrigin, LogVisibility, Snapshot } from '../state/canister.js';
+import { Canister, CanisterSettings, CanisterStatus, Change, ChangeDetails, ChangeOrigin, LogVisibility, newCodeState, Snapshot } from '../state/canister.js';
 import { IngressRecord, IngressStatus } from '../state/ingress.js';
 import { Message } from '../state/messages.js';
 import type { Subnet } from '../subnet/index.js';
 import { PreparedModule, prepareModule } from '../wasm/index.js';
 import { CorruptStateError, Stored, StoredRecord, big, bool, bytes, field, list, loadNumber, num, optional, principal, rec, storeNumber, str } from './values.js';
+import { IC0_SIGNATURES } from '../engine/ic0/index.js';
 
 /** Turns contents into hashes (storing them). */
 export interface BlobSink {
@@ -222,7 +223,7 @@ export function restoreModule(stored: Stored, source: BlobSource): PreparedModul
     const key = Buffer.from(moduleHash).toString('hex');
     const known = restoredModules.get(key);
     if (known !== undefined) return known;
-    const prepared = prepareModule(source.blob(bytes(field(r, 'wasm'))));
+    const prepared = prepareModule(source.blob(bytes(field(r, 'wasm'))), { systemApi: IC0_SIGNATURES });
     const givenSize = num(field(r, 'givenSize'));
     const module = Buffer.compare(prepared.moduleHash, moduleHash) === 0 ? prepared : { ...prepared, moduleHash, givenSize };
     restoredModules.set(key, module);
@@ -506,10 +507,7 @@ export function restoreCanister(
     const module = r.module === null || r.module === undefined ? null : restoreModule(r.module, source);
     if (module !== null) {
         if (memories === null) throw new CorruptStateError(`Saved replica state is corrupt: canister ${c.idText} has a module but no memories`);
-        const code = subnet.newCodeState(c, module);
-        code.heap = memories.heap;
-        code.stable = memories.stable;
-        c.code = code;
+        c.code = newCodeState(module, memories.heap, memories.stable);
     }
     c.snapshots = snapshots;
     c.nextSnapshotIndex = big(field(r, 'snapshotCounter'));

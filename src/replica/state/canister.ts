@@ -6,9 +6,7 @@ import {
 } from '../constants.js';
 import { HeapImage } from '../memory/heap.js';
 import { StableMemory } from '../memory/stable-memory.js';
-import { PreparedModule } from '../wasm/index.js';
-import { LiveInstance } from '../engine/live-instance.js';
-import { SystemApi } from '../engine/system-api.js';
+import type { PreparedModule } from '../wasm/index.js';
 import { Callback, CallContext, ResponseTarget } from './call-context.js';
 
 export type CanisterStatus = 'running' | 'stopping' | 'stopped';
@@ -58,16 +56,20 @@ export interface Change {
     details: ChangeDetails;
 }
 
-/** The code and memories of a non-empty canister. */
+/**
+ * The code and memories of a non-empty canister: plain data. A running instance of it,
+ * when there is one, belongs to the engine's instance pool.
+ */
 export interface CodeState {
     module: PreparedModule;
     /** The committed heap and globals. */
     heap: HeapImage;
     stable: StableMemory;
-    /** A running instance whose memory equals `heap`, when the canister is hot. */
-    live: LiveInstance | null;
-    /** The ic0 imports the instance is bound to. */
-    api: SystemApi;
+}
+
+/** Code state for `module` with an empty heap and stable memory. */
+export function newCodeState(module: PreparedModule, heap: HeapImage = HeapImage.empty(), stable: StableMemory = new StableMemory()): CodeState {
+    return { module, heap, stable };
 }
 
 export interface Snapshot {

@@ -11,20 +11,16 @@ import { Cycles } from '../engine/cycles.js';
 import { commitExecution, Entry, execute, ExecutionOutcome, rollbackExecution } from '../engine/execute.js';
 import { InstancePool } from '../engine/instance-pool.js';
 import { Invocation } from '../engine/invocation.js';
-import { SystemApi } from '../engine/system-api.js';
 import { TrapError } from '../engine/trap.js';
 import { FaultInjector } from '../faults.js';
 import type { ManagementCanister } from '../management/index.js';
-import { HeapImage } from '../memory/heap.js';
 import { PageStore, sharedPageStore } from '../memory/page-store.js';
-import { StableMemory } from '../memory/stable-memory.js';
 import { canisterIdFromIndex } from '../principal.js';
 import { canisterError, reject, Reject } from '../reject.js';
 import { CallContext, ResponseTarget } from '../state/call-context.js';
 import { Canister, CodeState } from '../state/canister.js';
 import { IngressRecord } from '../state/ingress.js';
 import { Message } from '../state/messages.js';
-import { PreparedModule } from '../wasm/index.js';
 import { ExecutionEvent, SubnetCounters, SubnetOptions } from './options.js';
 
 const DEFAULT_FIRST_CANISTER_INDEX = 0xffffffffffe00000n;
@@ -66,12 +62,18 @@ export class SubnetCore {
         this.maxSnapshots = options.maxSnapshotsPerCanister ?? DEFAULT_MAX_SNAPSHOTS_PER_CANISTER;
         this.cycles = new Cycles(options.costSchedule ?? 'normal');
         this.pageStore = options.pageStore ?? sharedPageStore;
-        this.pool = new InstancePool(Math.max(8, options.maxLiveInstances ?? 32), this.pageStore);
         this.time = options.time ?? BigInt(Date.now()) * 1_000_000n;
         this.certifiedTime = this.time;
         this.nextCanisterIndex = options.firstCanisterIndex ?? DEFAULT_FIRST_CANISTER_INDEX;
         this.subnetId = options.subnetId ?? DEFAULT_SUBNET_ID;
         this.rootKey = options.rootKey ?? null;
+        this.pool = new InstancePool(Math.max(8, options.maxLiveInstances ?? 32), this.pageStore, {
+            subnetId: this.subnetId,
+            rootKey: this.rootKey,
+            freezingLimit: (canister) => this.cycles.freezingLimit(canister),
+            costCall: (m, p) => this.cycles.callCost(m, p),
+            costCreateCanister: () => this.cycles.canisterCreation()
+        });
         this.#randomSeed = options.randomSeed ?? new TextEncoder().encode('embedded replica');
         this.management = management(this);
     }
@@ -87,19 +89,6 @@ export class SubnetCore {
         }
     }
 
-    /** A code state for `module`, with an empty heap and stable memory and its own System API. */
-    newCodeState(canister: Canister, module: PreparedModule): CodeState {
-        const cycles = this.cycles;
-        const api = new SystemApi({
-            subnetId: this.subnetId,
-            rootKey: this.rootKey,
-            freezingLimit: () => cycles.freezingLimit(canister),
-            costCall: (m, p) => cycles.callCost(m, p),
-            costCreateCanister: () => cycles.canisterCreation()
-        });
-        return { module, heap: HeapImage.empty(), stable: new StableMemory(), live: null, api };
-    }
-
     /** 32 fresh random bytes for raw_rand: reproducible from the seed. */
     randomBytes(): Uint8Array {
         const digest = createHash('sha256').update(this.#randomSeed).update(String(this.counters.randomCounter++)).digest();
@@ -112,7 +101,7 @@ export class SubnetCore {
         const started = this.options.onExecution === undefined ? 0 : performance.now();
         const outcome = execute(code, invocation, entry, this.pool);
         const keep = outcome.trap === null && persists(invocation.kind);
-        if (keep) commitExecution(code);
+        if (keep) commitExecution(code, this.pool);
         else rollbackExecution(code, this.pool);
         if (isReplicated(invocation.kind)) this.chargeExecution(canister, outcome.instructions);
         if (outcome.trap !== null && isReplicated(invocation.kind)) this.appendLog(canister, `[TRAP]: ${outcome.trap.detail}`);

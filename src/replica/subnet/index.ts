@@ -118,14 +118,14 @@ export class Subnet {
         this.#core.canisters.set(canister.idText, canister);
     }
 
-    /** A code state for `module` with empty memories (persistence fills them in). */
-    newCodeState(canister: Canister, module: PreparedModule): CodeState {
-        return this.#core.newCodeState(canister, module);
-    }
-
     /** Frees every live instance; they are rebuilt from the committed images when next used. */
     evictInstances(): void {
         this.#core.pool.evictAll();
+    }
+
+    /** How many canister code states have a running instance now (benchmarks and tests). */
+    get liveInstanceCount(): number {
+        return this.#core.pool.liveCount;
     }
 
     // ----------------------------------------------------------------- rounds

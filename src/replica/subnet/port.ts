@@ -1,5 +1,4 @@
 import { execute } from '../engine/execute.js';
-import { LiveInstance } from '../engine/live-instance.js';
 import type { ManagementPort } from '../management/port.js';
 import type { CodeState } from '../state/canister.js';
 import type { SubnetCore } from './core.js';
@@ -31,14 +30,8 @@ export function managementPort(core: SubnetCore): ManagementPort {
         deliver: (target, result, refund) => deliver(core, target, result, refund),
         respond: (context, result) => respond(core, context, result),
         trapReject: (canister, trap) => core.trapReject(canister, trap),
-        newCodeState: (canister, module) => core.newCodeState(canister, module),
         releaseInstance: (code) => core.pool.release(code),
-        instantiate: (fresh, keepHeapOf) => {
-            const imports = fresh.api.imports();
-            const live = keepHeapOf === null ? LiveInstance.fresh(fresh.module, imports) : LiveInstance.withMemoryOf(fresh.module, imports, currentHeapOf(core, keepHeapOf));
-            core.pool.adopt(fresh, live);
-            return live;
-        },
+        instantiate: (fresh, keepHeapOf) => core.pool.instantiate(fresh, keepHeapOf === null ? null : currentHeapOf(core, keepHeapOf)),
         executeStep: (code, inv, entry, budget) => execute(code, inv, entry, core.pool, { budget, ownTransaction: false }),
         chargeExecution: (canister, instructions) => core.chargeExecution(canister, instructions),
         applyEffects: (canister, inv) => applyEffects(core, canister, inv),

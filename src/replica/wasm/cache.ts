@@ -14,7 +14,7 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { INSTRUMENTATION_VERSION, type GlobalValueType } from './instrument.js';
-import type { CanisterModuleInfo } from './prepare.js';
+import type { CanisterModuleInfo } from './module-info.js';
 
 /** Environment variable that overrides the default cache directory. */
 export const MODULE_CACHE_ENV = 'REPLICA_MODULE_CACHE';

@@ -25,6 +25,6 @@ export {
 } from './instrument.js';
 export { validateCanisterModule, MODULE_LIMITS, WASM_PAGE_BYTES, RESERVED_EXPORT_PREFIX, type CanisterModuleSummary } from './validate.js';
 export { parseModule, type ParsedModule } from './sections.js';
-export { SYSTEM_API, formatSignature, type SystemApiSignature, type SystemApiValueType } from './system-api.js';
+export { formatSignature, type SystemApiSignature, type SystemApiSignatures, type SystemApiValueType } from './signatures.js';
 export { defaultModuleCacheDir, moduleCachePaths, MODULE_CACHE_ENV } from './cache.js';
 export { OPS, MISC_OPS, SIMD_OPS, Imm, Role, describeOpcode, type OpcodeTable } from './opcodes.js';

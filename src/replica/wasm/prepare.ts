@@ -9,51 +9,15 @@ import { defaultModuleCacheDir, readModuleCache, writeModuleCache } from './cach
 import { InvalidWasmModuleError, WasmInstrumentationError } from './errors.js';
 import { instrumentModule, type GlobalValueType } from './instrument.js';
 import { WASM_MAGIC, parseModule } from './sections.js';
+import type { CanisterModuleInfo, PreparedModule } from './module-info.js';
+import type { SystemApiSignatures } from './signatures.js';
 import { MODULE_LIMITS, validateCanisterModule } from './validate.js';
 
-/** What the engine needs to know about a canister module. */
-export interface CanisterModuleInfo {
-    updateMethods: ReadonlySet<string>;
-    queryMethods: ReadonlySet<string>;
-    compositeQueryMethods: ReadonlySet<string>;
-    hasInit: boolean;
-    hasPreUpgrade: boolean;
-    hasPostUpgrade: boolean;
-    hasInspectMessage: boolean;
-    hasHeartbeat: boolean;
-    hasGlobalTimer: boolean;
-    hasOnLowWasmMemory: boolean;
-    /** The module had a start section (now exported as `__replica_start`). */
-    hasStart: boolean;
-    hasMemory: boolean;
-    hasTable: boolean;
-    /** Every defined mutable global, as exported by the instrumenter. */
-    mutableGlobals: ReadonlyArray<{ exportName: string; valueType: GlobalValueType }>;
-    /** `icp:public <name>` sections, by name. */
-    publicCustomSections: ReadonlyMap<string, Uint8Array>;
-    /** `icp:private <name>` sections, by name. */
-    privateCustomSections: ReadonlyMap<string, Uint8Array>;
-    /** Names plus contents of the `icp:` sections, in bytes. */
-    customSectionsSize: number;
-    /** Size of the uncompressed module in bytes. */
-    wasmSize: number;
-    importedSystemApi: ReadonlySet<string>;
-}
-
-/** A module ready to instantiate. */
-export interface PreparedModule {
-    /** SHA-256 of the bytes exactly as given (compressed if gzipped): the IC's module hash. */
-    moduleHash: Uint8Array;
-    /** Length of the bytes as given. */
-    givenSize: number;
-    /** The decompressed original module. */
-    wasm: Uint8Array;
-    /** The instrumented module, compiled. */
-    compiled: WebAssembly.Module;
-    info: CanisterModuleInfo;
-}
+export type { CanisterModuleInfo, PreparedModule } from './module-info.js';
 
 export interface PrepareModuleOptions {
+    /** The `ic0` functions imports are checked against: the engine's `IC0_SIGNATURES`. */
+    systemApi: SystemApiSignatures;
     /**
      * Directory of the on-disk cache. Default: `$REPLICA_MODULE_CACHE`, else
      * `<repo>/.cache/replica-modules`. `null` disables the disk cache.
@@ -73,25 +37,31 @@ export interface PrepareStats {
 
 const GZIP_MAGIC = [0x1f, 0x8b, 0x08];
 
-const prepared = new Map<string, PreparedModule>();
+/** Prepared modules by module hash, per System API table (one table in practice). */
+let prepared = new WeakMap<SystemApiSignatures, Map<string, PreparedModule>>();
 const stats: PrepareStats = { instrumented: 0, diskHits: 0, memoryHits: 0 };
 
 /**
  * Validates, instruments and compiles a canister module (raw or gzipped).
  *
  * @param bytes the module as given to install_code.
- * @param options `cacheDir` (see `PrepareModuleOptions`).
+ * @param options the System API to validate imports against, and `cacheDir` (see `PrepareModuleOptions`).
  * @returns the compiled module and its info; the same object for the same bytes within
  *   one process.
  * @throws InvalidWasmModuleError if the bytes are not a module the IC would install.
  * @throws WasmInstrumentationError if instrumenting a valid module failed (a replica bug).
  * @example
- *   const { compiled, info } = prepareModule(readFileSync('app.wasm.gz'));
+ *   const { compiled, info } = prepareModule(readFileSync('app.wasm.gz'), { systemApi: IC0_SIGNATURES });
  */
-export function prepareModule(bytes: Uint8Array, options: PrepareModuleOptions = {}): PreparedModule {
+export function prepareModule(bytes: Uint8Array, options: PrepareModuleOptions): PreparedModule {
     const moduleHash = new Uint8Array(createHash('sha256').update(bytes).digest());
     const hashHex = Buffer.from(moduleHash).toString('hex');
-    const known = prepared.get(hashHex);
+    let byHash = prepared.get(options.systemApi);
+    if (byHash === undefined) {
+        byHash = new Map();
+        prepared.set(options.systemApi, byHash);
+    }
+    const known = byHash.get(hashHex);
     if (known !== undefined) {
         stats.memoryHits++;
         return known;
@@ -103,7 +73,8 @@ export function prepareModule(bytes: Uint8Array, options: PrepareModuleOptions =
     let result: PreparedModule | undefined;
     if (cacheDir !== null) {
         const cached = readModuleCache(cacheDir, hashHex);
-        if (cached !== null) {
+        // An entry validated against a table that had functions this one lacks is a miss (validated again below).
+        if (cached !== null && [...cached.info.importedSystemApi].every((name) => options.systemApi.has(name))) {
             const compiled = tryCompile(cached.instrumented);
             if (compiled !== null) {
                 stats.diskHits++;
@@ -114,7 +85,7 @@ export function prepareModule(bytes: Uint8Array, options: PrepareModuleOptions =
 
     if (result === undefined) {
         const module = parseModule(wasm);
-        const summary = validateCanisterModule(module);
+        const summary = validateCanisterModule(module, options.systemApi);
         checkWithV8(wasm);
         const instrumented = instrumentModule(module);
         let compiled: WebAssembly.Module;
@@ -139,7 +110,7 @@ export function prepareModule(bytes: Uint8Array, options: PrepareModuleOptions =
         result = { moduleHash, givenSize: bytes.length, wasm, compiled, info };
     }
 
-    prepared.set(hashHex, result);
+    byHash.set(hashHex, result);
     return result;
 }
 
@@ -209,7 +180,7 @@ function errorText(error: unknown): string {
 
 /** Forgets every module prepared in this process (the disk cache is untouched). */
 export function clearPreparedModuleCache(): void {
-    prepared.clear();
+    prepared = new WeakMap();
 }
 
 /** Counters of how `prepareModule` calls were served. */

@@ -7,7 +7,7 @@
 import { InvalidWasmModuleError } from './errors.js';
 import { ExternalKind, functionType, valueTypeName, type ParsedModule } from './sections.js';
 import { ValType } from './opcodes.js';
-import { SYSTEM_API, formatSignature, type SystemApiSignature } from './system-api.js';
+import { formatSignature, type SystemApiSignature, type SystemApiSignatures } from './signatures.js';
 
 const MiB = 1024 * 1024;
 
@@ -92,9 +92,10 @@ const utf8 = new TextEncoder();
 /**
  * Checks every IC module rule and returns the module's entry points and metadata.
  *
+ * @param systemApi the `ic0` functions the runtime provides (the engine's ic0 table).
  * @throws InvalidWasmModuleError naming the broken rule.
  */
-export function validateCanisterModule(module: ParsedModule): CanisterModuleSummary {
+export function validateCanisterModule(module: ParsedModule, systemApi: SystemApiSignatures): CanisterModuleSummary {
     if (module.bytes.length > MODULE_LIMITS.maxWasmBytes) {
         throw new InvalidWasmModuleError(
             `Wasm module is too large: ${module.bytes.length} bytes uncompressed, the limit is ${MODULE_LIMITS.maxWasmBytes} bytes (100 MiB).`
@@ -105,7 +106,7 @@ export function validateCanisterModule(module: ParsedModule): CanisterModuleSumm
             `Wasm module code section size of ${module.codeSectionSize} bytes exceeds the maximum allowed size of ${MODULE_LIMITS.maxCodeSectionBytes} bytes (10 MiB).`
         );
     }
-    const importedSystemApi = validateImports(module);
+    const importedSystemApi = validateImports(module, systemApi);
     validateMemories(module);
     validateFunctionsAndGlobals(module);
     const entryPoints = validateExports(module);
@@ -143,7 +144,7 @@ function sameSignature(a: SystemApiSignature, b: SystemApiSignature): boolean {
 
 const KIND_NAMES = ['function', 'table', 'memory', 'global', 'tag'];
 
-function validateImports(module: ParsedModule): Set<string> {
+function validateImports(module: ParsedModule, systemApi: SystemApiSignatures): Set<string> {
     const imported = new Set<string>();
     for (const imp of module.imports) {
         if (imp.kind !== ExternalKind.Function) {
@@ -153,7 +154,7 @@ function validateImports(module: ParsedModule): Set<string> {
                 `Module imports ${kind} '${imp.name}' from '${imp.module}'; canister modules may import only functions from 'ic0'.`
             );
         }
-        const expected = SYSTEM_API.get(imp.name);
+        const expected = systemApi.get(imp.name);
         if (expected === undefined) {
             throw invalid('import', `Module imports function '${imp.name}' from '${imp.module}' that is not exported by the runtime.`);
         }

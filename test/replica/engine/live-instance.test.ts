@@ -1,4 +1,5 @@
 import { LiveInstance } from '../../../src/replica/engine/live-instance.js';
+import { IC0_SIGNATURES } from '../../../src/replica/engine/ic0/index.js';
 import { HeapImage } from '../../../src/replica/memory/heap.js';
 import { prepareModule } from '../../../src/replica/wasm/index.js';
 import { wat } from '../wasm/helpers.js';
@@ -15,7 +16,7 @@ describe('LiveInstance commit and rollback', () => {
         (func (export "grow") (result i32) (memory.grow (i32.const 1))))`;
 
     async function instance(): Promise<{ live: LiveInstance; image: HeapImage; call: (name: string, ...args: Array<number | bigint>) => number | bigint }> {
-        const module = prepareModule(await wat(source), { cacheDir: null });
+        const module = prepareModule(await wat(source), { systemApi: IC0_SIGNATURES, cacheDir: null });
         const live = LiveInstance.fresh(module, {});
         const image = HeapImage.empty();
         live.commit(image);

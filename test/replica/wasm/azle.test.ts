@@ -1,5 +1,6 @@
 /** A real Azle module (~3.5 MB, QuickJS inside): the hello_world fixture jest's global setup builds. */
 import { readFileSync } from 'node:fs';
+import { IC0_SIGNATURES } from '../../../src/replica/engine/ic0/index.js';
 import { gzipSync } from 'node:zlib';
 import { HEAP_BIAS_BYTES, prepareModule, type PreparedModule } from '../../../src/replica/wasm/index.js';
 import { TestInstance, stubIc0, type WasmFunction } from './helpers.js';
@@ -47,7 +48,7 @@ describe('an Azle module (hello_world)', () => {
     let prepared: PreparedModule;
 
     beforeAll(() => {
-        prepared = prepareModule(new Uint8Array(gzipSync(readFileSync(PROBE))), { cacheDir: null });
+        prepared = prepareModule(new Uint8Array(gzipSync(readFileSync(PROBE))), { systemApi: IC0_SIGNATURES, cacheDir: null });
     });
 
     it('validates and instruments, keeping its entry points', () => {

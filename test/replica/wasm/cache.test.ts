@@ -1,5 +1,6 @@
 /** The on-disk module cache. */
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { IC0_SIGNATURES } from '../../../src/replica/engine/ic0/index.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -52,18 +53,27 @@ describe('module cache', () => {
     }
 
     it('writes the instrumented module and its info under <hash>-v<version>', () => {
-        const prepared = prepareModule(bytes, { cacheDir: dir });
+        const prepared = prepareModule(bytes, { systemApi: IC0_SIGNATURES, cacheDir: dir });
         const paths = moduleCachePaths(dir, hex(prepared.moduleHash));
         expect(paths.wasm).toBe(join(dir, `${hex(prepared.moduleHash)}-v${INSTRUMENTATION_VERSION}.wasm`));
         expect(readdirSync(dir).sort()).toEqual([`${hex(prepared.moduleHash)}-v${INSTRUMENTATION_VERSION}.json`, `${hex(prepared.moduleHash)}-v${INSTRUMENTATION_VERSION}.wasm`]);
         expect(WebAssembly.validate(new Uint8Array(readFileSync(paths.wasm)))).toBe(true);
     });
 
+    it('does not let a disk entry bypass a table that lacks one of its imports', async () => {
+        const importsTime = await wat(`(module (import "ic0" "time" (func (result i64))))`);
+        prepareModule(importsTime, { systemApi: IC0_SIGNATURES, cacheDir: dir });
+        clearPreparedModuleCache();
+        const withoutTime = new Map([...IC0_SIGNATURES].filter(([name]) => name !== 'time'));
+        expect(() => prepareModule(importsTime, { systemApi: withoutTime, cacheDir: dir })).toThrow(/'time' from 'ic0' that is not exported by the runtime/);
+        expect(delta(() => prepareModule(importsTime, { systemApi: IC0_SIGNATURES, cacheDir: dir }))).toEqual({ instrumented: 0, diskHits: 1, memoryHits: 0 });
+    });
+
     it('serves a fresh process from disk without instrumenting again', () => {
-        const first = prepareModule(bytes, { cacheDir: dir });
+        const first = prepareModule(bytes, { systemApi: IC0_SIGNATURES, cacheDir: dir });
         clearPreparedModuleCache(); // as if in a new process
         let second = first;
-        expect(delta(() => (second = prepareModule(bytes, { cacheDir: dir })))).toEqual({ instrumented: 0, diskHits: 1, memoryHits: 0 });
+        expect(delta(() => (second = prepareModule(bytes, { systemApi: IC0_SIGNATURES, cacheDir: dir })))).toEqual({ instrumented: 0, diskHits: 1, memoryHits: 0 });
         expect(second).not.toBe(first);
         expect(second.moduleHash).toEqual(first.moduleHash);
         expect(second.wasm).toEqual(first.wasm);
@@ -93,32 +103,32 @@ describe('module cache', () => {
         }],
         ['a missing .json', (paths: { wasm: string; json: string }) => rmSync(paths.json)]
     ])('ignores and rewrites a damaged entry: %s', (_, damage) => {
-        const first = prepareModule(bytes, { cacheDir: dir });
+        const first = prepareModule(bytes, { systemApi: IC0_SIGNATURES, cacheDir: dir });
         const paths = moduleCachePaths(dir, hex(first.moduleHash));
         const good = { wasm: readFileSync(paths.wasm), json: readFileSync(paths.json, 'utf8') };
         damage(paths);
         clearPreparedModuleCache();
-        expect(delta(() => prepareModule(bytes, { cacheDir: dir }))).toEqual({ instrumented: 1, diskHits: 0, memoryHits: 0 });
+        expect(delta(() => prepareModule(bytes, { systemApi: IC0_SIGNATURES, cacheDir: dir }))).toEqual({ instrumented: 1, diskHits: 0, memoryHits: 0 });
         expect(readFileSync(paths.wasm)).toEqual(good.wasm);
         expect(readFileSync(paths.json, 'utf8')).toBe(good.json);
         clearPreparedModuleCache();
-        expect(delta(() => prepareModule(bytes, { cacheDir: dir }))).toEqual({ instrumented: 0, diskHits: 1, memoryHits: 0 });
+        expect(delta(() => prepareModule(bytes, { systemApi: IC0_SIGNATURES, cacheDir: dir }))).toEqual({ instrumented: 0, diskHits: 1, memoryHits: 0 });
     });
 
     it('leaves no temporary files behind', () => {
-        prepareModule(bytes, { cacheDir: dir });
+        prepareModule(bytes, { systemApi: IC0_SIGNATURES, cacheDir: dir });
         expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     });
 
     it('writes nothing when the cache is disabled', () => {
-        prepareModule(bytes, { cacheDir: null });
+        prepareModule(bytes, { systemApi: IC0_SIGNATURES, cacheDir: null });
         expect(readdirSync(dir)).toEqual([]);
     });
 
     it('does not fail when the cache directory cannot be created', () => {
         const blocked = join(dir, 'a-file');
         writeFileSync(blocked, 'not a directory');
-        expect(prepareModule(bytes, { cacheDir: join(blocked, 'cache') }).info.updateMethods.has('bump')).toBe(true);
+        expect(prepareModule(bytes, { systemApi: IC0_SIGNATURES, cacheDir: join(blocked, 'cache') }).info.updateMethods.has('bump')).toBe(true);
     });
 
     it('defaults to <repo>/.cache/replica-modules unless REPLICA_MODULE_CACHE is set', () => {
@@ -128,7 +138,7 @@ describe('module cache', () => {
             expect(defaultModuleCacheDir()).toBe(join(process.cwd(), '.cache', 'replica-modules'));
             process.env[MODULE_CACHE_ENV] = dir;
             expect(defaultModuleCacheDir()).toBe(dir);
-            prepareModule(bytes);
+            prepareModule(bytes, { systemApi: IC0_SIGNATURES });
             expect(readdirSync(dir)).toHaveLength(2);
         } finally {
             if (saved === undefined) delete process.env[MODULE_CACHE_ENV];

@@ -1,6 +1,7 @@
 /** Shared test helpers: WAT compilation, hand-built binaries, and instantiation of instrumented modules. */
 import wabtInit from 'wabt';
-import { HEAP_BIAS_BYTES, SYSTEM_API, prepareModule, type PreparedModule } from '../../../src/replica/wasm/index.js';
+import { IC0_SIGNATURES } from '../../../src/replica/engine/ic0/index.js';
+import { HEAP_BIAS_BYTES, prepareModule, type PreparedModule } from '../../../src/replica/wasm/index.js';
 
 type Wabt = Awaited<ReturnType<typeof wabtInit>>;
 let wabt: Promise<Wabt> | undefined;
@@ -91,7 +92,7 @@ export type WasmFunction = (...args: unknown[]) => unknown;
 /** `ic0` imports that throw unless overridden. */
 export function stubIc0(overrides: Readonly<Record<string, WasmFunction>> = {}): WebAssembly.Imports {
     const ic0: Record<string, WasmFunction> = {};
-    for (const fn of SYSTEM_API.keys()) {
+    for (const fn of IC0_SIGNATURES.keys()) {
         ic0[fn] = () => {
             throw new Error(`ic0.${fn} is not stubbed in this test`);
         };
@@ -192,5 +193,5 @@ export class TestInstance {
 
 /** Compiles WAT, prepares it without the disk cache, and instantiates it. */
 export async function instantiateWat(source: string, imports?: WebAssembly.Imports): Promise<TestInstance> {
-    return new TestInstance(prepareModule(await wat(source), { cacheDir: null }), imports);
+    return new TestInstance(prepareModule(await wat(source), { systemApi: IC0_SIGNATURES, cacheDir: null }), imports);
 }

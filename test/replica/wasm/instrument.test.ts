@@ -9,6 +9,7 @@ import {
     prepareModule
 } from '../../../src/replica/wasm/index.js';
 import { TestInstance, instantiateWat, wat, withCustomSection } from './helpers.js';
+import { IC0_SIGNATURES } from '../../../src/replica/engine/ic0/index.js';
 
 const PAGE = 65_536;
 
@@ -28,7 +29,7 @@ describe('instrumented exports', () => {
           (elem (i32.const 0) $f)
           (func (export "canister_update go"))
           (func (export "helper") (result i32) i32.const 1))`);
-        const prepared = prepareModule(bytes, { cacheDir: null });
+        const prepared = prepareModule(bytes, { systemApi: IC0_SIGNATURES, cacheDir: null });
         expect(exportNames(prepared.compiled).sort()).toEqual(
             [
                 'memory',
@@ -62,14 +63,14 @@ describe('instrumented exports', () => {
         let bytes = await wat(`(module (func (export "canister_query hi")))`);
         bytes = withCustomSection(bytes, 'icp:public candid:service', 'service : {}');
         bytes = withCustomSection(bytes, 'producers', 'whoever');
-        const { compiled, info } = prepareModule(bytes, { cacheDir: null });
+        const { compiled, info } = prepareModule(bytes, { systemApi: IC0_SIGNATURES, cacheDir: null });
         expect(WebAssembly.Module.customSections(compiled, 'icp:public candid:service')).toHaveLength(1);
         expect(WebAssembly.Module.customSections(compiled, 'producers')).toHaveLength(1);
         expect(new TextDecoder().decode(info.publicCustomSections.get('candid:service'))).toBe('service : {}');
     });
 
     it('works for modules without memory, table or globals', async () => {
-        const prepared = prepareModule(await wat(`(module (func (export "canister_query q")))`), { cacheDir: null });
+        const prepared = prepareModule(await wat(`(module (func (export "canister_query q")))`), { systemApi: IC0_SIGNATURES, cacheDir: null });
         expect(exportNames(prepared.compiled).sort()).toEqual(['__replica_instructions', '__replica_out_of_instructions', 'canister_query q']);
         expect(prepared.info).toMatchObject({ hasMemory: false, hasTable: false, mutableGlobals: [] });
         expect(WebAssembly.validate(new Uint8Array(instrumentModule(parseModule(prepared.wasm)).bytes))).toBe(true);
@@ -217,8 +218,8 @@ describe('heap bias and dirty pages', () => {
 
     it('refuses an initial memory that leaves no room for the dirty-page map', async () => {
         const bytes = await wat(`(module (memory 65530))`);
-        expect(() => prepareModule(bytes, { cacheDir: null })).toThrow(InvalidWasmModuleError);
-        expect(() => prepareModule(bytes, { cacheDir: null })).toThrow(/65530 pages/);
+        expect(() => prepareModule(bytes, { systemApi: IC0_SIGNATURES, cacheDir: null })).toThrow(InvalidWasmModuleError);
+        expect(() => prepareModule(bytes, { systemApi: IC0_SIGNATURES, cacheDir: null })).toThrow(/65530 pages/);
     });
 });
 
@@ -393,7 +394,7 @@ describe('callbacks through __replica_call_indirect', () => {
 
     it('is only added when table 0 holds functions', async () => {
         const exportsOf = async (src: string): Promise<string[]> =>
-            WebAssembly.Module.exports(prepareModule(await wat(src), { cacheDir: null }).compiled).map((e) => e.name);
+            WebAssembly.Module.exports(prepareModule(await wat(src), { systemApi: IC0_SIGNATURES, cacheDir: null }).compiled).map((e) => e.name);
         expect(await exportsOf(`(module (table 1 externref))`)).not.toContain('__replica_call_indirect');
         expect(await exportsOf(`(module (func (export "f")))`)).not.toContain('__replica_call_indirect');
         expect(await exportsOf(`(module (table 1 funcref))`)).toContain('__replica_call_indirect');
@@ -411,7 +412,7 @@ describe('unsupported instructions', () => {
             [10, [1, 9, 0, 0x41, 0, 0xfe, 0x10, 2, 0, 0x1a, 0x0b]]
         );
         expect(WebAssembly.validate(bytes)).toBe(true);
-        expect(() => prepareModule(bytes, { cacheDir: null })).toThrow(/0xfe.*does not support/);
+        expect(() => prepareModule(bytes, { systemApi: IC0_SIGNATURES, cacheDir: null })).toThrow(/0xfe.*does not support/);
     });
 });
 
@@ -451,7 +452,7 @@ describe('differential check against the original module', () => {
         const original = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(bytes)));
         const runOriginal = original.exports.run as (seed: number, n: number) => bigint;
         const originalMemory = new Uint8Array((original.exports.memory as WebAssembly.Memory).buffer);
-        const t = new TestInstance(prepareModule(bytes, { cacheDir: null }));
+        const t = new TestInstance(prepareModule(bytes, { systemApi: IC0_SIGNATURES, cacheDir: null }));
 
         for (const [seed, n] of [[1, 10], [12345, 500], [987654321, 3000]] as const) {
             const before = t.logicalMemory().slice(0, originalMemory.length);

@@ -1,12 +1,13 @@
 /** Every IC module rule's error path (spec §1.1 and §4). */
 import { gzipSync } from 'node:zlib';
+import { IC0_SIGNATURES } from '../../../src/replica/engine/ic0/index.js';
 import { InvalidWasmModuleError, MODULE_LIMITS, prepareModule } from '../../../src/replica/wasm/index.js';
 import { concat, moduleBytes, name, uleb, vec, wat, withCustomSection } from './helpers.js';
 
 function expectInvalid(bytes: Uint8Array, message: RegExp): void {
     let error: unknown;
     try {
-        prepareModule(bytes, { cacheDir: null });
+        prepareModule(bytes, { systemApi: IC0_SIGNATURES, cacheDir: null });
     } catch (e) {
         error = e;
     }
@@ -22,7 +23,7 @@ describe('imports', () => {
           (import "ic0" "cost_call" (func (param i64 i64 i32)))
           (import "ic0" "stable_grow" (func (param i32) (result i32)))
           (func (export "canister_update f")))`);
-        const { info } = prepareModule(bytes, { cacheDir: null });
+        const { info } = prepareModule(bytes, { systemApi: IC0_SIGNATURES, cacheDir: null });
         expect([...info.importedSystemApi].sort()).toEqual(['cost_call', 'msg_reply_data_append', 'stable_grow', 'time']);
     });
 
@@ -89,7 +90,7 @@ describe('exports', () => {
           (export "canister_composite_query ask" (func $f))
           (export "canister_query  spaced" (func $f))
           (export "something_else" (func $f)))`);
-        const { info } = prepareModule(bytes, { cacheDir: null });
+        const { info } = prepareModule(bytes, { systemApi: IC0_SIGNATURES, cacheDir: null });
         expect(info).toMatchObject({
             hasInit: true,
             hasPreUpgrade: true,
@@ -105,7 +106,7 @@ describe('exports', () => {
     });
 
     it('reports a module without entry points as such', async () => {
-        const { info } = prepareModule(await wat(`(module)`), { cacheDir: null });
+        const { info } = prepareModule(await wat(`(module)`), { systemApi: IC0_SIGNATURES, cacheDir: null });
         expect(info).toMatchObject({ hasInit: false, hasPreUpgrade: false, hasPostUpgrade: false, hasHeartbeat: false });
         expect(info.updateMethods.size + info.queryMethods.size + info.compositeQueryMethods.size).toBe(0);
     });
@@ -145,7 +146,7 @@ describe('exports', () => {
         const exports = Array.from({ length: 1001 }, (_, i) => `(export "canister_query m${i}" (func $f))`).join('\n');
         expectInvalid(await wat(`(module (func $f) ${exports})`), /number of exported functions .* is 1001, which exceeds 1000/);
         const ok = Array.from({ length: 1000 }, (_, i) => `(export "canister_query m${i}" (func $f))`).join('\n');
-        expect(prepareModule(await wat(`(module (func $f) ${ok})`), { cacheDir: null }).info.queryMethods.size).toBe(1000);
+        expect(prepareModule(await wat(`(module (func $f) ${ok})`), { systemApi: IC0_SIGNATURES, cacheDir: null }).info.queryMethods.size).toBe(1000);
     });
 
     it(`rejects method names longer than ${MODULE_LIMITS.maxExportedMethodNameBytes} bytes in total`, async () => {
@@ -162,7 +163,7 @@ describe('custom sections', () => {
         let bytes = withCustomSection(await base(), 'icp:public candid:service', 'service : {}');
         bytes = withCustomSection(bytes, 'icp:private secret', Uint8Array.of(1, 2, 3));
         bytes = withCustomSection(bytes, 'name', Uint8Array.of());
-        const { info } = prepareModule(bytes, { cacheDir: null });
+        const { info } = prepareModule(bytes, { systemApi: IC0_SIGNATURES, cacheDir: null });
         expect([...info.publicCustomSections.keys()]).toEqual(['candid:service']);
         expect(Array.from(info.privateCustomSections.get('secret')!)).toEqual([1, 2, 3]);
         expect(info.customSectionsSize).toBe('candid:service'.length + 12 + 'secret'.length + 3);
