@@ -23,10 +23,11 @@ import { MANAGEMENT_CANISTER_ID } from '../replica/index.js';
 import { MAX_INGRESS_PAYLOAD_BYTES } from '../replica/constants.js';
 import type { CallResult, Reject } from '../replica/index.js';
 import type { IngressStatus } from '../replica/state/ingress.js';
-import { CborMap, CborValue, encodeCbor, isBytes } from '../replica/certification/cbor.js';
+import { CborMap, CborValue, encodeCbor, isBytes } from '../encoding/cbor.js';
 import { HttpRequest, HttpResponse, cbor, empty, text } from './http.js';
 import { ReplicaFailedError, ReplicaNode, wallClockNs } from './node.js';
-import { hashOfMap, toHex } from '../replica/certification/request-id.js';
+import { toHex } from '../encoding/hex.js';
+import { hashOfMap } from '../encoding/request-id.js';
 import { ANONYMOUS, AuthenticationError, Envelope, authenticate, parseEnvelope } from './signatures.js';
 import { isPrivateMetadata, utf8 } from '../replica/certification/state-tree.js';
 

@@ -16,7 +16,7 @@ import { Replica, ReplicaOptions, Subnet } from '../replica/index.js';
 import type { Reject } from '../replica/index.js';
 import type { IngressStatus } from '../replica/state/ingress.js';
 import { ReplicaKeys } from '../replica/certification/keys.js';
-import { fromHex } from '../replica/certification/request-id.js';
+import { fromHex } from '../encoding/hex.js';
 import { certifiedDataPath, StateTree, utf8 } from '../replica/certification/state-tree.js';
 import { withFastStateSigner } from './state-signer.js';
 

@@ -13,7 +13,8 @@ import type { IngressStatus } from '../replica/state/ingress.js';
 import { HttpRequest, HttpResponse, text } from './http.js';
 import { Instance, InstanceError, InstanceRegistry } from './instances.js';
 import { ReplicaNode } from './node.js';
-import { hashOfMap, toHex, fromHex } from '../replica/certification/request-id.js';
+import { fromHex, toHex } from '../encoding/hex.js';
+import { hashOfMap } from '../encoding/request-id.js';
 import { RANGE_END, RANGE_START } from '../replica/certification/state-tree.js';
 
 /** Rounds `await_ingress_message` runs before giving up on a message. */

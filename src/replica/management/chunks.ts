@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { MAX_CHUNK_BYTES, MAX_CHUNKS_IN_STORE } from '../constants.js';
 import { reject } from '../reject.js';
-import { toHex } from '../principal.js';
+import { toHex } from '../../encoding/hex.js';
 import { controlledOrSelf, err, Handler, isReject, ok } from './call.js';
 
 export const upload_chunk: Handler<'upload_chunk'> = (call, args) => {

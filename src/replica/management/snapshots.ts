@@ -1,6 +1,6 @@
 import { MAX_CHUNK_BYTES } from '../constants.js';
 import { GlobalValue } from '../memory/heap.js';
-import { toHex } from '../principal.js';
+import { toHex } from '../../encoding/hex.js';
 import { reject, Reject } from '../reject.js';
 import { Canister, Snapshot } from '../state/canister.js';
 import { changeOrigin, controlled, err, Handler, isReject, ManagementCall, ok } from './call.js';

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
+import { Leb128Error } from '../../encoding/leb128.js';
 import { defaultModuleCacheDir, readModuleCache, writeModuleCache } from './cache.js';
 import { InvalidWasmModuleError, WasmInstrumentationError } from './errors.js';
 import { instrumentModule, type GlobalValueType } from './instrument.js';
@@ -113,10 +114,10 @@ export function prepareModule(bytes: Uint8Array, options: PrepareModuleOptions =
     }
 
     if (result === undefined) {
-        const module = parseModule(wasm);
+        const module = readingModule(() => parseModule(wasm));
         const summary = validateCanisterModule(module);
         checkWithV8(wasm);
-        const instrumented = instrumentModule(module);
+        const instrumented = readingModule(() => instrumentModule(module));
         let compiled: WebAssembly.Module;
         try {
             compiled = new WebAssembly.Module(bufferSource(instrumented.bytes));
@@ -176,6 +177,16 @@ export function decodeModuleBytes(bytes: Uint8Array): Uint8Array {
         throw new InvalidWasmModuleError(`Wasm module is too large: ${wasm.length} bytes, the limit is ${MODULE_LIMITS.maxWasmBytes} bytes (100 MiB).`);
     }
     return wasm;
+}
+
+/** Runs a step that decodes the module's LEB128 numbers: a malformed number makes the module invalid. */
+function readingModule<T>(step: () => T): T {
+    try {
+        return step();
+    } catch (cause) {
+        if (cause instanceof Leb128Error) throw new InvalidWasmModuleError(`Wasm module is malformed: ${cause.message}`, { cause });
+        throw cause;
+    }
 }
 
 /** Lets V8 judge structural validity (types, stack discipline, ...). */
