@@ -13,7 +13,7 @@ import { encodeLeb128 } from './leb128.js';
 /** A value that can be hashed: what CBOR decoding yields, and plain objects. */
 export type Hashable = CborValue | readonly Hashable[] | ReadonlyMap<string, Hashable> | { readonly [key: string]: Hashable };
 
-export class HashValueError extends Error {}
+class HashValueError extends Error {}
 
 export function sha256(...parts: Uint8Array[]): Uint8Array {
     const h = createHash('sha256');
@@ -23,7 +23,7 @@ export function sha256(...parts: Uint8Array[]): Uint8Array {
 
 const textEncoder = new TextEncoder();
 
-export function hashValue(value: Hashable): Uint8Array {
+function hashValue(value: Hashable): Uint8Array {
     if (typeof value === 'string') return sha256(textEncoder.encode(value));
     if (typeof value === 'bigint' || typeof value === 'number') {
         if (typeof value === 'number' && !Number.isSafeInteger(value)) throw new HashValueError(`cannot hash the non-integer ${value}`);

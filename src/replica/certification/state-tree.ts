@@ -202,6 +202,3 @@ export function isPrivateMetadata(canister: Canister, name: Uint8Array): boolean
     const text = Buffer.from(name).toString('utf8');
     return info.privateCustomSections.has(text) && !info.publicCustomSections.has(text);
 }
-
-export { labelKey };
-export type { Want };
