@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
+import { toHex } from '../../encoding/hex.js';
 import { Leb128Error } from '../../encoding/leb128.js';
 import { defaultModuleCacheDir, readModuleCache, writeModuleCache } from './cache.js';
 import { InvalidWasmModuleError, WasmInstrumentationError } from './errors.js';
@@ -91,7 +92,7 @@ const stats: PrepareStats = { instrumented: 0, diskHits: 0, memoryHits: 0 };
  */
 export function prepareModule(bytes: Uint8Array, options: PrepareModuleOptions = {}): PreparedModule {
     const moduleHash = new Uint8Array(createHash('sha256').update(bytes).digest());
-    const hashHex = Buffer.from(moduleHash).toString('hex');
+    const hashHex = toHex(moduleHash);
     const known = prepared.get(hashHex);
     if (known !== undefined) {
         stats.memoryHits++;
