@@ -17,6 +17,7 @@ import { AppConfig, type DemoAppV1Service, idlFactory as v1Idl } from '../canist
 import { type DemoAppV2Service, idlFactory as v2Idl } from '../canisters/demo_app/v2/types.js';
 import type { AuditEvent, Outcome, UpgradeRequest } from '../canisters/upgrader/types.js';
 import { expectedSubject, UpgraderClient } from '../src/client/upgrader.js';
+import { toHex } from '../src/encoding/hex.js';
 import { startReplicaServer } from '../src/server/server.js';
 import { buildCanisters } from './build-lib.js';
 import { certifiedInfo, connect, createCanister, demoIdentity, installCode, resolveNetwork, setControllers, sha256Hex } from './lib/ic.js';
@@ -45,7 +46,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 function eventText(event: AuditEvent): string {
     const [name, value] = Object.entries(event)[0] ?? ['?', null];
     if (value === null) return name;
-    if (value instanceof Uint8Array) return `${name} ${Buffer.from(value).toString('hex').slice(0, 12)}…`;
+    if (value instanceof Uint8Array) return `${name} ${toHex(value).slice(0, 12)}…`;
     return `${name} ${JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`;
 }
 
@@ -109,7 +110,7 @@ async function main(): Promise<void> {
         step('Uploading demo app v2 to the upgrader (1 MiB chunks; the IC checks its hash at install)');
         const v2Wasm = new Uint8Array(await readFile(gzWasmPath('demo_app_v2')));
         const module = await client('maintainer').uploadModule({ app, wasm: v2Wasm, onProgress: (sent, total) => console.log(`  chunk ${sent}/${total}`) });
-        show('module hash (v2)', Buffer.from(module.hash).toString('hex'));
+        show('module hash (v2)', toHex(module.hash));
 
         step('The app proposes its own upgrade (one-way call through app_lib)');
         const request: UpgradeRequest = {

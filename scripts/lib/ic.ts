@@ -11,6 +11,7 @@ import { Actor, CanisterStatus, HttpAgent, type Identity } from '@dfinity/agent'
 import { Ed25519KeyIdentity } from '@dfinity/identity';
 import { Principal } from '@dfinity/principal';
 
+import { fromHex } from '../../src/encoding/hex.js';
 import { type CanisterSettings as CandidSettings, managementIdlFactory, NO_SETTINGS } from '../../src/replica/management/candid.js';
 
 export const LOCAL_URL = 'http://127.0.0.1:4943';
@@ -33,7 +34,7 @@ export function resolveNetwork(network: string): Network {
 export async function loadIdentity(path: string): Promise<Ed25519KeyIdentity> {
     const text = (await readFile(path, 'utf8')).trim();
     if (text.startsWith('[')) return Ed25519KeyIdentity.fromJSON(text);
-    if (/^[0-9a-f]{64}$/i.test(text)) return Ed25519KeyIdentity.fromSecretKey(Uint8Array.from(Buffer.from(text, 'hex')));
+    if (/^[0-9a-f]{64}$/i.test(text)) return Ed25519KeyIdentity.fromSecretKey(fromHex(text));
     throw new Error(`${path} holds neither an Ed25519KeyIdentity JSON nor a 32-byte hex secret key`);
 }
 

@@ -6,10 +6,7 @@
 import type { Principal } from '@dfinity/principal';
 
 import type { ProposalStatus, UpgraderError } from '../../canisters/upgrader/types.js';
-
-function hex(bytes: Uint8Array): string {
-    return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-}
+import { toHex } from '../encoding/hex.js';
 
 function statusName(status: ProposalStatus): string {
     return Object.keys(status)[0] ?? 'unknown';
@@ -98,12 +95,12 @@ export function toClientError(error: UpgraderError): UpgraderClientError {
     if ('AppAlreadyRegistered' in error) return new AppAlreadyRegisteredError(error, `App ${text(error.AppAlreadyRegistered)} is already registered; change its policy through a proposal or its recovery principal.`);
     if ('NotController' in error) return new NotControllerError(error, `Controller check failed: ${error.NotController}. Add the upgrader and the recovery principal to the app's controllers.`);
     if ('QuotaExceeded' in error) return new QuotaExceededError(error, `Quota exceeded: ${error.QuotaExceeded}.`);
-    if ('ModuleNotFound' in error) return new ModuleNotFoundError(error, `Module ${hex(error.ModuleNotFound)} is not in the store; upload it (create_module, then every chunk) first.`);
+    if ('ModuleNotFound' in error) return new ModuleNotFoundError(error, `Module ${toHex(error.ModuleNotFound)} is not in the store; upload it (create_module, then every chunk) first.`);
     if ('ModuleIncomplete' in error) {
         const { hash, received, expected } = error.ModuleIncomplete;
-        return new ModuleIncompleteError(error, `Module ${hex(hash)} has ${received} of ${expected} chunks; upload the missing chunks first.`);
+        return new ModuleIncompleteError(error, `Module ${toHex(hash)} has ${received} of ${expected} chunks; upload the missing chunks first.`);
     }
-    if ('ModuleRejected' in error) return new ModuleRejectedError(error, `The IC refused module ${hex(error.ModuleRejected)}: its bytes do not hash to its name. Upload it again under its real SHA-256.`);
+    if ('ModuleRejected' in error) return new ModuleRejectedError(error, `The IC refused module ${toHex(error.ModuleRejected)}: its bytes do not hash to its name. Upload it again under its real SHA-256.`);
     if ('ModuleInUse' in error) return new ModuleInUseError(error, `The module is used by live proposal ${error.ModuleInUse}; wait for it to end or cancel it.`);
     if ('ProposalNotFound' in error) return new ProposalNotFoundError(error, `Proposal ${error.ProposalNotFound} does not exist (or was dropped from the store).`);
     if ('ProposalNotOpen' in error) return new ProposalNotOpenError(error, `Proposal ${error.ProposalNotOpen.id} is ${statusName(error.ProposalNotOpen.status)}, not open for votes.`);
@@ -112,7 +109,7 @@ export function toClientError(error: UpgraderError): UpgraderClientError {
     if ('AlreadyVoted' in error) return new AlreadyVotedError(error, `${text(error.AlreadyVoted)} already voted on this proposal; votes cannot be changed.`);
     if ('SubjectMismatch' in error) {
         const { expected, given } = error.SubjectMismatch;
-        return new SubjectMismatchError(error, `The vote names ${hex(given)} but the proposal is about ${hex(expected)}; check what you are approving.`);
+        return new SubjectMismatchError(error, `The vote names ${toHex(given)} but the proposal is about ${toHex(expected)}; check what you are approving.`);
     }
     if ('Paused' in error) return new PausedError(error, `Upgrades of ${text(error.Paused)} are paused by its recovery principal.`);
     if ('SnapshotNotFound' in error) return new SnapshotNotFoundError(error, `Snapshot not found: ${error.SnapshotNotFound}.`);

@@ -14,7 +14,7 @@
  *   digest does not match, is refused as a whole (it cannot prove it holds the whole state).
  */
 import { createHash } from 'node:crypto';
-import { CborInput, CborValue, decodeCbor, encodeCbor } from '../replica/certification/cbor.js';
+import { CborInput, CborValue, decodeCbor, encodeCbor } from '../encoding/cbor.js';
 
 export const FRAME_HEADER_BYTES = 16;
 

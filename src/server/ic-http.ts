@@ -21,10 +21,11 @@
 import { Principal } from '@dfinity/principal';
 import { isPrivateMetadata, MANAGEMENT_CANISTER_ID, MAX_INGRESS_PAYLOAD_BYTES, utf8 } from '../replica/index.js';
 import type { CallResult, IngressStatus, Reject } from '../replica/index.js';
-import { CborMap, CborValue, encodeCbor, isBytes } from '../replica/certification/cbor.js';
+import { CborMap, CborValue, encodeCbor, isBytes } from '../encoding/cbor.js';
 import { HttpRequest, HttpResponse, cbor, empty, text } from './http.js';
 import { ReplicaFailedError, ReplicaNode, wallClockNs } from './node.js';
-import { hashOfMap, toHex } from '../replica/certification/request-id.js';
+import { toHex } from '../encoding/hex.js';
+import { hashOfMap } from '../encoding/request-id.js';
 import { ANONYMOUS, AuthenticationError, Envelope, authenticate, parseEnvelope } from './signatures.js';
 
 /** Version of the interface specification reported by /api/v2/status. */

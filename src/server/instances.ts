@@ -10,7 +10,8 @@ import type { CostSchedule } from '../replica/index.js';
 import { listen } from './http.js';
 import { handleIcRequest } from './ic-http.js';
 import { ReplicaNode } from './node.js';
-import { sha256, toHex } from '../replica/certification/request-id.js';
+import { toHex } from '../encoding/hex.js';
+import { sha256 } from '../encoding/request-id.js';
 import { text } from './http.js';
 
 export interface Instance {

@@ -14,7 +14,7 @@
 import { Principal } from '@dfinity/principal';
 import { certifiedDataPath, Replica, ReplicaKeys, ReplicaOptions, StateTree, Subnet, utf8 } from '../replica/index.js';
 import type { IngressStatus, Reject } from '../replica/index.js';
-import { fromHex } from '../replica/certification/request-id.js';
+import { fromHex } from '../encoding/hex.js';
 import { withFastStateSigner } from './state-signer.js';
 
 const NS_PER_MS = 1_000_000n;

@@ -55,10 +55,11 @@ import {
     subnetRecord
 } from '../replica/index.js';
 import type { Canister, IngressStatus, Page, Snapshot } from '../replica/index.js';
-import { CborInput, CborValue, encodeCbor } from '../replica/certification/cbor.js';
+import { CborInput, CborValue, encodeCbor } from '../encoding/cbor.js';
 import { ReplicaNode, StateStore } from './node.js';
 import { endFrame, frame, readCheckpoint, scanFrames } from './frames.js';
-import { sha256, toHex } from '../replica/certification/request-id.js';
+import { toHex } from '../encoding/hex.js';
+import { sha256 } from '../encoding/request-id.js';
 
 /** The log is folded into a new checkpoint once it is this large. */
 const MAX_LOG_BYTES = 64 * 1024 * 1024;

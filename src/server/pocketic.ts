@@ -12,7 +12,8 @@ import type { IngressStatus, Reject } from '../replica/index.js';
 import { HttpRequest, HttpResponse, text } from './http.js';
 import { Instance, InstanceError, InstanceRegistry } from './instances.js';
 import { ReplicaNode } from './node.js';
-import { hashOfMap, toHex, fromHex } from '../replica/certification/request-id.js';
+import { fromHex, toHex } from '../encoding/hex.js';
+import { hashOfMap } from '../encoding/request-id.js';
 
 /** Rounds `await_ingress_message` runs before giving up on a message. */
 const MAX_AWAIT_ROUNDS = 1_000;

@@ -15,10 +15,11 @@
 import { createPublicKey, KeyObject, verify as nodeVerify } from 'node:crypto';
 import { bls12_381 } from '@noble/curves/bls12-381';
 import { Principal } from '@dfinity/principal';
-import { CborMap, CborValue, decodeCbor, isBytes, isCborMap } from '../replica/certification/cbor.js';
+import { CborMap, CborValue, decodeCbor, isBytes, isCborMap } from '../encoding/cbor.js';
 import { BLS_DER_PREFIX, concat, domainSeparator, lookupPath, reconstruct } from '../replica/index.js';
 import type { HashTree } from '../replica/index.js';
-import { hashOfMap, sha256, toHex } from '../replica/certification/request-id.js';
+import { toHex } from '../encoding/hex.js';
+import { hashOfMap, sha256 } from '../encoding/request-id.js';
 
 const REQUEST_DOMAIN = domainSeparator('ic-request');
 const DELEGATION_DOMAIN = domainSeparator('ic-request-auth-delegation');

@@ -12,10 +12,10 @@ import { Principal } from '@dfinity/principal';
 import { decode as agentDecode } from '@dfinity/cbor';
 
 const agentEncode = (value: unknown): Uint8Array => Cbor.encode(value);
-import { CborTag, decodeCbor, encodeCbor } from '../../src/replica/certification/cbor.js';
+import { CborTag, decodeCbor, encodeCbor } from '../../src/encoding/cbor.js';
 import { HashTree, LabeledMap, Leaf, lookupPath, reconstruct, wantOf } from '../../src/replica/certification/hash-tree.js';
 import { ReplicaKeys } from '../../src/replica/certification/keys.js';
-import { hashOfMap } from '../../src/replica/certification/request-id.js';
+import { hashOfMap } from '../../src/encoding/request-id.js';
 import { authenticate, AuthenticationError, parseEnvelope, verifySignature } from '../../src/server/signatures.js';
 import { StateTree, utf8 } from '../../src/replica/certification/state-tree.js';
 

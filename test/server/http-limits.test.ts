@@ -8,7 +8,7 @@ import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { Ed25519KeyIdentity } from '@dfinity/identity';
 import { Principal } from '@dfinity/principal';
-import { CborInput, encodeCbor } from '../../src/replica/certification/cbor.js';
+import { CborInput, encodeCbor } from '../../src/encoding/cbor.js';
 import { IC_MAX_REQUEST_BYTES, MAX_BODY_BYTES } from '../../src/server/http.js';
 import { ReplicaServer, startReplicaServer } from '../../src/server/server.js';
 import { ANY_CANISTER } from './support.js';

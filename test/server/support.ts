@@ -2,12 +2,12 @@
  * Helpers of the server tests: the management canister and the kv_store fixture through
  * a genuine @dfinity/agent HttpAgent.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Actor, ActorSubclass, HttpAgent, Identity } from '@dfinity/agent';
 import { IDL } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
 import { gzWasmPath, wasmPath } from '../../scripts/paths.js';
+import { sha256 } from '../../src/encoding/request-id.js';
 import { managementIdlFactory } from '../../src/replica/index.js';
 import { KvStore, kvStoreIdl } from '../replica/azle/fixtures.js';
 
@@ -119,10 +119,5 @@ export function kvActor(agent: HttpAgent, canisterId: Principal): ActorSubclass<
     return Actor.createActor<KvStore>(kvStoreIdl, { agent, canisterId });
 }
 
-export function sha256(bytes: Uint8Array): Uint8Array {
-    return new Uint8Array(createHash('sha256').update(bytes).digest());
-}
-
-export function hex(bytes: Uint8Array): string {
-    return Buffer.from(bytes).toString('hex');
-}
+export { toHex as hex } from '../../src/encoding/hex.js';
+export { sha256 };

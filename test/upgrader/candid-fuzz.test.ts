@@ -11,6 +11,7 @@ import { Principal } from '@dfinity/principal';
 import fc from 'fast-check';
 
 import { decodeMessage, encodeMessage } from '../../canisters/upgrader/candid-codec';
+import { fromHex } from '../../src/encoding/hex';
 import { fuzzProperties } from '../candid/fuzz-support';
 
 const RUNS = Number(process.env.CANDID_FUZZ_RUNS ?? 1500);
@@ -22,8 +23,9 @@ describe('codec and @dfinity/candid agree on random input', () => {
     });
 });
 
+/** Bytes written as spaced hex pairs. */
 function hex(text: string): Uint8Array {
-    return Uint8Array.from(Buffer.from(text.replaceAll(' ', ''), 'hex'));
+    return fromHex(text.replaceAll(' ', ''));
 }
 
 const DIDL = '4449444c';

@@ -31,6 +31,7 @@ import {
     type UpgraderService
 } from '../../canisters/upgrader/types';
 import { wasmPath } from '../../scripts/paths';
+import { toHex } from '../../src/encoding/hex';
 import { type Actor, CallRejectedError, Replica } from '../../src/replica/index';
 
 /** A principal from a readable seed (self-authenticating style, distinct per name). */
@@ -74,7 +75,7 @@ export function err<T>(result: Result<T>): Exclude<Result<T>, { Ok: T }>['Err'] 
 }
 
 export function stringify(value: unknown): string {
-    return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v instanceof Principal ? v.toText() : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v));
+    return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v instanceof Principal ? v.toText() : v instanceof Uint8Array ? toHex(v) : v));
 }
 
 export function policyOf(voters: Array<[Principal, number]>, threshold: number, options: Partial<Policy> = {}): Policy {
@@ -212,12 +213,10 @@ export function statusName(status: ProposalStatus): string {
 
 export async function moduleHashOf(replica: Replica, canisterId: Principal): Promise<string | null> {
     const status = await replica.canisterStatus({ canisterId, sender: admin });
-    return status.moduleHash === null ? null : Buffer.from(status.moduleHash).toString('hex');
+    return status.moduleHash === null ? null : toHex(status.moduleHash);
 }
 
-export function hex(bytes: Uint8Array): string {
-    return Buffer.from(bytes).toString('hex');
-}
+export { toHex as hex };
 
 /** The awaiting_app fixture's methods used by the tests. */
 export interface AwaitingAppService {

@@ -30,10 +30,10 @@ function digest(...parts: Uint8Array[]): Uint8Array {
     return new Uint8Array(h.digest());
 }
 
-export const EMPTY_HASH = digest(EMPTY_DS);
-export const forkHash = (l: Uint8Array, r: Uint8Array): Uint8Array => digest(FORK_DS, l, r);
-export const labeledHash = (label: Uint8Array, sub: Uint8Array): Uint8Array => digest(LABELED_DS, label, sub);
-export const leafHash = (value: Uint8Array): Uint8Array => digest(LEAF_DS, value);
+const EMPTY_HASH = digest(EMPTY_DS);
+const forkHash = (l: Uint8Array, r: Uint8Array): Uint8Array => digest(FORK_DS, l, r);
+const labeledHash = (label: Uint8Array, sub: Uint8Array): Uint8Array => digest(LABELED_DS, label, sub);
+const leafHash = (value: Uint8Array): Uint8Array => digest(LEAF_DS, value);
 
 /** The root hash of a (possibly pruned) tree. */
 export function reconstruct(tree: HashTree): Uint8Array {
@@ -91,7 +91,7 @@ function findLabel(tree: HashTree, label: Uint8Array): HashTree | 'absent' | 'un
     return unknown ? 'unknown' : 'absent';
 }
 
-export function flattenForks(tree: HashTree): HashTree[] {
+function flattenForks(tree: HashTree): HashTree[] {
     if (tree[0] === 0) return [];
     if (tree[0] === 1) return [...flattenForks(tree[1]), ...flattenForks(tree[2])];
     return [tree];
@@ -130,7 +130,7 @@ export function labelKey(label: Uint8Array): string {
     return Buffer.from(label.buffer, label.byteOffset, label.byteLength).toString('latin1');
 }
 
-export function keyLabel(key: string): Uint8Array {
+function keyLabel(key: string): Uint8Array {
     return new Uint8Array(Buffer.from(key, 'latin1'));
 }
 

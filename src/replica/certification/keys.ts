@@ -10,12 +10,11 @@
 import { createPrivateKey, createPublicKey, KeyObject, randomBytes, sign as nodeSign } from 'node:crypto';
 import { bls12_381 } from '@noble/curves/bls12-381';
 import { Principal } from '@dfinity/principal';
-import { sha256, toHex, fromHex } from './request-id.js';
+import { fromHex, toHex } from '../../encoding/hex.js';
+import { sha256 } from '../../encoding/request-id.js';
 
 /** DER prefix of a BLS12-381 G2 public key as the IC encodes it (followed by 96 key bytes). */
 export const BLS_DER_PREFIX = fromHex('308182301d060d2b0601040182dc7c0503010201060c2b0601040182dc7c05030201036100');
-/** DER prefix of an Ed25519 public key (followed by 32 key bytes). */
-export const ED25519_DER_PREFIX = fromHex('302a300506032b6570032100');
 const ED25519_PKCS8_PREFIX = fromHex('302e020100300506032b657004220420');
 
 const textEncoder = new TextEncoder();

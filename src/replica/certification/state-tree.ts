@@ -10,7 +10,7 @@
  *     /canister/<cid>/certified_data | controllers | module_hash | metadata/<name>
  *     /request_status/<rid>/status | reply | reject_code | reject_message | error_code
  *
- * The tree is updated after every round (`syncFromSubnet`), incrementally. A certificate
+ * The tree is updated after every round (`setTime`, `syncCanisters`), incrementally. A certificate
  * is a witness of the requested paths (plus /time) and one BLS signature over the root
  * hash; the signature is computed once per root hash and reused by every certificate of
  * that state, so certifying costs one signature per round at most, never one per request.
@@ -19,10 +19,11 @@ import { Principal } from '@dfinity/principal';
 import type { IngressStatus } from '../state/ingress.js';
 import type { Canister } from '../state/canister.js';
 import type { PreparedModule } from '../wasm/index.js';
-import { CborTag, encodeCbor } from './cbor.js';
+import { CborTag, encodeCbor } from '../../encoding/cbor.js';
+import { toHex } from '../../encoding/hex.js';
+import { encodeLeb128 } from '../../encoding/leb128.js';
 import { HashTree, LabeledMap, Leaf, StateNode, Want, labelKey, wantOf } from './hash-tree.js';
 import { ReplicaKeys } from './keys.js';
-import { leb128, toHex } from './request-id.js';
 
 const SELF_DESCRIBE = 55799n;
 const textEncoder = new TextEncoder();
@@ -90,7 +91,7 @@ export class StateTree {
     setTime(ns: bigint): void {
         if (ns === this.#time && this.root.has('time')) return;
         this.#time = ns;
-        this.root.set('time', new Leaf(leb128(ns)));
+        this.root.set('time', new Leaf(encodeLeb128(ns)));
     }
 
     /** Publishes (or, with null, removes) the status of a request. */
@@ -165,7 +166,7 @@ function requestStatusNode(status: IngressStatus): StateNode {
     node.set('status', new Leaf(utf8(status.status)));
     if (status.status === 'replied') node.set('reply', new Leaf(status.reply));
     if (status.status === 'rejected') {
-        node.set('reject_code', new Leaf(leb128(status.reject.code)));
+        node.set('reject_code', new Leaf(encodeLeb128(status.reject.code)));
         node.set('reject_message', new Leaf(utf8(status.reject.message)));
         if (status.reject.errorCode !== '') node.set('error_code', new Leaf(utf8(status.reject.errorCode)));
     }
@@ -201,6 +202,3 @@ export function isPrivateMetadata(canister: Canister, name: Uint8Array): boolean
     const text = Buffer.from(name).toString('utf8');
     return info.privateCustomSections.has(text) && !info.publicCustomSections.has(text);
 }
-
-export { labelKey };
-export type { Want };

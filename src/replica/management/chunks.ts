@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { MAX_CHUNK_BYTES, MAX_CHUNKS_IN_STORE } from '../constants.js';
 import { reject } from '../reject.js';
-import { toHex } from '../principal.js';
+import { fromHex, toHex } from '../../encoding/hex.js';
 import { controlledOrSelf, err, Handler, isReject, ok } from './call.js';
 
 export const upload_chunk: Handler<'upload_chunk'> = (call, args) => {
@@ -24,7 +24,7 @@ export const upload_chunk: Handler<'upload_chunk'> = (call, args) => {
 export const stored_chunks: Handler<'stored_chunks'> = (call, args) => {
     const canister = controlledOrSelf(call, args.canister_id);
     if (isReject(canister)) return err(canister);
-    return ok([...canister.chunkStore.keys()].map((hex) => ({ hash: new Uint8Array(Buffer.from(hex, 'hex')) })));
+    return ok([...canister.chunkStore.keys()].map((hex) => ({ hash: fromHex(hex) })));
 };
 
 export const clear_chunk_store: Handler<'clear_chunk_store'> = (call, args) => {

@@ -1,6 +1,6 @@
 import { MAX_CHUNK_BYTES } from '../constants.js';
 import { GlobalValue } from '../memory/heap.js';
-import { toHex } from '../principal.js';
+import { fromHex, toHex } from '../../encoding/hex.js';
 import { reject, Reject } from '../reject.js';
 import { Canister, newCodeState, Snapshot } from '../state/canister.js';
 import { changeOrigin, controlled, err, Handler, isReject, ManagementCall, ok } from './call.js';
@@ -116,7 +116,7 @@ export const read_canister_snapshot_metadata: Handler<'read_canister_snapshot_me
         globals: snapshot.heap.globals.map((g, i) => toSnapshotGlobal(g, snapshot.module.info.mutableGlobals[i]?.valueType ?? 'i32')),
         wasm_memory_size: BigInt(snapshot.heap.sizeBytes),
         stable_memory_size: snapshot.stable.sizeBytes,
-        wasm_chunk_store: [...snapshot.chunkStore.keys()].map((hex) => ({ hash: new Uint8Array(Buffer.from(hex, 'hex')) })),
+        wasm_chunk_store: [...snapshot.chunkStore.keys()].map((hex) => ({ hash: fromHex(hex) })),
         canister_version: snapshot.canisterVersion,
         certified_data: snapshot.certifiedData,
         global_timer: [snapshot.globalTimer === 0n ? { inactive: null } : { active: snapshot.globalTimer }],

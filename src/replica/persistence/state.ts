@@ -14,6 +14,7 @@
  * state of `Subnet` and `Canister`.
  */
 import { Principal } from '@dfinity/principal';
+import { toHex } from '../../encoding/hex.js';
 import { HeapImage } from '../memory/heap.js';
 import { Page, PageStore } from '../memory/page-store.js';
 import { StableMemory } from '../memory/stable-memory.js';
@@ -220,7 +221,7 @@ const restoredModules = new Map<string, PreparedModule>();
 export function restoreModule(stored: Stored, source: BlobSource): PreparedModule {
     const r = rec(stored);
     const moduleHash = bytes(field(r, 'moduleHash'));
-    const key = Buffer.from(moduleHash).toString('hex');
+    const key = toHex(moduleHash);
     const known = restoredModules.get(key);
     if (known !== undefined) return known;
     const prepared = prepareModule(source.blob(bytes(field(r, 'wasm'))), { systemApi: IC0_SIGNATURES });

@@ -36,7 +36,7 @@
  *   point). Instructions used = budget before − budget after.
  */
 import { InvalidWasmModuleError, WasmInstrumentationError } from './errors.js';
-import { readU32, skipLeb, writeS32, writeS64, writeU32, type LebCursor } from './leb128.js';
+import { readU32, skipLeb, writeS32, writeS64, writeU32, type LebCursor } from '../../encoding/leb128.js';
 import { Imm, MISC_OPS, OPS, PREFIX_MISC, PREFIX_SIMD, Role, SIMD_OPS, ValType, describeOpcode, type OpcodeTable } from './opcodes.js';
 import { ByteReader } from './reader.js';
 import { ExternalKind, SectionId, WASM_MAGIC, valueTypeName, type ParsedModule, type Section } from './sections.js';

@@ -5,6 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
+import { toHex } from '../../encoding/hex.js';
+import { Leb128Error } from '../../encoding/leb128.js';
 import { defaultModuleCacheDir, readModuleCache, writeModuleCache } from './cache.js';
 import { InvalidWasmModuleError, WasmInstrumentationError } from './errors.js';
 import { instrumentModule, type GlobalValueType } from './instrument.js';
@@ -55,7 +57,7 @@ const stats: PrepareStats = { instrumented: 0, diskHits: 0, memoryHits: 0 };
  */
 export function prepareModule(bytes: Uint8Array, options: PrepareModuleOptions): PreparedModule {
     const moduleHash = new Uint8Array(createHash('sha256').update(bytes).digest());
-    const hashHex = Buffer.from(moduleHash).toString('hex');
+    const hashHex = toHex(moduleHash);
     let byHash = prepared.get(options.systemApi);
     if (byHash === undefined) {
         byHash = new Map();
@@ -84,10 +86,10 @@ export function prepareModule(bytes: Uint8Array, options: PrepareModuleOptions):
     }
 
     if (result === undefined) {
-        const module = parseModule(wasm);
+        const module = readingModule(() => parseModule(wasm));
         const summary = validateCanisterModule(module, options.systemApi);
         checkWithV8(wasm);
-        const instrumented = instrumentModule(module);
+        const instrumented = readingModule(() => instrumentModule(module));
         let compiled: WebAssembly.Module;
         try {
             compiled = new WebAssembly.Module(bufferSource(instrumented.bytes));
@@ -147,6 +149,16 @@ export function decodeModuleBytes(bytes: Uint8Array): Uint8Array {
         throw new InvalidWasmModuleError(`Wasm module is too large: ${wasm.length} bytes, the limit is ${MODULE_LIMITS.maxWasmBytes} bytes (100 MiB).`);
     }
     return wasm;
+}
+
+/** Runs a step that decodes the module's LEB128 numbers: a malformed number makes the module invalid. */
+function readingModule<T>(step: () => T): T {
+    try {
+        return step();
+    } catch (cause) {
+        if (cause instanceof Leb128Error) throw new InvalidWasmModuleError(`Wasm module is malformed: ${cause.message}`, { cause });
+        throw cause;
+    }
 }
 
 /** Lets V8 judge structural validity (types, stack discipline, ...). */

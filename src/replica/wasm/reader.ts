@@ -1,9 +1,10 @@
 /**
  * A forward-only cursor over Wasm bytes. Every read is bounds-checked against `end` and
- * fails with an `InvalidWasmModuleError` that names the byte offset.
+ * fails with an error that names the byte offset: `InvalidWasmModuleError`, or for LEB128
+ * numbers `Leb128Error` (which `prepareModule` turns into an `InvalidWasmModuleError`).
  */
 import { InvalidWasmModuleError } from './errors.js';
-import { readS32, readS64, readU32, skipLeb, type LebCursor } from './leb128.js';
+import { readS32, readS64, readU32, skipLeb, type LebCursor } from '../../encoding/leb128.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 

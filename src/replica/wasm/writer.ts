@@ -2,7 +2,7 @@
  * A growable byte buffer for building Wasm binaries. Copies of original byte ranges
  * (`copy`) are the common case, so instrumented code stays a sequence of block copies.
  */
-import { MAX_LEB_BYTES_32, MAX_LEB_BYTES_64, writePaddedU32, writeS32, writeS64, writeU32 } from './leb128.js';
+import { MAX_LEB_BYTES_32, MAX_LEB_BYTES_64, writePaddedU32, writeS32, writeS64, writeU32 } from '../../encoding/leb128.js';
 
 const utf8 = new TextEncoder();
 

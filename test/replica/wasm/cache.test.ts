@@ -12,6 +12,7 @@ import {
     prepareModule,
     prepareModuleStats
 } from '../../../src/replica/wasm/index.js';
+import { toHex } from '../../../src/encoding/hex.js';
 import { TestInstance, wat, withCustomSection } from './helpers.js';
 
 const source = `(module (memory 1 8)
@@ -37,10 +38,6 @@ describe('module cache', () => {
         clearPreparedModuleCache();
     });
 
-    function hex(hash: Uint8Array): string {
-        return Buffer.from(hash).toString('hex');
-    }
-
     function delta(run: () => void): { instrumented: number; diskHits: number; memoryHits: number } {
         const before = prepareModuleStats();
         run();
@@ -54,9 +51,9 @@ describe('module cache', () => {
 
     it('writes the instrumented module and its info under <hash>-v<version>', () => {
         const prepared = prepareModule(bytes, { systemApi: IC0_SIGNATURES, cacheDir: dir });
-        const paths = moduleCachePaths(dir, hex(prepared.moduleHash));
-        expect(paths.wasm).toBe(join(dir, `${hex(prepared.moduleHash)}-v${INSTRUMENTATION_VERSION}.wasm`));
-        expect(readdirSync(dir).sort()).toEqual([`${hex(prepared.moduleHash)}-v${INSTRUMENTATION_VERSION}.json`, `${hex(prepared.moduleHash)}-v${INSTRUMENTATION_VERSION}.wasm`]);
+        const paths = moduleCachePaths(dir, toHex(prepared.moduleHash));
+        expect(paths.wasm).toBe(join(dir, `${toHex(prepared.moduleHash)}-v${INSTRUMENTATION_VERSION}.wasm`));
+        expect(readdirSync(dir).sort()).toEqual([`${toHex(prepared.moduleHash)}-v${INSTRUMENTATION_VERSION}.json`, `${toHex(prepared.moduleHash)}-v${INSTRUMENTATION_VERSION}.wasm`]);
         expect(WebAssembly.validate(new Uint8Array(readFileSync(paths.wasm)))).toBe(true);
     });
 
@@ -104,7 +101,7 @@ describe('module cache', () => {
         ['a missing .json', (paths: { wasm: string; json: string }) => rmSync(paths.json)]
     ])('ignores and rewrites a damaged entry: %s', (_, damage) => {
         const first = prepareModule(bytes, { systemApi: IC0_SIGNATURES, cacheDir: dir });
-        const paths = moduleCachePaths(dir, hex(first.moduleHash));
+        const paths = moduleCachePaths(dir, toHex(first.moduleHash));
         const good = { wasm: readFileSync(paths.wasm), json: readFileSync(paths.json, 'utf8') };
         damage(paths);
         clearPreparedModuleCache();

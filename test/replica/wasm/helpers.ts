@@ -2,6 +2,7 @@
 import wabtInit from 'wabt';
 import { IC0_SIGNATURES } from '../../../src/replica/engine/ic0/index.js';
 import { HEAP_BIAS_BYTES, prepareModule, type PreparedModule } from '../../../src/replica/wasm/index.js';
+import { encodeLeb128 } from '../../../src/encoding/leb128.js';
 
 type Wabt = Awaited<ReturnType<typeof wabtInit>>;
 let wabt: Promise<Wabt> | undefined;
@@ -30,15 +31,7 @@ export async function wat(source: string): Promise<Uint8Array> {
 }
 
 function leb(value: number): number[] {
-    const out: number[] = [];
-    let v = value >>> 0;
-    do {
-        let byte = v & 0x7f;
-        v >>>= 7;
-        if (v !== 0) byte |= 0x80;
-        out.push(byte);
-    } while (v !== 0);
-    return out;
+    return Array.from(encodeLeb128(value));
 }
 
 /** A vector: LEB count then the items' bytes. */

@@ -1,11 +1,18 @@
 /**
- * LEB128 integers as the Wasm binary format uses them.
+ * LEB128 integers: the fixed-width ones of the Wasm binary format, and the unbounded
+ * unsigned ones of the IC's representation-independent hash and state tree.
  *
  * Decoders read from a byte array at `cursor.pos` and leave `cursor.pos` just past the
  * number, so the hot decoding loops allocate nothing. Encoders write into a caller-sized
- * buffer at `pos` and return the position after the number.
+ * buffer at `pos` and return the position after the number; `encodeLeb128` allocates.
+ * Malformed input throws `Leb128Error`; callers that parse a larger format (the Wasm
+ * loader) turn it into their own error.
  */
-import { InvalidWasmModuleError } from './errors.js';
+
+/** A LEB128 number is truncated, too long for its width, or not encodable. */
+export class Leb128Error extends Error {
+    override readonly name = 'Leb128Error';
+}
 
 /** Anything with a mutable read position (the byte reader is one). */
 export interface LebCursor {
@@ -17,12 +24,12 @@ export const MAX_LEB_BYTES_32 = 5;
 /** Most bytes an encoded u64 / s64 can take. */
 export const MAX_LEB_BYTES_64 = 10;
 
-function truncated(pos: number): InvalidWasmModuleError {
-    return new InvalidWasmModuleError(`Wasm module is malformed: unexpected end of data in a LEB128 number at byte ${pos}.`);
+function truncated(pos: number): Leb128Error {
+    return new Leb128Error(`unexpected end of data in a LEB128 number at byte ${pos}.`);
 }
 
-function tooLong(pos: number, bits: number): InvalidWasmModuleError {
-    return new InvalidWasmModuleError(`Wasm module is malformed: LEB128 number at byte ${pos} does not fit in ${bits} bits.`);
+function tooLong(pos: number, bits: number): Leb128Error {
+    return new Leb128Error(`LEB128 number at byte ${pos} does not fit in ${bits} bits.`);
 }
 
 /** Reads an unsigned 32-bit LEB128 number (0 .. 2^32-1). */
@@ -161,13 +168,16 @@ export function writeS64(buf: Uint8Array, pos: number, value: number): number {
     }
 }
 
-/** Number of bytes `writeU32` uses for `value`. */
-export function sizeU32(value: number): number {
-    let v = value >>> 0;
-    let n = 1;
-    while (v >= 0x80) {
-        v >>>= 7;
-        n++;
-    }
-    return n;
+/** Unsigned LEB128 of a natural number of any size (the IC's hashes and `/time` leaves). */
+export function encodeLeb128(value: bigint | number): Uint8Array {
+    let v = BigInt(value);
+    if (v < 0n) throw new Leb128Error(`cannot LEB128-encode the negative number ${v}`);
+    const out: number[] = [];
+    do {
+        let byte = Number(v & 0x7fn);
+        v >>= 7n;
+        if (v !== 0n) byte |= 0x80;
+        out.push(byte);
+    } while (v !== 0n);
+    return new Uint8Array(out);
 }

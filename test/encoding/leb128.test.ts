@@ -1,6 +1,7 @@
-/** LEB128 encoding and decoding. */
-import { readS32, readS64, readU32, skipLeb, writePaddedU32, writeS32, writeS64, writeU32 } from '../../../src/replica/wasm/leb128.js';
-import { InvalidWasmModuleError } from '../../../src/replica/wasm/index.js';
+/** LEB128 encoding and decoding (src/encoding/leb128.ts), and how the Wasm loader reports a malformed number. */
+import { Leb128Error, encodeLeb128, readS32, readS64, readU32, skipLeb, writePaddedU32, writeS32, writeS64, writeU32 } from '../../src/encoding/leb128.js';
+import { InvalidWasmModuleError, prepareModule } from '../../src/replica/wasm/index.js';
+import { IC0_SIGNATURES } from '../../src/replica/engine/ic0/index.js';
 
 function encode(write: (buf: Uint8Array, pos: number, value: number) => number, value: number): Uint8Array {
     const buf = new Uint8Array(16);
@@ -38,9 +39,36 @@ describe('leb128', () => {
     });
 
     it('rejects numbers that are too long or truncated', () => {
-        expect(() => readU32(Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0x1f), { pos: 0 }, 5)).toThrow(InvalidWasmModuleError);
+        expect(() => readU32(Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0x1f), { pos: 0 }, 5)).toThrow(Leb128Error);
         expect(() => readU32(Uint8Array.of(0x80, 0x80), { pos: 0 }, 2)).toThrow(/unexpected end/);
         expect(() => readS32(Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0x4f), { pos: 0 }, 5)).toThrow(/does not fit in 32 bits/);
         expect(() => skipLeb(Uint8Array.of(0x80, 0x80), 0, 2)).toThrow(/unexpected end/);
+    });
+
+    it.each([
+        [0n, [0x00]],
+        [127n, [0x7f]],
+        [128n, [0x80, 0x01]],
+        [624_485n, [0xe5, 0x8e, 0x26]],
+        [2n ** 64n, [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02]]
+    ])('encodes the natural number %d as unsigned LEB128 of any size', (value, expected) => {
+        expect(Array.from(encodeLeb128(value))).toEqual(expected);
+    });
+
+    it('encodes a number like the same bigint', () => {
+        expect(encodeLeb128(624_485)).toEqual(encodeLeb128(624_485n));
+        expect(encodeLeb128(Number.MAX_SAFE_INTEGER)).toEqual(encodeLeb128(BigInt(Number.MAX_SAFE_INTEGER)));
+    });
+
+    it('refuses to encode a negative number', () => {
+        expect(() => encodeLeb128(-1n)).toThrow(Leb128Error);
+        expect(() => encodeLeb128(-1)).toThrow(/negative number -1/);
+    });
+
+    it('a malformed LEB128 number in a module is an invalid module, not a loader crash', () => {
+        // Magic, version, then a type section whose size runs past 32 bits.
+        const bytes = Uint8Array.of(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00);
+        expect(() => prepareModule(bytes, { systemApi: IC0_SIGNATURES, cacheDir: null })).toThrow(InvalidWasmModuleError);
+        expect(() => prepareModule(bytes, { systemApi: IC0_SIGNATURES, cacheDir: null })).toThrow(/^Wasm module is malformed: LEB128 number at byte 9 does not fit in 32 bits\.$/);
     });
 });

@@ -8,11 +8,12 @@
  */
 import { createHash } from 'node:crypto';
 import { CborTag, CborValue } from './cbor.js';
+import { encodeLeb128 } from './leb128.js';
 
 /** A value that can be hashed: what CBOR decoding yields, and plain objects. */
 export type Hashable = CborValue | readonly Hashable[] | ReadonlyMap<string, Hashable> | { readonly [key: string]: Hashable };
 
-export class HashValueError extends Error {}
+class HashValueError extends Error {}
 
 export function sha256(...parts: Uint8Array[]): Uint8Array {
     const h = createHash('sha256');
@@ -20,39 +21,14 @@ export function sha256(...parts: Uint8Array[]): Uint8Array {
     return new Uint8Array(h.digest());
 }
 
-/** Unsigned LEB128 of a natural number. */
-export function leb128(value: bigint | number): Uint8Array {
-    let v = BigInt(value);
-    if (v < 0n) throw new HashValueError(`cannot LEB128-encode the negative number ${v}`);
-    const out: number[] = [];
-    do {
-        let byte = Number(v & 0x7fn);
-        v >>= 7n;
-        if (v !== 0n) byte |= 0x80;
-        out.push(byte);
-    } while (v !== 0n);
-    return new Uint8Array(out);
-}
-
-/** Reads an unsigned LEB128 number (for /time leaves and reject codes). */
-export function readLeb128(bytes: Uint8Array): bigint {
-    let result = 0n;
-    let shift = 0n;
-    for (const byte of bytes) {
-        result |= BigInt(byte & 0x7f) << shift;
-        if ((byte & 0x80) === 0) return result;
-        shift += 7n;
-    }
-    throw new HashValueError('truncated LEB128 number');
-}
-
 const textEncoder = new TextEncoder();
 
-export function hashValue(value: Hashable): Uint8Array {
+function hashValue(value: Hashable): Uint8Array {
     if (typeof value === 'string') return sha256(textEncoder.encode(value));
     if (typeof value === 'bigint' || typeof value === 'number') {
         if (typeof value === 'number' && !Number.isSafeInteger(value)) throw new HashValueError(`cannot hash the non-integer ${value}`);
-        return sha256(leb128(value));
+        if (value < 0) throw new HashValueError(`cannot hash the negative number ${value}: the hash encodes natural numbers only`);
+        return sha256(encodeLeb128(value));
     }
     if (value instanceof Uint8Array) return sha256(value);
     if (Array.isArray(value)) {
@@ -76,13 +52,4 @@ export function hashOfMap(map: ReadonlyMap<string, Hashable> | { readonly [key: 
     }
     pairs.sort(Buffer.compare);
     return sha256(...pairs);
-}
-
-/** Lower-case hex without prefix. */
-export function toHex(bytes: Uint8Array): string {
-    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
-}
-
-export function fromHex(hex: string): Uint8Array {
-    return new Uint8Array(Buffer.from(hex, 'hex'));
 }

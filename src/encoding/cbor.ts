@@ -36,7 +36,7 @@ export type CborInput =
     | ReadonlyMap<string, CborInput>
     | { readonly [key: string]: CborInput };
 
-export class CborDecodeError extends Error {}
+class CborDecodeError extends Error {}
 
 const SELF_DESCRIBE_TAG = 55799n;
 const SELF_DESCRIBE_HEAD = new Uint8Array([0xd9, 0xd9, 0xf7]);
