@@ -138,28 +138,35 @@ describe('IC HTTP interface with @dfinity/agent', () => {
     });
 
     it('answers an out-of-range ingress expiry with the IC text, and the agent recovers by syncing its clock', async () => {
-        const body: Uint8Array<ArrayBuffer> = new Uint8Array(Cbor.encode({
-            content: {
-                request_type: 'call',
-                canister_id: canisterId,
-                method_name: 'increment',
-                arg: new Uint8Array(IDL.encode([], [])),
-                sender: Principal.anonymous(),
-                ingress_expiry: Expiry.fromDeltaInMilliseconds(-120_000)
-            }
-        }));
-        const response = await fetch(`${server.url}/api/v3/canister/${canisterId.toText()}/call`, { method: 'POST', headers: { 'content-type': 'application/cbor' }, body });
-        expect(response.status).toBe(400);
-        expect(await response.text()).toMatch(/^Invalid request expiry: /);
+        // Its own server: the replica's clock moved an hour ahead must not reach the other tests.
+        const own = await startReplicaServer({ port: 0, log: () => undefined });
+        try {
+            const { canisterId: ownCanister } = await deployKvStore(await agentFor(own.url, Ed25519KeyIdentity.generate()), { chunked: false });
+            const body: Uint8Array<ArrayBuffer> = new Uint8Array(Cbor.encode({
+                content: {
+                    request_type: 'call',
+                    canister_id: ownCanister,
+                    method_name: 'increment',
+                    arg: new Uint8Array(IDL.encode([], [])),
+                    sender: Principal.anonymous(),
+                    ingress_expiry: Expiry.fromDeltaInMilliseconds(-120_000)
+                }
+            }));
+            const response = await fetch(`${own.url}/api/v3/canister/${ownCanister.toText()}/call`, { method: 'POST', headers: { 'content-type': 'application/cbor' }, body });
+            expect(response.status).toBe(400);
+            expect(await response.text()).toMatch(/^Invalid request expiry: /);
 
-        // Replica time an hour ahead of this client: its first call is refused, it syncs, and succeeds.
-        const subnet = server.node.subnet;
-        await server.node.settled();
-        subnet.time += 3_600_000_000_000n;
-        await server.node.runRound();
-        const skewed = await agentFor(server.url, Ed25519KeyIdentity.generate());
-        expect(await kvActor(skewed, canisterId).increment()).toBeGreaterThan(0n);
-        expect(Math.abs(skewed.getTimeDiffMsecs() - 3_600_000)).toBeLessThan(60_000);
+            // Replica time an hour ahead of this client: its first call is refused, it syncs, and succeeds.
+            const subnet = own.node.subnet;
+            await own.node.settled();
+            subnet.time += 3_600_000_000_000n;
+            await own.node.runRound();
+            const skewed = await agentFor(own.url, Ed25519KeyIdentity.generate());
+            expect(await kvActor(skewed, ownCanister).increment()).toBeGreaterThan(0n);
+            expect(Math.abs(skewed.getTimeDiffMsecs() - 3_600_000)).toBeLessThan(60_000);
+        } finally {
+            await own.close();
+        }
     });
 
     it('serves @icp-sdk/core agents: v4 calls, v3 queries and read_state', async () => {
