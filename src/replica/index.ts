@@ -17,8 +17,11 @@ export type {
     CanisterIdOptions,
     UpdateCanisterSettingsOptions,
     CanisterStatusResult,
-    LogVisibility
+    LogVisibility,
+    MessageId,
+    CanisterLogRecord
 } from './replica.js';
+export type { IngressStatus } from './state/ingress.js';
 export type { Actor, ActorInterface, ActorMethod, DeferredActor, DeferredActorMethod } from './actor.js';
 export { CallRejectedError, CallTimeoutError, SettingTimeIntoPastError, ReplicaTornDownError } from './errors.js';
 export { RejectCode } from './reject.js';
