@@ -6,7 +6,7 @@ import { Principal } from '@dfinity/principal';
 import { CallRejectedError, MANAGEMENT_CANISTER_ID, Replica } from '../../../../src/replica/index.js';
 import type { IngressStatus, MessageId, ReplicaOptions } from '../../../../src/replica/index.js';
 import { encodeManagementArgs, ManagementArgs, ManagementMethod } from '../../../../src/replica/management/candid.js';
-import { Prog, universalWasm, UniversalOptions } from './universal.js';
+import { Prog, prog, universalWasm, UniversalOptions } from './universal.js';
 
 export { Principal };
 
@@ -50,6 +50,11 @@ export function status(replica: Replica, id: MessageId): Promise<IngressStatus |
 export async function statusOf(replica: Replica, canisterId: Principal): Promise<'running' | 'stopping' | 'stopped'> {
     const { status } = await replica.canisterStatus({ canisterId, sender: OWNER });
     return 'running' in status ? 'running' : 'stopping' in status ? 'stopping' : 'stopped';
+}
+
+/** A running canister's version, as the canister reads it with ic0.canister_version in a query call (which changes nothing). */
+export async function versionOf(replica: Replica, canisterId: Principal): Promise<bigint> {
+    return u64(await replica.queryCall({ canisterId, method: 'query', arg: prog().ic0('canister_version').replyI64().build(), sender: OWNER }));
 }
 
 /** What OWNER reads of a canister's system state through a snapshot's metadata; 0 is an inactive global timer. */
