@@ -14,7 +14,7 @@ import {
     statusOf,
     submit,
     submitManagement,
-    systemState,
+    versionOf,
     text,
     u64,
     universal
@@ -76,13 +76,13 @@ describe('stopping and stopped (spec §2.6)', () => {
         const d = await universal(replica);
         const parked = await submit(replica, b, prog().call({ callee: d, arg: forever(), onReply: prog().reply('replied'), onReject: prog().reply('released') }));
         await replica.tick();
-        const v0 = (await systemState(replica, b)).version;
+        const v0 = await versionOf(replica, b);
         const stop = await submitManagement(replica, 'stop_canister', { canister_id: b });
         await replica.tick(5);
         expect(await statusOf(replica, b)).toBe('stopping');
         expect(await outcome(replica, stop)).toBeNull();
         expect((await replica.canisterStatus({ canisterId: b, sender: OWNER })).status).toEqual({ stopping: null });
-        const v1 = (await systemState(replica, b)).version;
+        const v1 = await versionOf(replica, b);
         expect(v1).toBeGreaterThan(v0);
         expect(u64(await run(replica, d, prog().ic0('canister_status').replyI64()))).toBe(1n);
 
@@ -92,7 +92,7 @@ describe('stopping and stopped (spec §2.6)', () => {
         expect(text(await settled(replica, parked))).toBe('released');
         await settled(replica, stop);
         expect(await statusOf(replica, b)).toBe('stopped');
-        expect((await systemState(replica, b)).version).toBeGreaterThan(v1);
+        expect(await versionOf(replica, b)).toBeGreaterThan(v1);
         expect((await replica.canisterStatus({ canisterId: b, sender: OWNER })).status).toEqual({ stopped: null });
     });
 

@@ -9,6 +9,16 @@ import { decodeManagementResult, encodeManagementArgs, ManagementArgs, Managemen
 import { OWNER, Principal, STRANGER, expectReject, forwardedReject, newReplica, query, run, statusOf, systemState, text, u64, universal, versionOf } from './support/harness.js';
 import { DATA, SCRATCH, Slot, prog, universalWasm } from './support/universal.js';
 import { wat } from './support/wat.js';
+import {
+    DEFAULT_FREEZING_THRESHOLD_SECONDS,
+    DEFAULT_RESERVED_CYCLES_LIMIT,
+    MAX_CHUNK_BYTES,
+    MAX_CHUNKS_IN_STORE,
+    MAX_CONTROLLERS,
+    WASM_PAGE_BYTES
+} from '../../../src/replica/constants.js';
+
+const PAGE = BigInt(WASM_PAGE_BYTES);
 
 const EMPTY = new Uint8Array(0);
 const sha256 = (bytes: Uint8Array) => new Uint8Array(createHash('sha256').update(bytes).digest());
@@ -251,10 +261,10 @@ describe('canister_status and canister_info (spec §3.3)', () => {
         expect(before.module_hash).toEqual([]);
         expect(before.version).toBe(0n);
         expect(before.settings.controllers.map((p) => p.toText())).toEqual([OWNER.toText()]);
-        expect(before.settings.freezing_threshold).toBe(2_592_000n);
+        expect(before.settings.freezing_threshold).toBe(DEFAULT_FREEZING_THRESHOLD_SECONDS);
         expect(before.settings.compute_allocation).toBe(0n);
         expect(before.settings.memory_allocation).toBe(0n);
-        expect(before.settings.reserved_cycles_limit).toBe(5_000_000_000_000n);
+        expect(before.settings.reserved_cycles_limit).toBe(DEFAULT_RESERVED_CYCLES_LIMIT);
         expect(before.settings.log_visibility).toEqual({ controllers: null });
         expect(before.settings.wasm_memory_threshold).toBe(0n);
         expect(before.settings.environment_variables).toEqual([]);
@@ -265,8 +275,8 @@ describe('canister_status and canister_info (spec §3.3)', () => {
         const after = await replica.callManagement('canister_status', { canister_id: empty }, OWNER);
         expect(hex(after.module_hash[0]!)).toBe(hex(sha256(wasm)));
         expect(after.version).toBe(1n);
-        expect(after.memory_metrics.stable_memory_size).toBe(65_536n);
-        expect(after.memory_metrics.wasm_memory_size).toBe(16n * 65_536n);
+        expect(after.memory_metrics.stable_memory_size).toBe(PAGE);
+        expect(after.memory_metrics.wasm_memory_size).toBe(16n * PAGE);
         expect(after.memory_size).toBeGreaterThanOrEqual(after.memory_metrics.wasm_memory_size + after.memory_metrics.stable_memory_size);
         expect(after.idle_cycles_burned_per_day).toBeGreaterThan(0n);
         expect(after.cycles).toBeLessThan(before.cycles);
@@ -350,10 +360,10 @@ describe('update_settings (spec §3.3)', () => {
         expect(u64(await run(replica, id, prog().ic0('is_controller', OWNER.toUint8Array()).replyI64()))).toBe(0n);
     });
 
-    it('refuses more than 10 controllers', async () => {
+    it(`refuses more than ${MAX_CONTROLLERS} controllers`, async () => {
         const replica = await newReplica();
         const id = await universal(replica);
-        const many = Array.from({ length: 11 }, (_, i) => Principal.fromUint8Array(new Uint8Array([i + 1, 0x01])));
+        const many = Array.from({ length: MAX_CONTROLLERS + 1 }, (_, i) => Principal.fromUint8Array(new Uint8Array([i + 1, 0x01])));
         await expectReject(replica.updateCanisterSettings({ canisterId: id, sender: OWNER, controllers: many }), { rejectCode: 5 });
         expect((await replica.getControllers(id)).map((p) => p.toText())).toEqual([OWNER.toText()]);
     });
@@ -381,15 +391,15 @@ describe('chunk store (spec §3.3)', () => {
     });
 
     it('a chunk larger than 1 MiB is refused; exactly 1 MiB is fine', async () => {
-        await upload(new Uint8Array(1024 * 1024));
-        await expectReject(upload(new Uint8Array(1024 * 1024 + 1)), { rejectCode: 5 });
+        await upload(new Uint8Array(MAX_CHUNK_BYTES));
+        await expectReject(upload(new Uint8Array(MAX_CHUNK_BYTES + 1)), { rejectCode: 5 });
         expect((await stored()).length).toBe(1);
     });
 
-    it('the store holds at most 100 chunks', async () => {
-        for (let i = 0; i < 100; i++) await upload(new Uint8Array([i, i >> 8, 7]));
+    it(`the store holds at most ${MAX_CHUNKS_IN_STORE} chunks`, async () => {
+        for (let i = 0; i < MAX_CHUNKS_IN_STORE; i++) await upload(new Uint8Array([i, i >> 8, 7]));
         await expectReject(upload(new Uint8Array([1, 1, 1, 1])), { rejectCode: 5 });
-        expect((await stored()).length).toBe(100);
+        expect((await stored()).length).toBe(MAX_CHUNKS_IN_STORE);
         // A chunk already stored can still be "uploaded".
         await upload(new Uint8Array([0, 0, 7]));
     });
@@ -436,7 +446,7 @@ describe('snapshots (spec §3.3)', () => {
         const snapshot = await take(replica, id);
         expect(await versionOf(replica, id)).toBe(versionBefore);
         expect(snapshot.taken_at_timestamp).toBe(BigInt(await replica.getTime()) * 1_000_000n);
-        expect(snapshot.total_size).toBeGreaterThan(65_536n);
+        expect(snapshot.total_size).toBeGreaterThan(PAGE);
         expect((await list(replica, id)).map((s) => hex(s.id))).toEqual([hex(snapshot.id)]);
 
         await run(replica, id, overwriteState('live', 2).ic0('stable64_grow', 3).op('drop').ic0('certified_data_set', 'two').reply());

@@ -26,6 +26,7 @@ import {
 } from './support/harness.js';
 import { DATA, Ic0Name, Prog, SCRATCH, Slot, prog, universalWasm } from './support/universal.js';
 import { wat } from './support/wat.js';
+import { MAX_CERTIFIED_DATA_BYTES } from '../../../src/replica/constants.js';
 
 // --------------------------------------------------------------------------- the context matrix
 
@@ -469,7 +470,7 @@ describe('traps (spec §1.4 "Debugging", §2.3)', () => {
 
     it('reads sizes at or above 2^31 as unsigned: certified_data_set of 0xffffffff bytes is too long, not a negative size', async () => {
         const failure = await expectReject(run(replica, id, prog().ic0('certified_data_set', SCRATCH, 0xffffffff)), { rejectCode: 5, errorCode: 'IC0504' });
-        expect(failure.rejectMessage).toContain('4294967295 bytes is more than the maximum of 32');
+        expect(failure.rejectMessage).toContain(`4294967295 bytes is more than the maximum of ${MAX_CERTIFIED_DATA_BYTES}`);
     });
 
     it('a 128-bit output out of bounds traps', async () => {
@@ -674,13 +675,14 @@ describe('stable memory (spec §1.4 "Stable memory")', () => {
 });
 
 describe('certification (spec §1.4 "Certification")', () => {
-    it('certified_data_set takes up to 32 bytes and traps above', async () => {
+    it(`certified_data_set takes up to ${MAX_CERTIFIED_DATA_BYTES} bytes and traps above`, async () => {
         const replica = await newReplica();
         const id = await universal(replica);
-        await run(replica, id, prog().ic0('certified_data_set', 'x'.repeat(32)).reply());
-        expect(text((await systemState(replica, id)).certifiedData)).toBe('x'.repeat(32));
-        await expectReject(run(replica, id, prog().ic0('certified_data_set', 'y'.repeat(33)).reply()), { rejectCode: 5, errorCode: 'IC0504' });
-        expect(text((await systemState(replica, id)).certifiedData)).toBe('x'.repeat(32));
+        const full = 'x'.repeat(MAX_CERTIFIED_DATA_BYTES);
+        await run(replica, id, prog().ic0('certified_data_set', full).reply());
+        expect(text((await systemState(replica, id)).certifiedData)).toBe(full);
+        await expectReject(run(replica, id, prog().ic0('certified_data_set', 'y'.repeat(MAX_CERTIFIED_DATA_BYTES + 1)).reply()), { rejectCode: 5, errorCode: 'IC0504' });
+        expect(text((await systemState(replica, id)).certifiedData)).toBe(full);
     });
 
     it('a data certificate is present only in query calls', async () => {

@@ -6,7 +6,7 @@ import { Principal } from '@dfinity/principal';
 import { CallRejectedError, MANAGEMENT_CANISTER_ID, Replica } from '../../../../src/replica/index.js';
 import type { IngressStatus, MessageId, ReplicaOptions } from '../../../../src/replica/index.js';
 import { encodeManagementArgs, ManagementArgs, ManagementMethod } from '../../../../src/replica/management/candid.js';
-import { Prog, prog, universalWasm, UniversalOptions } from './universal.js';
+import { Prog, universalWasm, UniversalOptions } from './universal.js';
 
 export { Principal };
 
@@ -52,29 +52,28 @@ export async function statusOf(replica: Replica, canisterId: Principal): Promise
     return 'running' in status ? 'running' : 'stopping' in status ? 'stopping' : 'stopped';
 }
 
-/** A running canister's version, as the canister reads it with ic0.canister_version in a query call (which changes nothing). */
+/** A canister's version, as canister_status reports it to its controller OWNER (in any run status). */
 export async function versionOf(replica: Replica, canisterId: Principal): Promise<bigint> {
-    return u64(await replica.queryCall({ canisterId, method: 'query', arg: prog().ic0('canister_version').replyI64().build(), sender: OWNER }));
+    return (await replica.callManagement('canister_status', { canister_id: canisterId }, OWNER)).version;
 }
 
 /** What OWNER reads of a canister's system state through a snapshot's metadata; 0 is an inactive global timer. */
 export interface SystemState {
-    version: bigint;
     certifiedData: Uint8Array;
     globalTimer: bigint;
 }
 
 /**
- * Reads a canister's version, certified data and global timer in any run status, through the
- * metadata of a snapshot (take, read_canister_snapshot_metadata, delete), which keeps them as they
- * were when it was taken. Taking and deleting a snapshot changes none of the three.
+ * Reads a canister's certified data and global timer in any run status, through the metadata of
+ * a snapshot (take, read_canister_snapshot_metadata, delete), which keeps them as they were when
+ * it was taken. Taking and deleting a snapshot changes neither.
  */
 export async function systemState(replica: Replica, canisterId: Principal): Promise<SystemState> {
     const { id } = await replica.callManagement('take_canister_snapshot', { canister_id: canisterId, replace_snapshot: [] }, OWNER);
     const meta = await replica.callManagement('read_canister_snapshot_metadata', { canister_id: canisterId, snapshot_id: id }, OWNER);
     await replica.callManagement('delete_canister_snapshot', { canister_id: canisterId, snapshot_id: id }, OWNER);
     const timer = meta.global_timer[0];
-    return { version: meta.canister_version, certifiedData: meta.certified_data, globalTimer: timer === undefined || 'inactive' in timer ? 0n : timer.active };
+    return { certifiedData: meta.certified_data, globalTimer: timer === undefined || 'inactive' in timer ? 0n : timer.active };
 }
 
 /** The text of every record in a canister's log, read by OWNER with fetch_canister_logs. */
