@@ -17,7 +17,9 @@ export type {
     CanisterIdOptions,
     UpdateCanisterSettingsOptions,
     CanisterStatusResult,
-    LogVisibility
+    LogVisibility,
+    MessageId,
+    CanisterLogRecord
 } from './replica.js';
 export type { Actor, ActorInterface, ActorMethod, DeferredActor, DeferredActorMethod } from './actor.js';
 export { CallRejectedError, CallTimeoutError, SettingTimeIntoPastError, ReplicaTornDownError } from './errors.js';

@@ -18,6 +18,7 @@ import { Subnet, SubnetOptions } from './subnet/index.js';
 import { FaultInjector } from './faults.js';
 import { ReplicaKeys } from './certification/keys.js';
 import { certifiedDataPath, StateTree } from './certification/state-tree.js';
+import { IngressStatus } from './state/ingress.js';
 
 const MAX_PLAIN_INSTALL_BYTES = 1_900_000;
 const CHUNK_BYTES = 1024 * 1024;
@@ -472,4 +473,53 @@ export class Replica {
         this.#subnet?.evictInstances();
         this.#subnet = null;
     }
+
+    // ------------------------------------------------------------------ calls in steps (as PocketIC's submit_call, ingress_status, await_call)
+
+    /** Submits an update call without running any round; returns its message id. @throws CallRejectedError when refused before execution */
+    async submitCall({ canisterId, method, arg = EMPTY_ARG, sender = Principal.anonymous() }: CallOptions): Promise<MessageId> {
+        const submitted = this.subnet.submitIngress({ sender, canisterId, method, arg });
+        if ('err' in submitted) throw new CallRejectedError(submitted.err, false);
+        return submitted.ok;
+    }
+
+    /** The request status of a submitted call (spec §6.3: received, processing, replied, rejected, done); null when unknown. */
+    async ingressStatus(messageId: MessageId): Promise<IngressStatus | null> {
+        return this.subnet.ingressStatus(messageId);
+    }
+
+    /** Runs rounds until a submitted call is answered. @throws CallRejectedError, CallTimeoutError */
+    async awaitCall(messageId: MessageId): Promise<Uint8Array> {
+        for (let round = 0; ; round++) {
+            const status = this.subnet.ingressStatus(messageId);
+            if (status === null) throw new Error(`No call with message id ${messageId} on this replica: submit it with submitCall first`);
+            if (status.status === 'replied') return status.reply;
+            if (status.status === 'rejected') throw new CallRejectedError(status.reject, true);
+            if (status.status === 'done') throw new Error(`The answer to call ${messageId} was already pruned: await it sooner after submitting`);
+            if (round >= this.#maxRounds) throw new CallTimeoutError(`message ${messageId}`, this.#maxRounds);
+            this.subnet.tick();
+        }
+    }
+
+    // ------------------------------------------------------------------ subnet facts a client can read
+
+    /** The subnet's public key, DER-encoded: with one subnet, the root key agents verify certificates with (as PocketIc.getPubKey). */
+    async getPubKey(subnetId: Principal): Promise<Uint8Array> {
+        if (subnetId.toText() !== this.subnet.subnetId.toText()) throw new Error(`No subnet ${subnetId.toText()} on this replica: its one subnet is ${this.subnet.subnetId.toText()}`);
+        const key = this.subnet.rootKey;
+        if (key === null) throw new Error('This replica was created with its own certifyQuery and no rootKey: pass rootKey to Replica.create to read it');
+        return key;
+    }
+
+    /** The canister's log, as the management canister's fetch_canister_logs query returns it to `sender` (log_visibility applies). @throws CallRejectedError */
+    async fetchCanisterLogs({ canisterId, sender = Principal.anonymous() }: CanisterIdOptions): Promise<CanisterLogRecord[]> {
+        const reply = await this.queryCall({ canisterId: MANAGEMENT_CANISTER_ID, method: 'fetch_canister_logs', arg: encodeManagementArgs('fetch_canister_logs', { canister_id: canisterId }), sender });
+        return decodeManagementResult('fetch_canister_logs', reply).canister_log_records;
+    }
 }
+
+/** An ingress message's id (hex), as submitCall returns it. */
+export type MessageId = string;
+
+/** One record of a canister's log: its index, the time it was written (ns) and its bytes. */
+export type CanisterLogRecord = ManagementResult<'fetch_canister_logs'>['canister_log_records'][number];

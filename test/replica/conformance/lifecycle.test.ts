@@ -2,7 +2,6 @@
  * Canister lifecycle (interface spec §2.6, §2.7, §3.3): stopping and stopped, stop
  * timeouts and cancellation, upgrades and uninstalls with outstanding calls, deletion.
  */
-import { Replica } from '../../../src/replica/index.js';
 import {
     OWNER,
     Principal,
@@ -12,16 +11,16 @@ import {
     query,
     run,
     settled,
+    statusOf,
     submit,
     submitManagement,
+    versionOf,
     text,
     u64,
     universal
 } from './support/harness.js';
-import { forever, prog } from './support/universal.js';
+import { forever, prog, universalWasm } from './support/universal.js';
 import { wat } from './support/wat.js';
-
-const statusOf = (replica: Replica, id: Principal) => replica.subnet.canister(id)!.status;
 
 /**
  * A caller module whose `call` method calls `run` on the callee named in its argument, with
@@ -75,15 +74,15 @@ describe('stopping and stopped (spec §2.6)', () => {
         const replica = await newReplica();
         const b = await universal(replica);
         const d = await universal(replica);
-        const parked = submit(replica, b, prog().call({ callee: d, arg: forever(), onReply: prog().reply('replied'), onReject: prog().reply('released') }));
+        const parked = await submit(replica, b, prog().call({ callee: d, arg: forever(), onReply: prog().reply('replied'), onReject: prog().reply('released') }));
         await replica.tick();
-        const v0 = replica.subnet.canister(b)!.version;
-        const stop = submitManagement(replica, 'stop_canister', { canister_id: b });
+        const v0 = await versionOf(replica, b);
+        const stop = await submitManagement(replica, 'stop_canister', { canister_id: b });
         await replica.tick(5);
-        expect(statusOf(replica, b)).toBe('stopping');
-        expect(outcome(replica, stop)).toBeNull();
+        expect(await statusOf(replica, b)).toBe('stopping');
+        expect(await outcome(replica, stop)).toBeNull();
         expect((await replica.canisterStatus({ canisterId: b, sender: OWNER })).status).toEqual({ stopping: null });
-        const v1 = replica.subnet.canister(b)!.version;
+        const v1 = await versionOf(replica, b);
         expect(v1).toBeGreaterThan(v0);
         expect(u64(await run(replica, d, prog().ic0('canister_status').replyI64()))).toBe(1n);
 
@@ -92,8 +91,8 @@ describe('stopping and stopped (spec §2.6)', () => {
         await replica.tick(3);
         expect(text(await settled(replica, parked))).toBe('released');
         await settled(replica, stop);
-        expect(statusOf(replica, b)).toBe('stopped');
-        expect(replica.subnet.canister(b)!.version).toBeGreaterThan(v1);
+        expect(await statusOf(replica, b)).toBe('stopped');
+        expect(await versionOf(replica, b)).toBeGreaterThan(v1);
         expect((await replica.canisterStatus({ canisterId: b, sender: OWNER })).status).toEqual({ stopped: null });
     });
 
@@ -101,35 +100,35 @@ describe('stopping and stopped (spec §2.6)', () => {
         const replica = await newReplica();
         const b = await universal(replica);
         const c = await universal(replica);
-        const open = submit(replica, b, prog().call({ callee: c, arg: prog().reply(), onReply: prog().ic0('canister_status').replyI64() }));
-        submitManagement(replica, 'stop_canister', { canister_id: b });
+        const open = await submit(replica, b, prog().call({ callee: c, arg: prog().reply(), onReply: prog().ic0('canister_status').replyI64() }));
+        await submitManagement(replica, 'stop_canister', { canister_id: b });
         await replica.tick(4);
         expect(u64(await settled(replica, open))).toBe(2n);
-        expect(statusOf(replica, b)).toBe('stopped');
+        expect(await statusOf(replica, b)).toBe('stopped');
     });
 
     it('stopping a stopped canister replies at once; stop on a canister without open contexts stops it in the same round', async () => {
         const replica = await newReplica();
         const b = await universal(replica);
         await replica.stopCanister({ canisterId: b, sender: OWNER });
-        expect(statusOf(replica, b)).toBe('stopped');
+        expect(await statusOf(replica, b)).toBe('stopped');
         await replica.stopCanister({ canisterId: b, sender: OWNER });
-        expect(statusOf(replica, b)).toBe('stopped');
+        expect(await statusOf(replica, b)).toBe('stopped');
     });
 
     it('calls to stopping and stopped canisters are rejected (IC0509, IC0508); start makes it run again', async () => {
         const replica = await newReplica();
         const b = await universal(replica);
         const d = await universal(replica);
-        submit(replica, b, prog().call({ callee: d, arg: forever(), onReject: prog().reply() }));
+        await submit(replica, b, prog().call({ callee: d, arg: forever(), onReject: prog().reply() }));
         await replica.tick();
-        submitManagement(replica, 'stop_canister', { canister_id: b });
+        await submitManagement(replica, 'stop_canister', { canister_id: b });
         await replica.tick();
         await expectReject(run(replica, b, prog().reply()), { rejectCode: 5, errorCode: 'IC0509', message: `Canister ${b.toText()} is stopping` });
         await expectReject(query(replica, b, prog().reply()), { rejectCode: 5, errorCode: 'IC0509' });
         await replica.callManagement('uninstall_code', { canister_id: d, sender_canister_version: [] }, OWNER);
         await replica.tick(3);
-        expect(statusOf(replica, b)).toBe('stopped');
+        expect(await statusOf(replica, b)).toBe('stopped');
         await expectReject(run(replica, b, prog().reply()), { rejectCode: 5, errorCode: 'IC0508', message: `Canister ${b.toText()} is stopped` });
         await replica.startCanister({ canisterId: b, sender: OWNER });
         expect(text(await run(replica, b, prog().reply('again')))).toBe('again');
@@ -139,35 +138,35 @@ describe('stopping and stopped (spec §2.6)', () => {
         const replica = await newReplica({ stopTimeoutNs: 10_000_000_000n });
         const b = await universal(replica);
         const d = await universal(replica);
-        submit(replica, b, prog().call({ callee: d, arg: forever(), onReject: prog().reply() }));
+        await submit(replica, b, prog().call({ callee: d, arg: forever(), onReject: prog().reply() }));
         await replica.tick();
-        const stop = submitManagement(replica, 'stop_canister', { canister_id: b });
+        const stop = await submitManagement(replica, 'stop_canister', { canister_id: b });
         await replica.tick();
         await replica.advanceTime(9_000);
         await replica.tick();
-        expect(outcome(replica, stop)).toBeNull();
+        expect(await outcome(replica, stop)).toBeNull();
         await replica.advanceTime(2_000);
         await replica.tick();
         await expectReject(settled(replica, stop), { rejectCode: 2, errorCode: 'IC0206' });
-        expect(statusOf(replica, b)).toBe('stopping');
+        expect(await statusOf(replica, b)).toBe('stopping');
         // Once the call is answered, the canister stops (no stop call is waiting any more).
         await replica.callManagement('uninstall_code', { canister_id: d, sender_canister_version: [] }, OWNER);
         await replica.tick(3);
-        expect(statusOf(replica, b)).toBe('stopped');
+        expect(await statusOf(replica, b)).toBe('stopped');
     });
 
     it('start on a stopping canister runs it again and rejects the pending stops with IC0511', async () => {
         const replica = await newReplica();
         const b = await universal(replica);
         const d = await universal(replica);
-        submit(replica, b, prog().call({ callee: d, arg: forever(), onReject: prog().reply() }));
+        await submit(replica, b, prog().call({ callee: d, arg: forever(), onReject: prog().reply() }));
         await replica.tick();
-        const stop1 = submitManagement(replica, 'stop_canister', { canister_id: b });
-        const stop2 = submitManagement(replica, 'stop_canister', { canister_id: b });
+        const stop1 = await submitManagement(replica, 'stop_canister', { canister_id: b });
+        const stop2 = await submitManagement(replica, 'stop_canister', { canister_id: b });
         await replica.tick();
-        expect(statusOf(replica, b)).toBe('stopping');
+        expect(await statusOf(replica, b)).toBe('stopping');
         await replica.startCanister({ canisterId: b, sender: OWNER });
-        expect(statusOf(replica, b)).toBe('running');
+        expect(await statusOf(replica, b)).toBe('running');
         await expectReject(settled(replica, stop1), { rejectCode: 5, errorCode: 'IC0511' });
         await expectReject(settled(replica, stop2), { rejectCode: 5, errorCode: 'IC0511' });
         expect(text(await run(replica, b, prog().reply('running')))).toBe('running');
@@ -181,10 +180,9 @@ describe('upgrades and uninstalls with outstanding calls (spec §2.7)', () => {
         await replica.installCode({ canisterId: a, wasm: await wat(versionWat('old')), arg: new Uint8Array(0), sender: OWNER });
         const c = await universal(replica);
         // The call goes out in the first round; the upgrade happens in the same round, before the response.
-        const call = replica.subnet.submitIngress({ sender: OWNER, canisterId: a, method: 'call', arg: callArg(c, prog().reply('x').build()) });
-        if ('err' in call) throw new Error(call.err.message);
+        const call = await replica.submitCall({ sender: OWNER, canisterId: a, method: 'call', arg: callArg(c, prog().reply('x').build()) });
         const newModule = await wat(versionWat('new'));
-        const upgrade = submitManagement(replica, 'install_code', {
+        const upgrade = await submitManagement(replica, 'install_code', {
             mode: { upgrade: [] },
             canister_id: a,
             wasm_module: newModule,
@@ -193,9 +191,9 @@ describe('upgrades and uninstalls with outstanding calls (spec §2.7)', () => {
         });
         await replica.tick();
         await settled(replica, upgrade);
-        expect(outcome(replica, call.ok)).toBeNull();
+        expect(await outcome(replica, call)).toBeNull();
         await replica.tick(3);
-        const reply = await settled(replica, call.ok);
+        const reply = await settled(replica, call);
         expect(text(reply.subarray(0, 4))).toBe('new_');
         expect(new DataView(reply.buffer, reply.byteOffset).getUint32(4, true)).toBe(7);
     });
@@ -205,12 +203,11 @@ describe('upgrades and uninstalls with outstanding calls (spec §2.7)', () => {
         const a = await replica.createCanister({ sender: OWNER });
         await replica.installCode({ canisterId: a, wasm: await wat(versionWat('old')), arg: new Uint8Array(0), sender: OWNER });
         const c = await universal(replica);
-        const call = replica.subnet.submitIngress({ sender: OWNER, canisterId: a, method: 'call', arg: callArg(c, prog().reply('x').build()) });
-        if ('err' in call) throw new Error(call.err.message);
+        const call = await replica.submitCall({ sender: OWNER, canisterId: a, method: 'call', arg: callArg(c, prog().reply('x').build()) });
         // In the new module index 1 holds `$previous` (and `$answer` moved to index 2).
-        submitManagement(replica, 'install_code', { mode: { upgrade: [] }, canister_id: a, wasm_module: await wat(versionWat('v2', 'previous')), arg: new Uint8Array(0), sender_canister_version: [] });
+        await submitManagement(replica, 'install_code', { mode: { upgrade: [] }, canister_id: a, wasm_module: await wat(versionWat('v2', 'previous')), arg: new Uint8Array(0), sender_canister_version: [] });
         await replica.tick(4);
-        expect(text((await settled(replica, call.ok)).subarray(0, 4))).toBe('prev');
+        expect(text((await settled(replica, call)).subarray(0, 4))).toBe('prev');
     });
 
     it('uninstall rejects open call contexts with "Canister has been uninstalled." and a later response runs no callback', async () => {
@@ -219,15 +216,14 @@ describe('upgrades and uninstalls with outstanding calls (spec §2.7)', () => {
         const module = await wat(versionWat('old'));
         await replica.installCode({ canisterId: a, wasm: module, arg: new Uint8Array(0), sender: OWNER });
         const c = await universal(replica);
-        const call = replica.subnet.submitIngress({ sender: OWNER, canisterId: a, method: 'call', arg: callArg(c, prog().reply('x').build()) });
-        if ('err' in call) throw new Error(call.err.message);
-        const uninstall = submitManagement(replica, 'uninstall_code', { canister_id: a, sender_canister_version: [] });
+        const call = await replica.submitCall({ sender: OWNER, canisterId: a, method: 'call', arg: callArg(c, prog().reply('x').build()) });
+        const uninstall = await submitManagement(replica, 'uninstall_code', { canister_id: a, sender_canister_version: [] });
         // Reinstalled in the same round: the old response must not reach the new code.
-        const reinstall = submitManagement(replica, 'install_code', { mode: { install: null }, canister_id: a, wasm_module: module, arg: new Uint8Array(0), sender_canister_version: [] });
+        const reinstall = await submitManagement(replica, 'install_code', { mode: { install: null }, canister_id: a, wasm_module: module, arg: new Uint8Array(0), sender_canister_version: [] });
         await replica.tick();
         await settled(replica, uninstall);
         await settled(replica, reinstall);
-        await expectReject(settled(replica, call.ok), { rejectCode: 4, message: 'Canister has been uninstalled.' });
+        await expectReject(settled(replica, call), { rejectCode: 4, message: 'Canister has been uninstalled.' });
         await replica.tick(4);
         const g = await replica.queryCall({ canisterId: a, method: 'get', arg: new Uint8Array(0), sender: OWNER });
         expect(new DataView(g.buffer, g.byteOffset).getUint32(0, true)).toBe(0);
@@ -238,22 +234,26 @@ describe('upgrades and uninstalls with outstanding calls (spec §2.7)', () => {
         const replica = await newReplica({ costSchedule: 'free' });
         const a = await universal(replica, null, { cycles: START });
         const d = await universal(replica, null, { cycles: START });
-        submit(replica, a, prog().call({ callee: d, arg: forever(), cycles: 1_000_000n, onReject: prog().reply() }));
+        await submit(replica, a, prog().call({ callee: d, arg: forever(), cycles: 1_000_000n, onReject: prog().reply() }));
         await replica.tick(2);
         expect(await replica.getCyclesBalance(a)).toBe(START - 1_000_000n);
         await replica.callManagement('uninstall_code', { canister_id: a, sender_canister_version: [] }, OWNER);
         await replica.callManagement('uninstall_code', { canister_id: d, sender_canister_version: [] }, OWNER);
         await replica.tick(3);
         expect(await replica.getCyclesBalance(a)).toBe(START);
-        expect(replica.subnet.canister(a)!.callContexts.size).toBe(0);
+        // No call context is left open: a stop completes in the round it is handled.
+        const stop = await submitManagement(replica, 'stop_canister', { canister_id: a });
+        await replica.tick();
+        await settled(replica, stop);
+        expect(await statusOf(replica, a)).toBe('stopped');
     });
 
     it('a stopped canister can be upgraded and stays stopped', async () => {
         const replica = await newReplica();
         const b = await universal(replica);
         await replica.stopCanister({ canisterId: b, sender: OWNER });
-        await replica.upgradeCanister({ canisterId: b, wasm: replica.subnet.canister(b)!.code!.module.wasm, arg: new Uint8Array(0), sender: OWNER });
-        expect(statusOf(replica, b)).toBe('stopped');
+        await replica.upgradeCanister({ canisterId: b, wasm: await universalWasm(), arg: new Uint8Array(0), sender: OWNER });
+        expect(await statusOf(replica, b)).toBe('stopped');
         await replica.startCanister({ canisterId: b, sender: OWNER });
         expect(text(await run(replica, b, prog().reply('upgraded while stopped')))).toBe('upgraded while stopped');
     });
@@ -262,17 +262,17 @@ describe('upgrades and uninstalls with outstanding calls (spec §2.7)', () => {
         const replica = await newReplica();
         const b = await universal(replica);
         const d = await universal(replica);
-        const parked = submit(replica, b, prog().call({ callee: d, arg: forever(), onReject: prog().reply() }));
+        const parked = await submit(replica, b, prog().call({ callee: d, arg: forever(), onReject: prog().reply() }));
         await replica.tick();
         await replica.callManagement('uninstall_code', { canister_id: b, sender_canister_version: [] }, OWNER);
         await expectReject(settled(replica, parked), { rejectCode: 4, message: 'Canister has been uninstalled.' });
-        const stop = submitManagement(replica, 'stop_canister', { canister_id: b });
+        const stop = await submitManagement(replica, 'stop_canister', { canister_id: b });
         await replica.tick(3);
-        expect(statusOf(replica, b)).toBe('stopping');
+        expect(await statusOf(replica, b)).toBe('stopping');
         await replica.callManagement('uninstall_code', { canister_id: d, sender_canister_version: [] }, OWNER);
         await replica.tick(3);
         await settled(replica, stop);
-        expect(statusOf(replica, b)).toBe('stopped');
+        expect(await statusOf(replica, b)).toBe('stopped');
     });
 });
 
@@ -297,9 +297,9 @@ describe('delete_canister (spec §3.3)', () => {
         const replica = await newReplica();
         const b = await universal(replica);
         const d = await universal(replica);
-        submit(replica, b, prog().call({ callee: d, arg: forever(), onReject: prog().reply() }));
+        await submit(replica, b, prog().call({ callee: d, arg: forever(), onReject: prog().reply() }));
         await replica.tick();
-        submitManagement(replica, 'stop_canister', { canister_id: b });
+        await submitManagement(replica, 'stop_canister', { canister_id: b });
         await replica.tick();
         await expectReject(replica.callManagement('delete_canister', { canister_id: b }, OWNER), { rejectCode: 5, errorCode: 'IC0510' });
     });

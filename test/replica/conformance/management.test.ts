@@ -6,9 +6,19 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { Replica } from '../../../src/replica/index.js';
 import { decodeManagementResult, encodeManagementArgs, ManagementArgs, ManagementMethod, ManagementResult } from '../../../src/replica/management/candid.js';
-import { OWNER, Principal, STRANGER, expectReject, forwardedReject, newReplica, query, run, text, u64, universal } from './support/harness.js';
+import { OWNER, Principal, STRANGER, expectReject, forwardedReject, newReplica, query, run, statusOf, systemState, text, u64, universal, versionOf } from './support/harness.js';
 import { DATA, SCRATCH, Slot, prog, universalWasm } from './support/universal.js';
 import { wat } from './support/wat.js';
+import {
+    DEFAULT_FREEZING_THRESHOLD_SECONDS,
+    DEFAULT_RESERVED_CYCLES_LIMIT,
+    MAX_CHUNK_BYTES,
+    MAX_CHUNKS_IN_STORE,
+    MAX_CONTROLLERS,
+    WASM_PAGE_BYTES
+} from '../../../src/replica/constants.js';
+
+const PAGE = BigInt(WASM_PAGE_BYTES);
 
 const EMPTY = new Uint8Array(0);
 const sha256 = (bytes: Uint8Array) => new Uint8Array(createHash('sha256').update(bytes).digest());
@@ -44,7 +54,7 @@ describe('authorization (spec §3.1)', () => {
     let replica: Replica;
     let target: Principal;
     let other: Principal;
-    beforeAll(async () => {
+    beforeEach(async () => {
         replica = await newReplica();
         target = await universal(replica);
         other = await universal(replica);
@@ -74,7 +84,7 @@ describe('authorization (spec §3.1)', () => {
     it('the same check applies to canisters calling the management canister', async () => {
         const r = await callFrom(replica, other, 'stop_canister', encodeManagementArgs('stop_canister', { canister_id: target }));
         expect(r).toEqual({ code: 5, message: refusal(other) });
-        expect(replica.subnet.canister(target)!.status).toBe('running');
+        expect(await statusOf(replica, target)).toBe('running');
     });
 
     it('a canister may read its own status and use its own chunk store without being its controller', async () => {
@@ -99,7 +109,7 @@ describe('authorization (spec §3.1)', () => {
 
 describe('install_code modes (spec §2.1, §3.3)', () => {
     let replica: Replica;
-    beforeAll(async () => {
+    beforeEach(async () => {
         replica = await newReplica();
     });
 
@@ -125,7 +135,7 @@ describe('install_code modes (spec §2.1, §3.3)', () => {
         const cycles = await replica.getCyclesBalance(id);
         await replica.reinstallCode({ canisterId: id, wasm: await universalWasm(), arg: EMPTY, sender: OWNER });
         expect(await stateOf(replica, id)).toEqual({ heap: 0n, global: 0n, stablePages: 0n, stable: '' });
-        expect(text(replica.subnet.canister(id)!.certifiedData)).toBe('');
+        expect(text((await systemState(replica, id)).certifiedData)).toBe('');
         expect((await replica.getControllers(id)).map((p) => p.toText()).sort()).toEqual([OWNER.toText(), STRANGER.toText()].sort());
         expect(await replica.getCyclesBalance(id)).toBeLessThanOrEqual(cycles);
         expect(await replica.getCyclesBalance(id)).toBeGreaterThan(cycles - 1_000_000_000_000n);
@@ -133,11 +143,12 @@ describe('install_code modes (spec §2.1, §3.3)', () => {
 
     it('upgrade keeps stable memory and certified data, drops the heap and globals, resets the timer', async () => {
         const id = await universal(replica, writeState('keep', 5).ic0('certified_data_set', 'cert').ic0('global_timer_set', 1n << 62n).op('drop'));
-        expect(replica.subnet.canister(id)!.globalTimer).toBe(1n << 62n);
+        expect((await systemState(replica, id)).globalTimer).toBe(1n << 62n);
         await replica.upgradeCanister({ canisterId: id, wasm: await universalWasm(), arg: EMPTY, sender: OWNER });
         expect(await stateOf(replica, id)).toEqual({ heap: 0n, global: 0n, stablePages: 1n, stable: 'keep' });
-        expect(text(replica.subnet.canister(id)!.certifiedData)).toBe('cert');
-        expect(replica.subnet.canister(id)!.globalTimer).toBe(0n);
+        const system = await systemState(replica, id);
+        expect(text(system.certifiedData)).toBe('cert');
+        expect(system.globalTimer).toBe(0n);
     });
 
     it('post_upgrade sees what pre_upgrade wrote to stable memory, and receives the upgrade argument', async () => {
@@ -151,12 +162,13 @@ describe('install_code modes (spec §2.1, §3.3)', () => {
 
     it('a trapping pre_upgrade fails the upgrade; the old module keeps running with its state; skip_pre_upgrade skips it', async () => {
         const id = await universal(replica, writeState('v1..', 7).setSlot(Slot.preUpgrade, prog().ic0('stable64_write', 0, 'lost').trap('pre_upgrade refuses')));
-        const hash = replica.subnet.canister(id)!.code!.module.moduleHash;
-        const version = replica.subnet.canister(id)!.version;
+        const moduleHash = async () => hex((await replica.canisterStatus({ canisterId: id, sender: OWNER })).moduleHash!);
+        const hash = await moduleHash();
+        const version = await versionOf(replica, id);
         await expectReject(replica.upgradeCanister({ canisterId: id, wasm: gzipSync(await universalWasm()), arg: EMPTY, sender: OWNER }), { rejectCode: 5, errorCode: 'IC0503', matches: /'pre_upgrade refuses'/ });
         expect(await stateOf(replica, id)).toEqual({ heap: 7n, global: 7n, stablePages: 1n, stable: 'v1..' });
-        expect(hex(replica.subnet.canister(id)!.code!.module.moduleHash)).toBe(hex(hash));
-        expect(replica.subnet.canister(id)!.version).toBe(version);
+        expect(await moduleHash()).toBe(hash);
+        expect(await versionOf(replica, id)).toBe(version);
         await replica.upgradeCanister({ canisterId: id, wasm: gzipSync(await universalWasm()), arg: EMPTY, sender: OWNER, upgradeModeOptions: { skip_pre_upgrade: [true], wasm_memory_persistence: [] } });
         expect(await stateOf(replica, id)).toEqual({ heap: 0n, global: 0n, stablePages: 1n, stable: 'v1..' });
     });
@@ -192,20 +204,20 @@ describe('install_code modes (spec §2.1, §3.3)', () => {
 
     it('each successful install, reinstall and upgrade bumps the version once; a failed one does not', async () => {
         const id = await universal(replica);
-        const v0 = replica.subnet.canister(id)!.version;
+        const v0 = await versionOf(replica, id);
         await replica.upgradeCanister({ canisterId: id, wasm: await universalWasm(), arg: EMPTY, sender: OWNER });
-        expect(replica.subnet.canister(id)!.version).toBe(v0 + 1n);
+        expect(await versionOf(replica, id)).toBe(v0 + 1n);
         await replica.reinstallCode({ canisterId: id, wasm: await universalWasm(), arg: EMPTY, sender: OWNER });
-        expect(replica.subnet.canister(id)!.version).toBe(v0 + 2n);
+        expect(await versionOf(replica, id)).toBe(v0 + 2n);
         await expectReject(replica.upgradeCanister({ canisterId: id, wasm: await universalWasm(), arg: prog().trap('x').build(), sender: OWNER }), { rejectCode: 5 });
-        expect(replica.subnet.canister(id)!.version).toBe(v0 + 2n);
+        expect(await versionOf(replica, id)).toBe(v0 + 2n);
     });
 });
 
 describe('module validation (spec §1.1)', () => {
     let replica: Replica;
     let id: Principal;
-    beforeAll(async () => {
+    beforeEach(async () => {
         replica = await newReplica();
         id = await replica.createCanister({ sender: OWNER });
     });
@@ -249,10 +261,10 @@ describe('canister_status and canister_info (spec §3.3)', () => {
         expect(before.module_hash).toEqual([]);
         expect(before.version).toBe(0n);
         expect(before.settings.controllers.map((p) => p.toText())).toEqual([OWNER.toText()]);
-        expect(before.settings.freezing_threshold).toBe(2_592_000n);
+        expect(before.settings.freezing_threshold).toBe(DEFAULT_FREEZING_THRESHOLD_SECONDS);
         expect(before.settings.compute_allocation).toBe(0n);
         expect(before.settings.memory_allocation).toBe(0n);
-        expect(before.settings.reserved_cycles_limit).toBe(5_000_000_000_000n);
+        expect(before.settings.reserved_cycles_limit).toBe(DEFAULT_RESERVED_CYCLES_LIMIT);
         expect(before.settings.log_visibility).toEqual({ controllers: null });
         expect(before.settings.wasm_memory_threshold).toBe(0n);
         expect(before.settings.environment_variables).toEqual([]);
@@ -263,8 +275,8 @@ describe('canister_status and canister_info (spec §3.3)', () => {
         const after = await replica.callManagement('canister_status', { canister_id: empty }, OWNER);
         expect(hex(after.module_hash[0]!)).toBe(hex(sha256(wasm)));
         expect(after.version).toBe(1n);
-        expect(after.memory_metrics.stable_memory_size).toBe(65_536n);
-        expect(after.memory_metrics.wasm_memory_size).toBe(16n * 65_536n);
+        expect(after.memory_metrics.stable_memory_size).toBe(PAGE);
+        expect(after.memory_metrics.wasm_memory_size).toBe(16n * PAGE);
         expect(after.memory_size).toBeGreaterThanOrEqual(after.memory_metrics.wasm_memory_size + after.memory_metrics.stable_memory_size);
         expect(after.idle_cycles_burned_per_day).toBeGreaterThan(0n);
         expect(after.cycles).toBeLessThan(before.cycles);
@@ -332,12 +344,12 @@ describe('update_settings (spec §3.3)', () => {
     it('changes only the given fields, bumps the version and records controller changes', async () => {
         const replica = await newReplica();
         const id = await universal(replica);
-        const v0 = replica.subnet.canister(id)!.version;
+        const v0 = await versionOf(replica, id);
         await replica.updateCanisterSettings({ canisterId: id, sender: OWNER, freezingThreshold: 1234n });
         let status = await replica.canisterStatus({ canisterId: id, sender: OWNER });
         expect(status.settings.freezingThreshold).toBe(1234n);
         expect(status.settings.controllers.map((p) => p.toText())).toEqual([OWNER.toText()]);
-        expect(replica.subnet.canister(id)!.version).toBe(v0 + 1n);
+        expect(await versionOf(replica, id)).toBe(v0 + 1n);
 
         await replica.updateCanisterSettings({ canisterId: id, sender: OWNER, controllers: [STRANGER] });
         status = await replica.canisterStatus({ canisterId: id, sender: STRANGER });
@@ -348,10 +360,10 @@ describe('update_settings (spec §3.3)', () => {
         expect(u64(await run(replica, id, prog().ic0('is_controller', OWNER.toUint8Array()).replyI64()))).toBe(0n);
     });
 
-    it('refuses more than 10 controllers', async () => {
+    it(`refuses more than ${MAX_CONTROLLERS} controllers`, async () => {
         const replica = await newReplica();
         const id = await universal(replica);
-        const many = Array.from({ length: 11 }, (_, i) => Principal.fromUint8Array(new Uint8Array([i + 1, 0x01])));
+        const many = Array.from({ length: MAX_CONTROLLERS + 1 }, (_, i) => Principal.fromUint8Array(new Uint8Array([i + 1, 0x01])));
         await expectReject(replica.updateCanisterSettings({ canisterId: id, sender: OWNER, controllers: many }), { rejectCode: 5 });
         expect((await replica.getControllers(id)).map((p) => p.toText())).toEqual([OWNER.toText()]);
     });
@@ -379,15 +391,15 @@ describe('chunk store (spec §3.3)', () => {
     });
 
     it('a chunk larger than 1 MiB is refused; exactly 1 MiB is fine', async () => {
-        await upload(new Uint8Array(1024 * 1024));
-        await expectReject(upload(new Uint8Array(1024 * 1024 + 1)), { rejectCode: 5 });
+        await upload(new Uint8Array(MAX_CHUNK_BYTES));
+        await expectReject(upload(new Uint8Array(MAX_CHUNK_BYTES + 1)), { rejectCode: 5 });
         expect((await stored()).length).toBe(1);
     });
 
-    it('the store holds at most 100 chunks', async () => {
-        for (let i = 0; i < 100; i++) await upload(new Uint8Array([i, i >> 8, 7]));
+    it(`the store holds at most ${MAX_CHUNKS_IN_STORE} chunks`, async () => {
+        for (let i = 0; i < MAX_CHUNKS_IN_STORE; i++) await upload(new Uint8Array([i, i >> 8, 7]));
         await expectReject(upload(new Uint8Array([1, 1, 1, 1])), { rejectCode: 5 });
-        expect((await stored()).length).toBe(100);
+        expect((await stored()).length).toBe(MAX_CHUNKS_IN_STORE);
         // A chunk already stored can still be "uploaded".
         await upload(new Uint8Array([0, 0, 7]));
     });
@@ -430,22 +442,22 @@ describe('snapshots (spec §3.3)', () => {
     it('take, list, load (restores heap, globals, stable memory and certified data) and delete', async () => {
         const replica = await newReplica({ time: 1_800_000_000_000_000_000n });
         const id = await universal(replica, writeState('snap', 1).ic0('certified_data_set', 'one'));
-        const versionBefore = replica.subnet.canister(id)!.version;
+        const versionBefore = await versionOf(replica, id);
         const snapshot = await take(replica, id);
-        expect(replica.subnet.canister(id)!.version).toBe(versionBefore);
-        expect(snapshot.taken_at_timestamp).toBe(replica.subnet.time);
-        expect(snapshot.total_size).toBeGreaterThan(65_536n);
+        expect(await versionOf(replica, id)).toBe(versionBefore);
+        expect(snapshot.taken_at_timestamp).toBe(BigInt(await replica.getTime()) * 1_000_000n);
+        expect(snapshot.total_size).toBeGreaterThan(PAGE);
         expect((await list(replica, id)).map((s) => hex(s.id))).toEqual([hex(snapshot.id)]);
 
         await run(replica, id, overwriteState('live', 2).ic0('stable64_grow', 3).op('drop').ic0('certified_data_set', 'two').reply());
         expect(await stateOf(replica, id)).toEqual({ heap: 2n, global: 2n, stablePages: 4n, stable: 'live' });
-        const version = replica.subnet.canister(id)!.version;
+        const version = await versionOf(replica, id);
         await replica.stopCanister({ canisterId: id, sender: OWNER });
         await load(replica, id, snapshot.id);
         await replica.startCanister({ canisterId: id, sender: OWNER });
         expect(await stateOf(replica, id)).toEqual({ heap: 1n, global: 1n, stablePages: 1n, stable: 'snap' });
-        expect(text(replica.subnet.canister(id)!.certifiedData)).toBe('one');
-        expect(replica.subnet.canister(id)!.version).toBeGreaterThan(version);
+        expect(text((await systemState(replica, id)).certifiedData)).toBe('one');
+        expect(await versionOf(replica, id)).toBeGreaterThan(version);
 
         await remove(replica, id, snapshot.id);
         expect(await list(replica, id)).toEqual([]);

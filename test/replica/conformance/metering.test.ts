@@ -86,7 +86,7 @@ const count = (replica: Replica, id: Principal, n: number) => replica.updateCall
 describe('instruction counting', () => {
     let replica: Replica;
     let id: Principal;
-    beforeAll(async () => {
+    beforeEach(async () => {
         ({ replica, id } = await loopCanister());
     });
 

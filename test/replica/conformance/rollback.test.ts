@@ -3,7 +3,7 @@
  * and a query's changes are never kept.
  */
 import { Replica } from '../../../src/replica/index.js';
-import { OWNER, Principal, expectReject, newReplica, query, run, text, u64, universal } from './support/harness.js';
+import { OWNER, Principal, expectReject, newReplica, query, run, systemState, text, u64, universal, versionOf } from './support/harness.js';
 import { DATA, Prog, SCRATCH, prog } from './support/universal.js';
 
 const PAGE = 4096;
@@ -73,7 +73,8 @@ describe('a trap rolls back the whole execution (spec §2.3)', () => {
     let helper: Principal;
     let before: State;
 
-    beforeAll(async () => {
+    // Each test gets its own replica and canisters: no test sees another's changes.
+    beforeEach(async () => {
         replica = await newReplica();
         id = await universal(replica, prog().ic0('stable64_grow', 1).op('drop').ic0('stable64_write', 0, 'start').op('store64', DATA, 1).op('global_set', 1).ic0('certified_data_set', 'certified-1'));
         helper = await universal(replica);
@@ -85,7 +86,7 @@ describe('a trap rolls back the whole execution (spec §2.3)', () => {
     });
 
     it('heap, globals, stable memory, memory size, certified data, timer, calls and version are all restored', async () => {
-        const version = replica.subnet.canister(id)!.version;
+        const version = await versionOf(replica, id);
         const bump = prog().op('global_get').op('add', 1).op('global_set').reply();
         const trapping = mutate(2)
             .ic0('certified_data_set', 'certified-2')
@@ -100,10 +101,10 @@ describe('a trap rolls back the whole execution (spec §2.3)', () => {
         await expectReject(run(replica, id, trapping), { rejectCode: 5, errorCode: 'IC0503' });
         await replica.tick(3);
         expect(await state(replica, id)).toEqual(before);
-        const canister = replica.subnet.canister(id)!;
-        expect(text(canister.certifiedData)).toBe('certified-1');
-        expect(canister.globalTimer).toBe(0n);
-        expect(canister.version).toBe(version);
+        expect(await versionOf(replica, id)).toBe(version);
+        const system = await systemState(replica, id);
+        expect(text(system.certifiedData)).toBe('certified-1');
+        expect(system.globalTimer).toBe(0n);
         // The call was never sent.
         expect(u64(await query(replica, helper, prog().op('global_get').replyI64()))).toBe(0n);
         // And the timer reads as unset from inside the canister too.
@@ -137,12 +138,12 @@ describe('queries keep nothing (spec §2.1, §2.10)', () => {
         const replica = await newReplica();
         const id = await universal(replica, prog().ic0('stable64_grow', 1).op('drop').ic0('stable64_write', 0, 'start').op('store64', DATA, 1).op('global_set', 1));
         const before = await state(replica, id);
-        const version = replica.subnet.canister(id)!.version;
+        const version = await versionOf(replica, id);
         const writes = mutate(5).ic0('canister_version').replyI64();
         await query(replica, id, writes);
         await query(replica, id, writes);
         expect(await state(replica, id)).toEqual(before);
-        expect(replica.subnet.canister(id)!.version).toBe(version);
+        expect(await versionOf(replica, id)).toBe(version);
     });
 
     it('a query method called by an update call (replicated query) keeps no state either', async () => {

@@ -17,6 +17,7 @@ import {
     run,
     submit,
     status,
+    systemState,
     text,
     u128,
     u64,
@@ -25,6 +26,7 @@ import {
 } from './support/harness.js';
 import { DATA, Ic0Name, Prog, SCRATCH, Slot, prog, universalWasm } from './support/universal.js';
 import { wat } from './support/wat.js';
+import { MAX_CERTIFIED_DATA_BYTES } from '../../../src/replica/constants.js';
 
 // --------------------------------------------------------------------------- the context matrix
 
@@ -200,10 +202,10 @@ type Outcome = { kind: 'ok' } | { kind: 'error'; errorCode: string | null; messa
 
 interface Matrix {
     replica: Replica;
-    /** The canister that runs bodies in each context, and a helper it calls. */
-    target: Record<Ctx, Principal>;
+    /** The canister that runs bodies in the context, and a helper it calls. */
+    target: Principal;
     helper: Principal;
-    run(ctx: Ctx, body: Prog): Promise<Outcome>;
+    run(body: Prog): Promise<Outcome>;
 }
 
 async function outcomeOf(promise: Promise<unknown>): Promise<Outcome> {
@@ -216,7 +218,8 @@ async function outcomeOf(promise: Promise<unknown>): Promise<Outcome> {
     }
 }
 
-async function matrix(): Promise<Matrix> {
+/** A fresh replica with a target canister for context `ctx` and a helper. */
+async function matrix(ctx: Ctx): Promise<Matrix> {
     const replica = await newReplica();
     const env = [{ name: 'A', value: '1' }];
     const make = async (options: { inspectMessage?: boolean } = {}) => {
@@ -224,13 +227,12 @@ async function matrix(): Promise<Matrix> {
         await replica.installCode({ canisterId: id, wasm: await universalWasm(options), arg: new Uint8Array(0), sender: OWNER });
         return id;
     };
-    const target = {} as Record<Ctx, Principal>;
-    for (const ctx of ALL) target[ctx] = await make({ inspectMessage: ctx === 'F' });
+    const target = await make({ inspectMessage: ctx === 'F' });
     const helper = await make();
     const done = bytesOf('done');
 
     let markers = 0;
-    const viaCall = async (ctx: Ctx, body: Prog): Promise<Outcome> => {
+    const viaCall = async (body: Prog): Promise<Outcome> => {
         const callee = ctx === 'Rt' ? prog().reject('no') : prog().reply('yes');
         const callback = ctx === 'C' ? prog().trap('callback trapped') : body.reply(done);
         const other = prog().trap(`unexpected ${ctx === 'Rt' ? 'reply' : 'reject'}`);
@@ -238,10 +240,10 @@ async function matrix(): Promise<Matrix> {
         const marker = BigInt(++markers);
         if (ctx === 'C') p.ic0('call_on_cleanup', 0, body.op('global_set', marker));
         p.ic0('call_data_append', callee.build()).ic0('call_perform').op('eq', 0).op('assert');
-        const outcome = await outcomeOf(run(replica, target[ctx], p));
+        const outcome = await outcomeOf(run(replica, target, p));
         if (ctx !== 'C' || outcome.kind === 'ok') return outcome;
         // The callback always traps; the cleanup ran if its marker was committed.
-        const cleaned = u64(await query(replica, target[ctx], prog().op('global_get').replyI64()));
+        const cleaned = u64(await query(replica, target, prog().op('global_get').replyI64()));
         return cleaned === marker ? { kind: 'ok' } : outcome;
     };
 
@@ -249,8 +251,8 @@ async function matrix(): Promise<Matrix> {
         replica,
         target,
         helper,
-        async run(ctx, body) {
-            const id = target[ctx];
+        async run(body) {
+            const id = target;
             switch (ctx) {
                 case 'U':
                     return outcomeOf(run(replica, id, body.reply(done)));
@@ -268,13 +270,13 @@ async function matrix(): Promise<Matrix> {
                 case 'Ry':
                 case 'Rt':
                 case 'C':
-                    return viaCall(ctx, body);
+                    return viaCall(body);
                 case 'F': {
                     // Set the slot through the helper: inter-canister calls are not inspected.
                     const set = prog().setSlot(Slot.inspectMessage, body).reply();
                     await run(replica, helper, prog().callNew(id.toUint8Array(), 'run', prog().reply(), prog().trap('not set')).ic0('call_data_append', set.build()).ic0('call_perform').op('drop'));
                     try {
-                        submit(replica, id, prog().reply());
+                        await submit(replica, id, prog().reply());
                         return { kind: 'ok' };
                     } catch (error) {
                         if (error instanceof CallRejectedError) return { kind: 'error', errorCode: error.errorCode, message: error.rejectMessage };
@@ -284,11 +286,12 @@ async function matrix(): Promise<Matrix> {
                 case 'T': {
                     const marker = 7n + BigInt(Math.floor(Math.random() * 1e9));
                     await run(replica, id, prog().setSlot(Slot.globalTimer, body.op('global_set', marker)).ic0('global_timer_set', 1).op('drop').reply());
-                    const before = replica.subnet.canister(id)!.logs.length;
+                    const lastSeen = (await replica.fetchCanisterLogs({ canisterId: id, sender: OWNER })).at(-1)?.idx ?? -1n;
                     await replica.tick();
                     const fired = u64(await query(replica, id, prog().op('global_get').replyI64()));
                     if (fired === marker) return { kind: 'ok' };
-                    const logs = replica.subnet.canister(id)!.logs.slice(before).map((r) => text(r.content));
+                    const records = await replica.fetchCanisterLogs({ canisterId: id, sender: OWNER });
+                    const logs = records.filter((r) => r.idx > lastSeen).map((r) => text(r.content));
                     const trap = logs.find((l) => l.startsWith('[TRAP]: '));
                     return { kind: 'error', errorCode: null, message: trap ?? `timer did not run (logs: ${logs.join(' | ')})` };
                 }
@@ -298,15 +301,9 @@ async function matrix(): Promise<Matrix> {
 }
 
 describe('System API availability per context (spec §1.2, §1.4)', () => {
-    let m: Matrix;
-    beforeAll(async () => {
-        m = await matrix();
-    });
-
-    /** The body that calls every function allowed in `ctx` (except the special ones). */
-    function everyAllowed(ctx: Ctx): Prog {
+    /** The body that calls every function allowed in `ctx` (except the special ones), with `self` as the callee of calls. */
+    function everyAllowed(ctx: Ctx, self: Principal): Prog {
         const p = prog();
-        const self = m.target[ctx];
         for (const [fn, contexts] of Object.entries(ALLOWED) as Array<[Ic0Name, Ctx[]]>) {
             if (!contexts.includes(ctx) || SPECIAL.has(fn)) continue;
             callOf(fn, self)(p);
@@ -325,7 +322,8 @@ describe('System API availability per context (spec §1.2, §1.4)', () => {
     }
 
     it.each(ALL)('every function allowed in context %s runs there', async (ctx) => {
-        expect(await m.run(ctx, everyAllowed(ctx))).toEqual({ kind: 'ok' });
+        const m = await matrix(ctx);
+        expect(await m.run(everyAllowed(ctx, m.target))).toEqual({ kind: 'ok' });
     });
 
     const forbidden: Array<[Ctx, Ic0Name]> = [];
@@ -336,7 +334,8 @@ describe('System API availability per context (spec §1.2, §1.4)', () => {
     }
 
     it.each(forbidden)('in context %s, ic0.%s traps with IC0504', async (ctx, fn) => {
-        const outcome = await m.run(ctx, callOf(fn, m.target[ctx])(prog()));
+        const m = await matrix(ctx);
+        const outcome = await m.run(callOf(fn, m.target)(prog()));
         if (outcome.kind !== 'error') throw new Error(`ic0.${fn} ran in context ${ctx}`);
         const violation = contextViolation(fn, MODE[ctx]);
         if (ctx === 'T') {
@@ -344,7 +343,7 @@ describe('System API availability per context (spec §1.2, §1.4)', () => {
             return;
         }
         expect(outcome.errorCode).toBe('IC0504');
-        const id = m.target[ctx].toText();
+        const id = m.target.toText();
         if (ctx === 'C') {
             expect(outcome.message.startsWith(`Error from Canister ${id}: Canister called \`ic0.trap\` with message: 'callback trapped'\n\ncall_on_cleanup also failed:\n\n${violation}.`)).toBe(true);
         } else {
@@ -358,7 +357,7 @@ describe('System API availability per context (spec §1.2, §1.4)', () => {
 describe('responding (spec §1.4 "Responding")', () => {
     let replica: Replica;
     let id: Principal;
-    beforeAll(async () => {
+    beforeEach(async () => {
         replica = await newReplica();
         id = await universal(replica);
     });
@@ -423,7 +422,7 @@ describe('responding (spec §1.4 "Responding")', () => {
 describe('traps (spec §1.4 "Debugging", §2.3)', () => {
     let replica: Replica;
     let id: Principal;
-    beforeAll(async () => {
+    beforeEach(async () => {
         replica = await newReplica();
         id = await universal(replica);
     });
@@ -471,7 +470,7 @@ describe('traps (spec §1.4 "Debugging", §2.3)', () => {
 
     it('reads sizes at or above 2^31 as unsigned: certified_data_set of 0xffffffff bytes is too long, not a negative size', async () => {
         const failure = await expectReject(run(replica, id, prog().ic0('certified_data_set', SCRATCH, 0xffffffff)), { rejectCode: 5, errorCode: 'IC0504' });
-        expect(failure.rejectMessage).toContain('4294967295 bytes is more than the maximum of 32');
+        expect(failure.rejectMessage).toContain(`4294967295 bytes is more than the maximum of ${MAX_CERTIFIED_DATA_BYTES}`);
     });
 
     it('a 128-bit output out of bounds traps', async () => {
@@ -482,7 +481,7 @@ describe('traps (spec §1.4 "Debugging", §2.3)', () => {
 describe('identity, status and version (spec §1.4, §2.9)', () => {
     let replica: Replica;
     let id: Principal;
-    beforeAll(async () => {
+    beforeEach(async () => {
         replica = await newReplica();
         id = await universal(replica);
     });
@@ -493,13 +492,13 @@ describe('identity, status and version (spec §1.4, §2.9)', () => {
         expect(Principal.fromUint8Array(await query(replica, id, p, STRANGER)).toText()).toBe(STRANGER.toText());
         expect(Principal.fromUint8Array(await run(replica, id, prog().blob('canister_self').appendBlob().reply())).toText()).toBe(id.toText());
         const subnet = await run(replica, id, prog().blob('subnet_self').appendBlob().reply());
-        expect(Principal.fromUint8Array(subnet).toText()).toBe(replica.subnet.subnetId.toText());
+        expect(Principal.fromUint8Array(subnet).toText()).toBe((await replica.getCanisterSubnetId(id))?.toText());
     });
 
     it('msg_caller in init is the installer', async () => {
         const canisterId = await replica.createCanister({ sender: OWNER, controllers: [OWNER, STRANGER] });
         await replica.installCode({ canisterId, wasm: await universalWasm(), arg: prog().blob('msg_caller').ic0('certified_data_set').build(), sender: STRANGER });
-        expect(Principal.fromUint8Array(replica.subnet.canister(canisterId)!.certifiedData).toText()).toBe(STRANGER.toText());
+        expect(Principal.fromUint8Array((await systemState(replica, canisterId)).certifiedData).toText()).toBe(STRANGER.toText());
     });
 
     it('canister_status is 1 while running', async () => {
@@ -538,7 +537,8 @@ describe('identity, status and version (spec §1.4, §2.9)', () => {
         // pre_upgrade writes its version to stable memory; post_upgrade keeps its own in the global.
         const pre = prog().i64(SCRATCH).ic0('canister_version').op('store64').ic0('stable64_write', 0, SCRATCH, 8);
         await run(replica, canisterId, prog().ic0('stable64_grow', 1).op('drop').setSlot(Slot.preUpgrade, pre).reply());
-        const before = replica.subnet.canister(canisterId)!.version;
+        const readVersion = async () => u64(await query(replica, canisterId, prog().ic0('canister_version').replyI64()));
+        const before = await readVersion();
         await replica.upgradeCanister({
             canisterId,
             wasm: await universalWasm(),
@@ -549,7 +549,7 @@ describe('identity, status and version (spec §1.4, §2.9)', () => {
         const post = u64(await query(replica, canisterId, prog().op('global_get').replyI64()));
         expect(seenByPre).toBe(before);
         expect(post).toBe(before + 1n);
-        expect(replica.subnet.canister(canisterId)!.version).toBe(before + 1n);
+        expect(await readVersion()).toBe(before + 1n);
     });
 });
 
@@ -588,7 +588,7 @@ describe('cycles (spec §1.4 "Cycles")', () => {
 
 describe('stable memory (spec §1.4 "Stable memory")', () => {
     let replica: Replica;
-    beforeAll(async () => {
+    beforeEach(async () => {
         replica = await newReplica();
     });
 
@@ -675,13 +675,14 @@ describe('stable memory (spec §1.4 "Stable memory")', () => {
 });
 
 describe('certification (spec §1.4 "Certification")', () => {
-    it('certified_data_set takes up to 32 bytes and traps above', async () => {
+    it(`certified_data_set takes up to ${MAX_CERTIFIED_DATA_BYTES} bytes and traps above`, async () => {
         const replica = await newReplica();
         const id = await universal(replica);
-        await run(replica, id, prog().ic0('certified_data_set', 'x'.repeat(32)).reply());
-        expect(text(replica.subnet.canister(id)!.certifiedData)).toBe('x'.repeat(32));
-        await expectReject(run(replica, id, prog().ic0('certified_data_set', 'y'.repeat(33)).reply()), { rejectCode: 5, errorCode: 'IC0504' });
-        expect(text(replica.subnet.canister(id)!.certifiedData)).toBe('x'.repeat(32));
+        const full = 'x'.repeat(MAX_CERTIFIED_DATA_BYTES);
+        await run(replica, id, prog().ic0('certified_data_set', full).reply());
+        expect(text((await systemState(replica, id)).certifiedData)).toBe(full);
+        await expectReject(run(replica, id, prog().ic0('certified_data_set', 'y'.repeat(MAX_CERTIFIED_DATA_BYTES + 1)).reply()), { rejectCode: 5, errorCode: 'IC0504' });
+        expect(text((await systemState(replica, id)).certifiedData)).toBe(full);
     });
 
     it('a data certificate is present only in query calls', async () => {
@@ -703,7 +704,7 @@ describe('the in-process replica certifies like the IC', () => {
         await run(replica, id, prog().ic0('certified_data_set', 'hello').reply());
         await replica.tick();
         const bytes = await query(replica, id, prog().blob('data_certificate').appendBlob().reply());
-        const rootKey = replica.subnet.rootKey!;
+        const rootKey = await replica.getPubKey((await replica.getCanisterSubnetId(id))!);
         const certificate = await Certificate.create({ certificate: bytes, rootKey, canisterId: id, disableTimeVerification: true });
         const certified = certificate.lookup_path(['canister', id.toUint8Array(), 'certified_data']);
         expect(certified.status).toBe(LookupPathStatus.Found);
@@ -715,7 +716,7 @@ describe('the in-process replica certifies like the IC', () => {
         const replica = await newReplica();
         const id = await universal(replica);
         const key = await run(replica, id, prog().blob('root_key').appendBlob().reply());
-        expect(Buffer.from(key).equals(Buffer.from(replica.subnet.rootKey!))).toBe(true);
+        expect(Buffer.from(key).equals(Buffer.from(await replica.getPubKey((await replica.getCanisterSubnetId(id))!)))).toBe(true);
         expect(key).toHaveLength(133);
     });
 });
@@ -723,7 +724,7 @@ describe('the in-process replica certifies like the IC', () => {
 describe('time and introspection (spec §1.4 "Time and timers", "Introspection")', () => {
     let replica: Replica;
     let id: Principal;
-    beforeAll(async () => {
+    beforeEach(async () => {
         replica = await newReplica();
         id = await universal(replica);
     });
@@ -811,7 +812,7 @@ describe('inspect_message (spec §1.4, §2.1)', () => {
         await run(replica, id, prog().setSlot(Slot.inspectMessage, prog().blob('msg_method_name').ic0('debug_print')).reply());
         let refusal: unknown = null;
         try {
-            submit(replica, id, prog().reply());
+            await submit(replica, id, prog().reply());
         } catch (error) {
             refusal = error;
         }
@@ -824,19 +825,17 @@ describe('inspect_message (spec §1.4, §2.1)', () => {
     it('a trap in inspect_message refuses the message with the trap; an accepted message runs', async () => {
         const replica = await newReplica();
         const id = await universal(replica, prog().setSlot(Slot.inspectMessage, prog().ic0('msg_arg_data_size').op('assert').ic0('accept_message')), { inspectMessage: true });
-        const refused = replica.subnet.submitIngress({ sender: OWNER, canisterId: id, method: 'run', arg: new Uint8Array(0) });
-        expect('err' in refused && refused.err.errorCode).toBe('IC0503');
-        const accepted = submit(replica, id, prog().reply('ran'));
+        await expectReject(replica.submitCall({ sender: OWNER, canisterId: id, method: 'run', arg: new Uint8Array(0) }), { rejectCode: 5, errorCode: 'IC0503' });
+        const accepted = await submit(replica, id, prog().reply('ran'));
         await replica.tick();
-        const s = status(replica, accepted);
+        const s = await status(replica, accepted);
         expect(s?.status === 'replied' && text(s.reply)).toBe('ran');
     });
 
     it('accept_message twice traps', async () => {
         const replica = await newReplica();
         const id = await universal(replica, prog().setSlot(Slot.inspectMessage, prog().ic0('accept_message').ic0('accept_message')), { inspectMessage: true });
-        const refused = replica.subnet.submitIngress({ sender: OWNER, canisterId: id, method: 'run', arg: prog().reply().build() });
-        expect('err' in refused && refused.err.errorCode).toBe('IC0504');
+        await expectReject(replica.submitCall({ sender: OWNER, canisterId: id, method: 'run', arg: prog().reply().build() }), { rejectCode: 5, errorCode: 'IC0504' });
     });
 });
 

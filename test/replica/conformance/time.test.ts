@@ -3,8 +3,8 @@
  * replica's clock controls (setTime / advanceTime / getTime as in PocketIC).
  */
 import { Replica, SettingTimeIntoPastError } from '../../../src/replica/index.js';
-import { OWNER, Principal, newReplica, query, run, u64, universal } from './support/harness.js';
-import { Slot, prog } from './support/universal.js';
+import { OWNER, Principal, logTexts, newReplica, query, run, systemState, u64, universal } from './support/harness.js';
+import { Slot, prog, universalWasm } from './support/universal.js';
 
 const NS_PER_MS = 1_000_000n;
 const time = async (replica: Replica, id: Principal) => u64(await run(replica, id, prog().ic0('time').replyI64()));
@@ -57,7 +57,7 @@ describe('the replica clock', () => {
         const id = await universal(replica);
         const t1 = await time(replica, id);
         const t2 = await time(replica, id);
-        await replica.upgradeCanister({ canisterId: id, wasm: replica.subnet.canister(id)!.code!.module.wasm, arg: new Uint8Array(0), sender: OWNER });
+        await replica.upgradeCanister({ canisterId: id, wasm: await universalWasm(), arg: new Uint8Array(0), sender: OWNER });
         const t3 = await time(replica, id);
         expect(t2).toBeGreaterThanOrEqual(t1);
         expect(t3).toBeGreaterThanOrEqual(t2);
@@ -71,7 +71,7 @@ describe('the global timer', () => {
     beforeEach(async () => {
         replica = await newReplica({ time: 2_000_000_000_000_000_000n });
         id = await universal(replica, prog().setSlot(Slot.globalTimer, count));
-        now = replica.subnet.time;
+        now = BigInt(await replica.getTime()) * NS_PER_MS;
     });
 
     it('fires canister_global_timer once, in the first round at or after its time', async () => {
@@ -87,7 +87,7 @@ describe('the global timer', () => {
         await replica.advanceTime(60_000);
         await replica.tick(3);
         expect(await counter(replica, id)).toBe(1n);
-        expect(replica.subnet.canister(id)!.globalTimer).toBe(0n);
+        expect((await systemState(replica, id)).globalTimer).toBe(0n);
     });
 
     it('global_timer_set returns the previous value; 0 deactivates the timer', async () => {
@@ -112,7 +112,7 @@ describe('the global timer', () => {
         await run(replica, id, prog().op('global_set', 99).setSlot(Slot.globalTimer, periodic).ic0('global_timer_set', 1).op('drop').reply());
         await replica.tick();
         expect(await counter(replica, id)).toBe(0n); // the length of msg_caller: aaaaa-aa is empty
-        expect(replica.subnet.canister(id)!.globalTimer).toBe(replica.subnet.time + 1_000_000_000n);
+        expect((await systemState(replica, id)).globalTimer).toBe(BigInt(await replica.getTime()) * NS_PER_MS + 1_000_000_000n);
     });
 
     it('does not fire while the canister is stopped; fires once it runs again', async () => {
@@ -120,7 +120,7 @@ describe('the global timer', () => {
         await replica.stopCanister({ canisterId: id, sender: OWNER });
         await replica.advanceTime(1_000);
         await replica.tick(2);
-        expect(replica.subnet.canister(id)!.globalTimer).toBe(now + 1n);
+        expect((await systemState(replica, id)).globalTimer).toBe(now + 1n);
         await replica.startCanister({ canisterId: id, sender: OWNER });
         await replica.tick();
         expect(await counter(replica, id)).toBe(1n);
@@ -130,7 +130,7 @@ describe('the global timer', () => {
         await run(replica, id, prog().setSlot(Slot.globalTimer, prog().op('global_set', 42).trap('timer failed')).ic0('global_timer_set', 1).op('drop').reply());
         await replica.tick(2);
         expect(await counter(replica, id)).toBe(0n);
-        expect(replica.subnet.canister(id)!.logs.some((r) => new TextDecoder().decode(r.content).includes("'timer failed'"))).toBe(true);
+        expect((await logTexts(replica, id)).some((l) => l.includes("'timer failed'"))).toBe(true);
     });
 });
 

@@ -3,7 +3,8 @@
  * and exact reject assertions.
  */
 import { Principal } from '@dfinity/principal';
-import { CallRejectedError, MANAGEMENT_CANISTER_ID, Replica, ReplicaOptions } from '../../../../src/replica/index.js';
+import { CallRejectedError, MANAGEMENT_CANISTER_ID, Replica } from '../../../../src/replica/index.js';
+import type { IngressStatus, MessageId, ReplicaOptions } from '../../../../src/replica/index.js';
 import { encodeManagementArgs, ManagementArgs, ManagementMethod } from '../../../../src/replica/management/candid.js';
 import { Prog, universalWasm, UniversalOptions } from './universal.js';
 
@@ -36,15 +37,48 @@ export function query(replica: Replica, canisterId: Principal, p: Prog, sender: 
 }
 
 /** Submits `run` without running any round; returns the ingress message id. */
-export function submit(replica: Replica, canisterId: Principal, p: Prog, sender: Principal = OWNER, method = 'run'): string {
-    const submitted = replica.subnet.submitIngress({ sender, canisterId, method, arg: p.build() });
-    if ('err' in submitted) throw new CallRejectedError(submitted.err, false);
-    return submitted.ok;
+export function submit(replica: Replica, canisterId: Principal, p: Prog, sender: Principal = OWNER, method = 'run'): Promise<MessageId> {
+    return replica.submitCall({ canisterId, method, arg: p.build(), sender });
 }
 
 /** The status of a submitted ingress message. */
-export function status(replica: Replica, id: string) {
-    return replica.subnet.ingressStatus(id);
+export function status(replica: Replica, id: MessageId): Promise<IngressStatus | null> {
+    return replica.ingressStatus(id);
+}
+
+/** A canister's run status as canister_status reports it to its controller OWNER. */
+export async function statusOf(replica: Replica, canisterId: Principal): Promise<'running' | 'stopping' | 'stopped'> {
+    const { status } = await replica.canisterStatus({ canisterId, sender: OWNER });
+    return 'running' in status ? 'running' : 'stopping' in status ? 'stopping' : 'stopped';
+}
+
+/** A canister's version, as canister_status reports it to its controller OWNER (in any run status). */
+export async function versionOf(replica: Replica, canisterId: Principal): Promise<bigint> {
+    return (await replica.callManagement('canister_status', { canister_id: canisterId }, OWNER)).version;
+}
+
+/** What OWNER reads of a canister's system state through a snapshot's metadata; 0 is an inactive global timer. */
+export interface SystemState {
+    certifiedData: Uint8Array;
+    globalTimer: bigint;
+}
+
+/**
+ * Reads a canister's certified data and global timer in any run status, through the metadata of
+ * a snapshot (take, read_canister_snapshot_metadata, delete), which keeps them as they were when
+ * it was taken. Taking and deleting a snapshot changes neither.
+ */
+export async function systemState(replica: Replica, canisterId: Principal): Promise<SystemState> {
+    const { id } = await replica.callManagement('take_canister_snapshot', { canister_id: canisterId, replace_snapshot: [] }, OWNER);
+    const meta = await replica.callManagement('read_canister_snapshot_metadata', { canister_id: canisterId, snapshot_id: id }, OWNER);
+    await replica.callManagement('delete_canister_snapshot', { canister_id: canisterId, snapshot_id: id }, OWNER);
+    const timer = meta.global_timer[0];
+    return { certifiedData: meta.certified_data, globalTimer: timer === undefined || 'inactive' in timer ? 0n : timer.active };
+}
+
+/** The text of every record in a canister's log, read by OWNER with fetch_canister_logs. */
+export async function logTexts(replica: Replica, canisterId: Principal): Promise<string[]> {
+    return (await replica.fetchCanisterLogs({ canisterId, sender: OWNER })).map((r) => text(r.content));
 }
 
 /** A little-endian u64 (or i64 with `signed`) at `offset` of a reply. */
@@ -108,24 +142,22 @@ export function re(textValue: string): RegExp {
 }
 
 /** Submits a management call as an ingress message without running any round; returns its message id. */
-export function submitManagement<M extends ManagementMethod>(replica: Replica, method: M, args: ManagementArgs<M>, sender: Principal = OWNER): string {
-    const submitted = replica.subnet.submitIngress({ sender, canisterId: MANAGEMENT_CANISTER_ID, method, arg: encodeManagementArgs(method, args) });
-    if ('err' in submitted) throw new CallRejectedError(submitted.err, false);
-    return submitted.ok;
+export function submitManagement<M extends ManagementMethod>(replica: Replica, method: M, args: ManagementArgs<M>, sender: Principal = OWNER): Promise<MessageId> {
+    return replica.submitCall({ canisterId: MANAGEMENT_CANISTER_ID, method, arg: encodeManagementArgs(method, args), sender });
 }
 
 /** The reply of an answered ingress message, or throws its reject as a CallRejectedError; null while it is pending. */
-export function outcome(replica: Replica, id: string): Uint8Array | null {
-    const s = replica.subnet.ingressStatus(id);
+export async function outcome(replica: Replica, id: MessageId): Promise<Uint8Array | null> {
+    const s = await replica.ingressStatus(id);
     if (s?.status === 'replied') return s.reply;
     if (s?.status === 'rejected') throw new CallRejectedError(s.reject, true);
     return null;
 }
 
 /** Like `outcome`, for a message that must be answered by now. */
-export async function settled(replica: Replica, id: string): Promise<Uint8Array> {
-    const reply = outcome(replica, id);
-    if (reply === null) throw new Error(`message ${id} is still pending (${replica.subnet.ingressStatus(id)?.status ?? 'unknown'})`);
+export async function settled(replica: Replica, id: MessageId): Promise<Uint8Array> {
+    const reply = await outcome(replica, id);
+    if (reply === null) throw new Error(`message ${id} is still pending (${(await replica.ingressStatus(id))?.status ?? 'unknown'})`);
     return reply;
 }
 
