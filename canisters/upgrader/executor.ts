@@ -29,6 +29,7 @@ import { canisterCycleBalance, canisterSelf, setTimer, StableBTreeMap, time } fr
 
 import { findApp } from './apps';
 import { audit } from './audit';
+import { decide, type FailureOutcome, stepTo } from './flow';
 import { CHUNK_BYTES, cyclesRequired, LEASE_NS, MAX_APPS, MAX_MODULE_BYTES } from './limits';
 import { CallNotSent, ContinuationCleanup } from './management';
 import { MemoryId } from './memory';
@@ -37,7 +38,6 @@ import { reclaim } from './modules';
 import { effectiveStatus, findProposal, setStatus } from './proposals';
 import { executionRecord } from './records';
 import { principalEqual, principalKey } from './serde';
-import { decide, type FailureOutcome, stepTo } from './flow';
 import { Fenced, runStep, type StepReport } from './steps';
 import type { Execution, ExecutionKind, Outcome, Proposal, ResumeResult } from './types';
 
