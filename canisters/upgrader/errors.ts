@@ -113,16 +113,16 @@ export function describeError(error: UpgraderError): string {
     if ('AppAlreadyRegistered' in error) return `app ${error.AppAlreadyRegistered.toText()} is already registered`;
     if ('NotController' in error) return `not a controller: ${error.NotController}`;
     if ('QuotaExceeded' in error) return `quota exceeded: ${error.QuotaExceeded}`;
-    if ('ModuleNotFound' in error) return `module ${hexOf(error.ModuleNotFound)} not found`;
-    if ('ModuleIncomplete' in error) return `module ${hexOf(error.ModuleIncomplete.hash)} has ${error.ModuleIncomplete.received} of ${error.ModuleIncomplete.expected} chunks`;
-    if ('ModuleRejected' in error) return `module ${hexOf(error.ModuleRejected)} was refused by the IC: its bytes do not hash to its name`;
+    if ('ModuleNotFound' in error) return `module ${toHex(error.ModuleNotFound, MAX_HEX_BYTES)} not found`;
+    if ('ModuleIncomplete' in error) return `module ${toHex(error.ModuleIncomplete.hash, MAX_HEX_BYTES)} has ${error.ModuleIncomplete.received} of ${error.ModuleIncomplete.expected} chunks`;
+    if ('ModuleRejected' in error) return `module ${toHex(error.ModuleRejected, MAX_HEX_BYTES)} was refused by the IC: its bytes do not hash to its name`;
     if ('ModuleInUse' in error) return `module is used by proposal ${error.ModuleInUse}`;
     if ('ProposalNotFound' in error) return `proposal ${error.ProposalNotFound} not found`;
     if ('ProposalNotOpen' in error) return `proposal ${error.ProposalNotOpen.id} is not open`;
     if ('ProposalInProgress' in error) return `proposal ${error.ProposalInProgress} is still live for this app`;
     if ('NotAVoter' in error) return `${error.NotAVoter.toText()} is not a voter of this app`;
     if ('AlreadyVoted' in error) return `${error.AlreadyVoted.toText()} already voted`;
-    if ('SubjectMismatch' in error) return `vote subject ${hexOf(error.SubjectMismatch.given)} is not the proposal's ${hexOf(error.SubjectMismatch.expected)}`;
+    if ('SubjectMismatch' in error) return `vote subject ${toHex(error.SubjectMismatch.given, MAX_HEX_BYTES)} is not the proposal's ${toHex(error.SubjectMismatch.expected, MAX_HEX_BYTES)}`;
     if ('Paused' in error) return `upgrades of ${error.Paused.toText()} are paused`;
     if ('SnapshotNotFound' in error) return `snapshot not found: ${error.SnapshotNotFound}`;
     if ('ManagementCallFailed' in error) return `${error.ManagementCallFailed.method} failed (${error.ManagementCallFailed.reject_code}): ${error.ManagementCallFailed.message}`;
@@ -134,12 +134,6 @@ export function describeError(error: UpgraderError): string {
 
 /** Bytes shown in a message: a SHA-256 in full; anything longer is cut (the Err value keeps them all). */
 const MAX_HEX_BYTES = 32;
-
-/** Hex of at most MAX_HEX_BYTES bytes, so no description costs more than a hash's. */
-function hexOf(bytes: Uint8Array): string {
-    if (bytes.length <= MAX_HEX_BYTES) return toHex(bytes);
-    return `${toHex(bytes.subarray(0, MAX_HEX_BYTES))}... (${bytes.length} bytes)`;
-}
 
 /** Exhaustiveness check: a new variant that is not handled fails to compile. */
 export function unreachable(value: never): never {

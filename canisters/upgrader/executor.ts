@@ -1,23 +1,10 @@
 /**
  * The executor: an approved upgrade (or a recovery restore) as a persisted state machine.
  *
- * The steps, in order (each one makes one inter-canister call; snapshot makes two), in steps.ts:
- *
- *   check -> clear_chunk_store -> upload_chunk(0..n-1) -> stop -> snapshot -> install -> start
- *         -> verify -> health_check -> cleanup -> done
- *
- * and on failure:
- *
- *   stop fails (the app did not stop in time)   -> start -> cleanup   "stuck_stopping"
- *   snapshot fails                               -> start -> cleanup   "snapshot_failed"
- *   install fails (hash, pre/post_upgrade trap)  -> start -> cleanup   "install_failed"
- *   verify or health check fails, with snapshot  -> rollback_stop -> rollback_load
- *                                                   -> rollback_start -> cleanup   "rolled_back"
- *   start refused MAX_START_RETRIES times        -> cleanup            "start_failed" (left stopped)
- *   a restore: check -> rollback_stop -> rollback_load -> rollback_start -> done   "restored"
- *
- * `start` runs after a failed install as after a successful one, and starts the app only if it
- * was running when the execution began.
+ * The order of the steps, and where each failure leads, is one table: FLOW in flow.ts (rendered
+ * in README.md, "An upgrade, step by step"). Each step (steps.ts) makes one inter-canister call
+ * (snapshot makes two) and reports the edge it took; the driver below looks it up in FLOW and
+ * writes the step that follows, with the outcome the edge records.
  *
  * Durability: the record (step, lease, attempt) is written before every call, and every `await`
  * of a call commits, so a trap after a call, or a lost response, leaves the record at the step
@@ -42,6 +29,7 @@ import { canisterCycleBalance, canisterSelf, setTimer, StableBTreeMap, time } fr
 
 import { findApp } from './apps';
 import { audit } from './audit';
+import { decide, type FailureOutcome, stepTo } from './flow';
 import { CHUNK_BYTES, cyclesRequired, LEASE_NS, MAX_APPS, MAX_MODULE_BYTES } from './limits';
 import { CallNotSent, ContinuationCleanup } from './management';
 import { MemoryId } from './memory';
@@ -50,7 +38,7 @@ import { reclaim } from './modules';
 import { effectiveStatus, findProposal, setStatus } from './proposals';
 import { executionRecord } from './records';
 import { principalEqual, principalKey } from './serde';
-import { Fenced, runStep, type Transition } from './steps';
+import { Fenced, runStep, type StepReport } from './steps';
 import type { Execution, ExecutionKind, Outcome, Proposal, ResumeResult } from './types';
 
 const executions = new StableBTreeMap<Principal, Execution>(MemoryId.executions, principalKey, executionRecord);
@@ -207,9 +195,9 @@ async function drive(app: Principal): Promise<ResumeResult> {
         executions.insert(app, current);
         audit({ app, proposalId: current.proposal_id, event: { step_started: current.step } });
 
-        let transition: Transition;
+        let report: StepReport;
         try {
-            transition = await runStep(current, { resumed: leaseBefore !== 0n, fence });
+            report = await runStep(current, { resumed: leaseBefore !== 0n, fence });
         } catch (error) {
             // In the IC's cleanup callback, or fenced out: write nothing, the owner (or the watchdog) goes on.
             if (error instanceof ContinuationCleanup || error instanceof Fenced) return stillInFlight(app);
@@ -226,18 +214,22 @@ async function drive(app: Principal): Promise<ResumeResult> {
 
         const after = owned();
         if (after === undefined) return stillInFlight(app);
-        if (transition.failureNote !== undefined) {
-            audit({ app, proposalId: after.proposal_id, event: { step_failed: { step: after.step, message: transition.failureNote } } });
+        if (report.note !== undefined) {
+            audit({ app, proposalId: after.proposal_id, event: { step_failed: { step: after.step, message: report.note } } });
         }
-        transition.update?.(after);
-        if (transition.retryLater !== undefined) {
+        // Decided on the record as the step found it, before the step's own changes.
+        const decision = decide(after, report.edge);
+        report.update?.(after);
+        if (decision.retry) {
             after.retries += 1;
-            waitAtStep(after, 0n, transition.retryLater);
+            waitAtStep(after, 0n, report.note ?? `${report.edge}: try again`);
             return { in_flight: after.step };
         }
-        if (transition.failure !== undefined && after.failure.length === 0) after.failure = [transition.failure];
-        if (transition.replaceFailure !== undefined) after.failure = [transition.replaceFailure];
-        after.step = transition.next;
+        const { leg } = decision;
+        const text = report.text ?? report.note ?? '';
+        if (leg.records !== undefined && after.failure.length === 0) after.failure = [failureOutcome(leg.records, text)];
+        if (leg.replaces !== undefined) after.failure = [failureOutcome(leg.replaces, text)];
+        after.step = stepTo(leg.to, after.step);
         after.lease_until = 0n;
         after.retries = 0;
         after.waiting = [];
@@ -255,6 +247,11 @@ function waitAtStep(execution: Execution, lease: bigint, reason: string): void {
     execution.waiting = [reason];
     execution.updated_at = time();
     executions.insert(execution.app, execution);
+}
+
+/** The outcome `name` with its text (every failure outcome carries one). */
+function failureOutcome(name: FailureOutcome, text: string): Outcome {
+    return { [name]: text } as { [K in FailureOutcome]: { [N in K]: string } }[FailureOutcome];
 }
 
 function stillInFlight(app: Principal): ResumeResult {

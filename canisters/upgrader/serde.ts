@@ -85,13 +85,17 @@ function u64Bytes(value: bigint): Uint8Array {
 const HEX_DIGITS: readonly string[] = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
 
 /**
- * Lower-case hex of bytes (for keys and messages). Linear: one table lookup per byte and one
- * join (repeated `+=` on a growing string is quadratic in QuickJS).
+ * Lower-case hex of bytes (for keys and messages): all of them, or the first `maxBytes` followed
+ * by "... (N bytes)" so that a message about a long value costs no more than one about a hash.
+ * Linear: one table lookup per byte and one join (repeated `+=` on a growing string is quadratic
+ * in QuickJS).
  */
-export function toHex(bytes: Uint8Array): string {
-    const digits = new Array<string>(bytes.length);
-    for (let i = 0; i < bytes.length; i++) digits[i] = HEX_DIGITS[bytes[i] ?? 0] ?? '00';
-    return digits.join('');
+export function toHex(bytes: Uint8Array, maxBytes = Infinity): string {
+    const shown = bytes.length <= maxBytes ? bytes : bytes.subarray(0, maxBytes);
+    const digits = new Array<string>(shown.length);
+    for (let i = 0; i < shown.length; i++) digits[i] = HEX_DIGITS[shown[i] ?? 0] ?? '00';
+    const hex = digits.join('');
+    return shown.length === bytes.length ? hex : `${hex}... (${bytes.length} bytes)`;
 }
 
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {

@@ -1,31 +1,29 @@
 /**
- * The executor's steps (see executor.ts for the order and the driver). Each step makes its calls
- * and returns a Transition; the driver applies it to the persisted record if, after the call,
- * the execution is still the driver's (same execution id, same attempt).
+ * The executor's steps. Each makes its calls and reports which edge of the flow it took (flow.ts
+ * holds the order: which step follows which edge); the driver (executor.ts) applies the report to
+ * the persisted record if, after the call, the execution is still the driver's (same execution
+ * id, same attempt).
  *
  * A step with two calls checks `fence` between them, so that a stale continuation never makes
  * the second call. Failures to send (CallNotSent: no cycles) and continuations run in the IC's
  * cleanup callback (ContinuationCleanup) are not the step's to handle: they go to the driver.
  */
 import { findApp, requireApp, saveApp } from './apps';
-import { CallFailure, describeError, Failure, unreachable } from './errors';
-import { MAX_START_RETRIES } from './limits';
+import { CallFailure, describeError, Failure } from './errors';
+import { type EdgeOf, ERROR_EDGE, stepName, type StepName } from './flow';
 import * as ic from './management';
 import { markRejected, readChunk, requireInstallable } from './modules';
 import { checkPrecondition, findProposal } from './proposals';
 import { bytesEqual, toHex } from './serde';
-import type { Execution, Outcome, Step, UpgradeRequest } from './types';
+import type { Execution, Outcome, UpgradeRequest } from './types';
 
-export type Transition = {
-    next: Step;
-    /** The outcome to report, if nothing failed earlier. */
-    failure?: Outcome;
-    /** Replaces an earlier failure (a rollback that failed too, an app left stopped). */
-    replaceFailure?: Outcome;
-    /** Logged as step_failed. */
-    failureNote?: string;
-    /** Stay at this step and let the watchdog try it again later (the reason is kept on the record). */
-    retryLater?: string;
+/** What a step came to: the edge of the flow it took, and what to write on the record. */
+export type StepReport<E extends string = string> = {
+    edge: E;
+    /** What went wrong: logged as step_failed, and the text of the outcome the edge records. */
+    note?: string;
+    /** The outcome's text, where it says more than the note. */
+    text?: string;
     update?: (execution: Execution) => void;
 };
 
@@ -42,50 +40,39 @@ export class Fenced extends Error {
     override readonly name = 'Fenced';
 }
 
-export const STEP = {
-    check: { check: null },
-    clearChunkStore: { clear_chunk_store: null },
-    stop: { stop: null },
-    snapshot: { snapshot: null },
-    install: { install: null },
-    start: { start: null },
-    verify: { verify: null },
-    healthCheck: { health_check: null },
-    rollbackStop: { rollback_stop: null },
-    rollbackLoad: { rollback_load: null },
-    rollbackStart: { rollback_start: null },
-    cleanup: { cleanup: null },
-    done: { done: null }
-} as const satisfies Record<string, Step>;
+type StepFunction<S extends StepName> = (execution: Execution, context: StepContext) => Promise<StepReport<EdgeOf<S>>>;
+
+/** Each step's function, by name (the order is flow.ts's). */
+const STEP_FUNCTIONS: { readonly [S in Exclude<StepName, 'done'>]: StepFunction<S> } = {
+    check: (execution) => check(execution),
+    clear_chunk_store: (execution) => clearStore(execution),
+    upload_chunk: (execution) => uploadChunk(execution, 'upload_chunk' in execution.step ? execution.step.upload_chunk : 0),
+    stop: (execution) => stop(execution),
+    snapshot: (execution, context) => snapshot(execution, context),
+    install: (execution, context) => install(execution, context),
+    start: (execution) => start(execution),
+    verify: (execution) => verify(execution),
+    health_check: (execution, context) => healthCheck(execution, context),
+    rollback_stop: (execution) => rollbackStop(execution),
+    rollback_load: (execution) => rollbackLoad(execution),
+    rollback_start: (execution) => rollbackStart(execution),
+    cleanup: (execution) => cleanup(execution)
+};
 
 /** Errors a step passes on to the driver instead of turning them into an outcome. */
 function isDriverError(error: unknown): boolean {
     return error instanceof ic.CallNotSent || error instanceof ic.ContinuationCleanup || error instanceof Fenced;
 }
 
-export async function runStep(execution: Execution, context: StepContext): Promise<Transition> {
-    const step = execution.step;
+/** Runs the record's step; an unexpected failure of its own logic is reported as ERROR_EDGE. */
+export async function runStep(execution: Execution, context: StepContext): Promise<StepReport> {
+    const name = stepName(execution.step);
+    if (name === 'done') throw new Error('a finished execution has no step to run');
     try {
-        if ('check' in step) return await check(execution);
-        if ('clear_chunk_store' in step) return await clearStore(execution);
-        if ('upload_chunk' in step) return await uploadChunk(execution, step.upload_chunk);
-        if ('stop' in step) return await stop(execution);
-        if ('snapshot' in step) return await snapshot(execution, context);
-        if ('install' in step) return await install(execution, context);
-        if ('start' in step) return await start(execution);
-        if ('verify' in step) return await verify(execution);
-        if ('health_check' in step) return await healthCheck(execution, context);
-        if ('rollback_stop' in step) return await rollbackStop(execution);
-        if ('rollback_load' in step) return await rollbackLoad(execution);
-        if ('rollback_start' in step) return await rollbackStart(execution);
-        if ('cleanup' in step) return await cleanup(execution);
-        if ('done' in step) return { next: STEP.done };
-        return unreachable(step);
+        return await STEP_FUNCTIONS[name](execution, context);
     } catch (error) {
         if (isDriverError(error)) throw error;
-        // An unexpected failure in a step's own logic: end safely, restarting the app if needed.
-        const message = messageOf(error);
-        return { next: execution.was_running ? STEP.start : STEP.cleanup, failure: { aborted: message }, failureNote: message };
+        return { edge: ERROR_EDGE, note: messageOf(error) };
     }
 }
 
@@ -113,8 +100,8 @@ function outcomeText(outcome: Outcome | undefined): string | undefined {
 }
 
 /** check: the app is registered and not paused, the module is installable, the upgrader controls the app. */
-async function check(execution: Execution): Promise<Transition> {
-    const abort = (reason: string): Transition => ({ next: STEP.done, failure: { aborted: reason }, failureNote: reason });
+async function check(execution: Execution): Promise<StepReport<EdgeOf<'check'>>> {
+    const abort = (note: string): StepReport<'aborted'> => ({ edge: 'aborted', note });
     const app = findApp(execution.app);
     if (app === undefined) return abort('the app is no longer registered');
     const proposal = findProposal(execution.proposal_id);
@@ -134,56 +121,48 @@ async function check(execution: Execution): Promise<Transition> {
         return abort(`the upgrader cannot read the app's status; is it still a controller? ${stepError(error)}`);
     }
     const precondition = checkPrecondition(execution, status.module_hash[0]);
-    if (precondition !== undefined) return { next: STEP.done, failure: { precondition_failed: precondition }, failureNote: precondition };
+    if (precondition !== undefined) return { edge: 'precondition', note: precondition };
     const wasRunning = 'running' in status.status;
-    return { next: upgrade !== undefined ? STEP.clearChunkStore : STEP.rollbackStop, update: (e) => (e.was_running = wasRunning) };
+    return { edge: 'ok', update: (e) => (e.was_running = wasRunning) };
 }
 
 /** clear_chunk_store: the app's chunk store is the staging area of the upload; start it empty. */
-async function clearStore(execution: Execution): Promise<Transition> {
+async function clearStore(execution: Execution): Promise<StepReport<EdgeOf<'clear_chunk_store'>>> {
     try {
         await ic.clearChunkStore(execution.app);
     } catch (error) {
-        const note = stepError(error);
-        return { next: STEP.cleanup, failure: { upload_failed: note }, failureNote: note };
+        return { edge: 'failed', note: stepError(error) };
     }
-    return { next: { upload_chunk: 0 }, update: (e) => (e.chunk_hashes = []) };
+    return { edge: 'ok', update: (e) => (e.chunk_hashes = []) };
 }
 
 /** upload_chunk(i): one chunk from stable memory to the app's chunk store; the IC returns its hash. */
-async function uploadChunk(execution: Execution, index: number): Promise<Transition> {
+async function uploadChunk(execution: Execution, index: number): Promise<StepReport<EdgeOf<'upload_chunk'>>> {
     const upgrade = upgradeOf(execution);
-    if (upgrade === undefined) return { next: STEP.cleanup };
+    if (upgrade === undefined) return { edge: 'skipped' };
     const module = requireInstallable(execution.app, upgrade.module_hash);
     const chunk = readChunk(execution.app, upgrade.module_hash, index);
-    if (chunk === undefined) {
-        const note = `chunk ${index} of module ${toHex(upgrade.module_hash)} is missing from the store`;
-        return { next: STEP.cleanup, failure: { upload_failed: note }, failureNote: note };
-    }
+    if (chunk === undefined) return { edge: 'failed', note: `chunk ${index} of module ${toHex(upgrade.module_hash)} is missing from the store` };
     let hash: Uint8Array;
     try {
         hash = await ic.uploadChunk(execution.app, chunk);
     } catch (error) {
-        const note = stepError(error);
-        return { next: STEP.cleanup, failure: { upload_failed: note }, failureNote: note };
+        return { edge: 'failed', note: stepError(error) };
     }
-    const last = index + 1 >= module.chunks_expected;
     return {
-        next: last ? STEP.stop : { upload_chunk: index + 1 },
+        edge: index + 1 >= module.chunks_expected ? 'ok' : 'more',
         update: (e) => (e.chunk_hashes = [...e.chunk_hashes.slice(0, index), hash])
     };
 }
 
 /** stop: waits until the app has no open call contexts; the IC gives up after its stop timeout. */
-async function stop(execution: Execution): Promise<Transition> {
+async function stop(execution: Execution): Promise<StepReport<EdgeOf<'stop'>>> {
     try {
         await ic.stopCanister(execution.app);
     } catch (error) {
-        const note = `the app did not stop: ${stepError(error)}`;
-        return { next: STEP.start, failure: { stuck_stopping: note }, failureNote: note };
+        return { edge: 'failed', note: `the app did not stop: ${stepError(error)}` };
     }
-    const upgrade = upgradeOf(execution);
-    return { next: upgrade?.options.take_snapshot === true ? STEP.snapshot : STEP.install };
+    return { edge: 'ok' };
 }
 
 /**
@@ -191,11 +170,8 @@ async function stop(execution: Execution): Promise<Transition> {
  * deleted out of band is forgotten, never named for replacement), then takes one, replacing the
  * oldest of the upgrader's once the policy's `keep` is reached.
  */
-async function snapshot(execution: Execution, context: StepContext): Promise<Transition> {
-    const failed = (error: unknown): Transition => {
-        const note = stepError(error);
-        return { next: STEP.start, failure: { snapshot_failed: note }, failureNote: note };
-    };
+async function snapshot(execution: Execution, context: StepContext): Promise<StepReport<EdgeOf<'snapshot'>>> {
+    const failed = (error: unknown): StepReport<'failed'> => ({ edge: 'failed', note: stepError(error) });
     let existing: Uint8Array[];
     try {
         existing = await ic.listSnapshots(execution.app);
@@ -225,19 +201,19 @@ async function snapshot(execution: Execution, context: StepContext): Promise<Tra
         fresh.info.snapshots = kept.slice(Math.max(0, kept.length - Math.max(keep, 1)));
         saveApp(fresh);
     }
-    return { next: STEP.install, update: (e) => (e.snapshot_id = [taken.id]) };
+    return { edge: 'ok', update: (e) => (e.snapshot_id = [taken.id]) };
 }
 
 /** install: install_chunked_code in upgrade mode; the IC checks the module hash and runs the hooks. */
-async function install(execution: Execution, context: StepContext): Promise<Transition> {
+async function install(execution: Execution, context: StepContext): Promise<StepReport<EdgeOf<'install'>>> {
     const upgrade = upgradeOf(execution);
-    if (upgrade === undefined) return { next: STEP.start };
+    if (upgrade === undefined) return { edge: 'ok' };
     if (context.resumed) {
         // The previous attempt's response never arrived here: did the install happen?
         const status = await ic.canisterStatus(execution.app);
         context.fence();
         const current = status.module_hash[0];
-        if (current !== undefined && bytesEqual(current, upgrade.module_hash)) return { next: STEP.start };
+        if (current !== undefined && bytesEqual(current, upgrade.module_hash)) return { edge: 'ok' };
     }
     try {
         await ic.installChunkedUpgrade({
@@ -252,53 +228,44 @@ async function install(execution: Execution, context: StepContext): Promise<Tran
         const message = stepError(error);
         // Decided from the reject code and the IC's own words, never from text the app controls.
         if (ic.isHashMismatch(error)) markRejected(execution.app, upgrade.module_hash);
-        return { next: STEP.start, failure: { install_failed: message }, failureNote: message };
+        return { edge: 'failed', note: message };
     }
-    return { next: STEP.start };
+    return { edge: 'ok' };
 }
 
 /**
- * start: only if the app was running before. A refused start is retried (by the watchdog) up to
- * MAX_START_RETRIES times before the app is reported left stopped; a start that cannot be sent
- * for lack of cycles waits for them with no limit (the driver keeps it at this step).
+ * start: only if the app was running before. A refused start is retried (the flow says how
+ * often); its text says what the app is left with if the retries run out.
  */
-async function start(execution: Execution): Promise<Transition> {
-    const failed = execution.failure.length > 0;
-    const next = failed ? STEP.cleanup : STEP.verify;
-    if (!execution.was_running) return { next };
+async function start(execution: Execution): Promise<StepReport<EdgeOf<'start'>>> {
+    if (!execution.was_running) return { edge: 'ok' };
     try {
         await ic.startCanister(execution.app);
     } catch (error) {
         const note = `the app could not be started again: ${stepError(error)}`;
-        if (execution.retries + 1 < MAX_START_RETRIES) return { next: STEP.start, retryLater: note, failureNote: note };
         const before = outcomeText(execution.failure[0]);
-        const installed = failed ? 'on its old module' : 'on the new module, unverified';
+        const installed = execution.failure.length > 0 ? 'on its old module' : 'on the new module, unverified';
         const text = `${before === undefined ? '' : `${before}; then `}${note}; it is stopped ${installed}: its recovery principal must start it`;
-        return { next: STEP.cleanup, replaceFailure: { start_failed: text }, failureNote: note };
+        return { edge: 'refused', note, text };
     }
-    return { next };
-}
-
-function verificationFailed(execution: Execution, reason: string): Transition {
-    if (execution.snapshot_id.length > 0) return { next: STEP.rollbackStop, failure: { rolled_back: reason }, failureNote: reason };
-    return { next: STEP.cleanup, failure: { verification_failed: reason }, failureNote: reason };
+    return { edge: 'ok' };
 }
 
 /** verify: the app's module hash, as the IC reports it, is the approved one. */
-async function verify(execution: Execution): Promise<Transition> {
+async function verify(execution: Execution): Promise<StepReport<EdgeOf<'verify'>>> {
     const upgrade = upgradeOf(execution);
-    if (upgrade === undefined) return { next: STEP.cleanup };
+    if (upgrade === undefined) return { edge: 'skipped' };
     let status: ic.CanisterStatus;
     try {
         status = await ic.canisterStatus(execution.app);
     } catch (error) {
-        return verificationFailed(execution, `canister_status failed: ${stepError(error)}`);
+        return { edge: 'failed', note: `canister_status failed: ${stepError(error)}` };
     }
     const current = status.module_hash[0];
     if (current === undefined || !bytesEqual(current, upgrade.module_hash)) {
-        return verificationFailed(execution, `the app runs module ${current === undefined ? 'none' : toHex(current)}, not ${toHex(upgrade.module_hash)}`);
+        return { edge: 'failed', note: `the app runs module ${current === undefined ? 'none' : toHex(current)}, not ${toHex(upgrade.module_hash)}` };
     }
-    return { next: STEP.healthCheck };
+    return { edge: 'ok' };
 }
 
 /**
@@ -306,42 +273,42 @@ async function verify(execution: Execution): Promise<Transition> {
  * stopped). It is the one call to app code: an app that never answers would hold the execution
  * forever, so a health check still unanswered when the lease ran out counts as failed.
  */
-async function healthCheck(execution: Execution, context: StepContext): Promise<Transition> {
+async function healthCheck(execution: Execution, context: StepContext): Promise<StepReport<EdgeOf<'health_check'>>> {
     const method = findApp(execution.app)?.info.policy.health_check[0];
-    if (method === undefined || !execution.was_running) return { next: STEP.cleanup };
-    if (context.resumed) return verificationFailed(execution, `health check ${method} did not answer before the lease ran out`);
+    if (method === undefined || !execution.was_running) return { edge: 'ok' };
+    if (context.resumed) return { edge: 'failed', note: `health check ${method} did not answer before the lease ran out` };
     let healthy: boolean;
     try {
         healthy = await ic.healthCheck(execution.app, method);
     } catch (error) {
-        return verificationFailed(execution, `health check ${method} failed: ${stepError(error)}`);
+        return { edge: 'failed', note: `health check ${method} failed: ${stepError(error)}` };
     }
-    return healthy ? { next: STEP.cleanup } : verificationFailed(execution, `health check ${method} answered false`);
+    return healthy ? { edge: 'ok' } : { edge: 'failed', note: `health check ${method} answered false` };
 }
 
 function snapshotToLoad(execution: Execution): Uint8Array | undefined {
     return 'restore' in execution.kind ? execution.kind.restore : execution.snapshot_id[0];
 }
 
-function rollbackFailed(execution: Execution, what: string, message: string): Transition {
+/** A rollback step failed: the note carries the verification failure that led to the rollback. */
+function rollbackFailed(execution: Execution, what: string, message: string): StepReport<'failed'> {
     const before = execution.failure[0];
     const reason = before !== undefined && 'rolled_back' in before ? `${before.rolled_back}; ` : '';
-    const note = `${reason}${what}: ${message}`;
-    return { next: STEP.start, replaceFailure: { rollback_failed: note }, failureNote: note };
+    return { edge: 'failed', note: `${reason}${what}: ${message}` };
 }
 
 /** rollback_stop: stop the app to load the snapshot. */
-async function rollbackStop(execution: Execution): Promise<Transition> {
+async function rollbackStop(execution: Execution): Promise<StepReport<EdgeOf<'rollback_stop'>>> {
     try {
         await ic.stopCanister(execution.app);
     } catch (error) {
         return rollbackFailed(execution, 'stopping the app to load the snapshot failed', stepError(error));
     }
-    return { next: STEP.rollbackLoad };
+    return { edge: 'ok' };
 }
 
 /** rollback_load: load the snapshot (module, memories and chunk store as they were). */
-async function rollbackLoad(execution: Execution): Promise<Transition> {
+async function rollbackLoad(execution: Execution): Promise<StepReport<EdgeOf<'rollback_load'>>> {
     const id = snapshotToLoad(execution);
     if (id === undefined) return rollbackFailed(execution, 'no snapshot to load', 'none was taken');
     try {
@@ -349,30 +316,28 @@ async function rollbackLoad(execution: Execution): Promise<Transition> {
     } catch (error) {
         return rollbackFailed(execution, 'loading the snapshot failed', stepError(error));
     }
-    return { next: STEP.rollbackStart };
+    return { edge: 'ok' };
 }
 
 /** rollback_start: start the app again if it was running before (retried as `start` is). */
-async function rollbackStart(execution: Execution): Promise<Transition> {
-    const next = 'restore' in execution.kind ? STEP.done : STEP.cleanup;
-    if (!execution.was_running) return { next };
+async function rollbackStart(execution: Execution): Promise<StepReport<EdgeOf<'rollback_start'>>> {
+    if (!execution.was_running) return { edge: 'ok' };
     try {
         await ic.startCanister(execution.app);
     } catch (error) {
         const note = `the snapshot was loaded but the app could not be started: ${stepError(error)}`;
-        if (execution.retries + 1 < MAX_START_RETRIES) return { next: STEP.rollbackStart, retryLater: note, failureNote: note };
-        return { next, replaceFailure: { start_failed: `${note}; it is stopped on its old module and state: its recovery principal must start it` }, failureNote: note };
+        return { edge: 'refused', note, text: `${note}; it is stopped on its old module and state: its recovery principal must start it` };
     }
-    return { next };
+    return { edge: 'ok' };
 }
 
 /** cleanup: empty the app's chunk store again (best effort: a failure changes no outcome). */
-async function cleanup(execution: Execution): Promise<Transition> {
-    if ('restore' in execution.kind) return { next: STEP.done };
+async function cleanup(execution: Execution): Promise<StepReport<EdgeOf<'cleanup'>>> {
+    if ('restore' in execution.kind) return { edge: 'ok' };
     try {
         await ic.clearChunkStore(execution.app);
     } catch (error) {
-        return { next: STEP.done, failureNote: `clearing the chunk store failed: ${stepError(error)}` };
+        return { edge: 'failed', note: `clearing the chunk store failed: ${stepError(error)}` };
     }
-    return { next: STEP.done };
+    return { edge: 'ok' };
 }

@@ -13,7 +13,7 @@
 import type { Principal } from '@dfinity/principal';
 
 import { type DemoAppV2Service, idlFactory as v2Idl } from '../../canisters/demo_app/v2/types';
-import { type Actor, Replica } from '../../src/replica/index';
+import type { Actor, Replica } from '../../src/replica/index';
 import {
     admin,
     alice,
@@ -33,6 +33,7 @@ import {
     waitForOutcome,
     subjectOf
 } from './fixture';
+import { eachTestOnFreshReplica } from './each-test';
 
 describe('an app that awaits its upgrade request', () => {
     let replica: Replica;
@@ -40,16 +41,12 @@ describe('an app that awaits its upgrade request', () => {
     let app: Principal;
     let awaiting: Actor<AwaitingAppService>;
 
-    beforeEach(async () => {
-        replica = await Replica.create();
+    eachTestOnFreshReplica(async (fresh) => {
+        replica = fresh;
         ({ upgrader, app } = await deployGovernedApp(replica, 'awaiting_app'));
         awaiting = replica.createActor<AwaitingAppService>(awaitingAppIdl, app);
         awaiting.setPrincipal(alice);
         await awaiting.add_note('written before the upgrade');
-    });
-
-    afterEach(async () => {
-        await replica.tearDown();
     });
 
     it('gets its reply on the old module at once, and is upgraded safely afterwards', async () => {

@@ -8,7 +8,7 @@ import { IDL } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
 
 import { ENCODING_SLACK, MAX_ARGUMENT_BYTES } from '../../canisters/upgrader/bounds';
-import { MAX_ARG_BYTES, MAX_SNAPSHOT_ID_BYTES, MAX_TOTAL_WEIGHT } from '../../canisters/upgrader/limits';
+import { CHUNK_BYTES, MAX_ARG_BYTES, MAX_SNAPSHOT_ID_BYTES, MAX_TOTAL_WEIGHT } from '../../canisters/upgrader/limits';
 import { addWeight } from '../../canisters/upgrader/policy';
 import {
     idlFactory,
@@ -62,7 +62,7 @@ const largestArguments: Record<string, unknown[]> = {
     register: [{ app: largest(1), policy: largestPolicy, snapshot_policy: largestSnapshots, recovery: largest(2) }],
     get_app: [largest(1)],
     create_module: [{ app: largest(1), hash, size: NAT64_MAX }],
-    upload_module_chunk: [{ app: largest(1), hash, index: NAT32_MAX, chunk: new Uint8Array(1024 * 1024) }],
+    upload_module_chunk: [{ app: largest(1), hash, index: NAT32_MAX, chunk: new Uint8Array(CHUNK_BYTES) }],
     delete_module: [{ app: largest(1), hash }],
     get_module: [{ app: largest(1), hash }],
     propose: [{ app: largest(1), action: { upgrade: largestRequest } }],

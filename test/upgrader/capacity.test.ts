@@ -21,8 +21,9 @@ import {
     ResultProposalId,
     UploadChunkArgs
 } from '../../canisters/upgrader/types';
+import { MAX_MODULE_BYTES } from '../../canisters/upgrader/limits';
 import { wasmPath } from '../../scripts/paths';
-import { type Actor, Replica } from '../../src/replica/index';
+import type { Actor, Replica } from '../../src/replica/index';
 import {
     admin,
     alice,
@@ -51,6 +52,7 @@ import {
     upgradeRequest,
     waitForOutcome
 } from './fixture';
+import { eachTestOnFreshReplica } from './each-test';
 
 const REGISTRATION_FEE = 1_000_000_000_000n;
 const STORAGE_FEE_PER_MIB = 1_000_000_000n;
@@ -85,16 +87,10 @@ describe('capacity: paid, per app, and reapable', () => {
     let upgrader: Upgrader;
     let v2: Module;
 
-    beforeEach(async () => {
-        replica = await Replica.create();
-        const deployed = await deployUpgrader(replica, { registration_fee: REGISTRATION_FEE, storage_fee_per_mib: STORAGE_FEE_PER_MIB });
-        upgraderId = deployed.id;
-        upgrader = deployed.upgrader;
+    eachTestOnFreshReplica(async (fresh) => {
+        replica = fresh;
+        ({ id: upgraderId, upgrader } = await deployUpgrader(replica, { registration_fee: REGISTRATION_FEE, storage_fee_per_mib: STORAGE_FEE_PER_MIB }));
         v2 = loadModule('demo_app_v2');
-    });
-
-    afterEach(async () => {
-        await replica.tearDown();
     });
 
     it("keeps a legitimate app's registration, upload and upgrade working while throwaway principals and paid throwaway apps try to fill the upgrader", async () => {
@@ -117,7 +113,7 @@ describe('capacity: paid, per app, and reapable', () => {
             const args: RegisterArgs = { app: canister, policy: policyOf([[attacker.id, 1]], 1, { proposers: [attacker.id] }), snapshot_policy: DEFAULT_SNAPSHOTS, recovery };
             ok((await viaWallet<AppInfo>(attacker.wallet, upgraderId, 'register', RegisterArgs, args, ResultApp, REGISTRATION_FEE)).result);
             for (let m = 0; m < 2; m++) {
-                const size = 32n * BigInt(CHUNK_BYTES);
+                const size = MAX_MODULE_BYTES;
                 const module: CreateModuleArgs = { app: canister, hash: new Uint8Array(32).fill(i * 2 + m + 1), size };
                 ok((await viaWallet<ModuleInfo>(attacker.wallet, upgraderId, 'create_module', CreateModuleArgs, module, ResultModule, storagePrice(size))).result);
             }

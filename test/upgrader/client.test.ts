@@ -15,7 +15,7 @@ import {
     UpgraderClient,
     UpgraderClientError
 } from '../../src/client/upgrader';
-import { Replica } from '../../src/replica/index';
+import type { Replica } from '../../src/replica/index';
 import {
     admin,
     alice,
@@ -32,6 +32,7 @@ import {
     upgradeRequest,
     waitForOutcome
 } from './fixture';
+import { eachTestOnFreshReplica } from './each-test';
 
 describe('UpgraderClient', () => {
     let replica: Replica;
@@ -45,14 +46,10 @@ describe('UpgraderClient', () => {
         return UpgraderClient.fromService(actor);
     }
 
-    beforeEach(async () => {
-        replica = await Replica.create();
+    eachTestOnFreshReplica(async (fresh) => {
+        replica = fresh;
         upgraderId = (await deployUpgrader(replica)).id;
         app = await deployApp(replica, { name: 'demo_app_v1', upgraderId });
-    });
-
-    afterEach(async () => {
-        await replica.tearDown();
     });
 
     it('unwraps results and throws typed errors', async () => {

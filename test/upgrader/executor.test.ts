@@ -6,6 +6,7 @@
  * (`replica.faults`): a response lost, delayed, or a continuation that traps.
  */
 import { type DemoAppV2Service, idlFactory as v2Idl } from '../../canisters/demo_app/v2/types';
+import { LEASE_NS, NANOS_PER_SECOND } from '../../canisters/upgrader/limits';
 import { wasmPath } from '../../scripts/paths';
 import { MANAGEMENT_CANISTER_ID } from '../../src/replica/index';
 import { admin, hex, loadModule, moduleHashOf, ok, stranger, waitForOutcome } from './fixture';
@@ -71,7 +72,7 @@ describe('executor', () => {
         replica.faults.onResponses({ receiver: upgraderId, from: app, fault: 'delay' });
         await replica.tick(3);
         expect(replica.faults.delayedCount).toBe(1);
-        await replica.advanceTime(11 * 60 * 1000);
+        await replica.advanceTime(Number(LEASE_NS / NANOS_PER_SECOND + 60n) * 1000); // the lease, and a minute
         upgrader.setPrincipal(stranger);
         await upgrader.resume(app);
         expect(Object.keys(await waitForOutcome(replica, upgrader, first))).toEqual(['rolled_back']);

@@ -6,7 +6,7 @@ import type { Principal } from '@dfinity/principal';
 
 import { type DemoAppV1Service, idlFactory as v1Idl } from '../../canisters/demo_app/v1/types';
 import { type DemoAppV2Service, idlFactory as v2Idl } from '../../canisters/demo_app/v2/types';
-import { type Actor, Replica } from '../../src/replica/index';
+import type { Actor, Replica } from '../../src/replica/index';
 import {
     admin,
     alice,
@@ -35,21 +35,16 @@ import {
     refusedAtInspect,
     subjectOf
 } from './fixture';
+import { eachTestOnFreshReplica } from './each-test';
 
 describe('upgrade failures', () => {
     let replica: Replica;
     let upgraderId: Principal;
     let upgrader: Upgrader;
 
-    beforeEach(async () => {
-        replica = await Replica.create();
-        const deployed = await deployUpgrader(replica);
-        upgraderId = deployed.id;
-        upgrader = deployed.upgrader;
-    });
-
-    afterEach(async () => {
-        await replica.tearDown();
+    eachTestOnFreshReplica(async (fresh) => {
+        replica = fresh;
+        ({ id: upgraderId, upgrader } = await deployUpgrader(replica));
     });
 
     /** Deploys `name` as a registered app holding two notes. */

@@ -30,6 +30,7 @@ import {
     UpgradeRequest as UpgradeRequestIdl,
     type UpgraderService
 } from '../../canisters/upgrader/types';
+import { CHUNK_BYTES } from '../../canisters/upgrader/limits';
 import { wasmPath } from '../../scripts/paths';
 import { toHex } from '../../src/encoding/hex';
 import { type Actor, CallRejectedError, Replica } from '../../src/replica/index';
@@ -164,7 +165,7 @@ export async function registerApp(upgrader: Upgrader, app: Principal, options: {
     return upgrader.register({ app, policy: options.policy ?? DEFAULT_POLICY, snapshot_policy: options.snapshots ?? DEFAULT_SNAPSHOTS, recovery });
 }
 
-export const CHUNK_BYTES = 1024 * 1024;
+export { CHUNK_BYTES };
 
 /** create_module + every chunk, as `uploader`. Returns the final module info. */
 export async function uploadModule(upgrader: Upgrader, app: Principal, module: Module, options: { uploader?: Principal; claimedHash?: Uint8Array } = {}): Promise<ModuleInfo> {

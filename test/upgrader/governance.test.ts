@@ -7,7 +7,7 @@ import { IDL } from '@dfinity/candid';
 import type { Principal } from '@dfinity/principal';
 
 import { PolicyChange } from '../../canisters/upgrader/types';
-import { Replica } from '../../src/replica/index';
+import type { Replica } from '../../src/replica/index';
 import {
     admin,
     alice,
@@ -40,6 +40,7 @@ import {
     refusedAtInspect,
     subjectOf
 } from './fixture';
+import { eachTestOnFreshReplica } from './each-test';
 
 describe('governance', () => {
     let replica: Replica;
@@ -49,15 +50,11 @@ describe('governance', () => {
     let v1Hash: string | null;
     const v2: Module = loadModule('demo_app_v2');
 
-    beforeEach(async () => {
-        replica = await Replica.create();
+    eachTestOnFreshReplica(async (fresh) => {
+        replica = fresh;
         ({ upgraderId, upgrader, app } = await deployGovernedApp(replica));
         await uploadModule(upgrader, app, v2);
         v1Hash = await moduleHashOf(replica, app);
-    });
-
-    afterEach(async () => {
-        await replica.tearDown();
     });
 
     async function proposeV2(): Promise<bigint> {
@@ -85,7 +82,7 @@ describe('governance', () => {
     it('expires an open proposal after the policy lifetime; late votes are refused', async () => {
         const id = await proposeV2();
         ok(await castVote(upgrader, alice, id, await subjectOf(upgrader, id)));
-        await replica.advanceTime(3_600_000 + 1_000);
+        await replica.advanceTime(Number(DEFAULT_POLICY.proposal_lifetime_seconds) * 1000 + 1_000);
         await replica.tick();
 
         expect((await getProposal(upgrader, id)).status).toEqual({ expired: null });

@@ -10,7 +10,7 @@ import { type DemoAppV1Service, idlFactory as v1Idl } from '../../canisters/demo
 import { type DemoAppV2Service, idlFactory as v2Idl } from '../../canisters/demo_app/v2/types';
 import type { AuditEvent } from '../../canisters/upgrader/types';
 import { expectedSubject, upgradeSubject } from '../../src/client/upgrader';
-import { Replica } from '../../src/replica/index';
+import type { Replica } from '../../src/replica/index';
 import {
     admin,
     alice,
@@ -30,19 +30,16 @@ import {
     uploadModule,
     waitForOutcome
 } from './fixture';
+import { eachTestOnFreshReplica } from './each-test';
 
 describe('governed upgrade, happy path', () => {
     let replica: Replica;
     let upgrader: Upgrader;
     let app: Principal;
 
-    beforeEach(async () => {
-        replica = await Replica.create();
+    eachTestOnFreshReplica(async (fresh) => {
+        replica = fresh;
         ({ upgrader, app } = await deployGovernedApp(replica));
-    });
-
-    afterEach(async () => {
-        await replica.tearDown();
     });
 
     it('upgrades v1 to v2 on the app\'s own one-way request, keeping and migrating its data', async () => {

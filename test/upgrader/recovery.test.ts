@@ -6,7 +6,7 @@ import type { Principal } from '@dfinity/principal';
 
 import { type DemoAppV1Service, idlFactory as v1Idl } from '../../canisters/demo_app/v1/types';
 import { type DemoAppV2Service, idlFactory as v2Idl } from '../../canisters/demo_app/v2/types';
-import { type Actor, Replica } from '../../src/replica/index';
+import type { Actor, Replica } from '../../src/replica/index';
 import { wasmPath } from '../../scripts/paths';
 import {
     admin,
@@ -35,6 +35,7 @@ import {
     refusedAtInspect,
     subjectOf
 } from './fixture';
+import { eachTestOnFreshReplica } from './each-test';
 
 describe('recovery principal', () => {
     let replica: Replica;
@@ -44,16 +45,12 @@ describe('recovery principal', () => {
     let notes: Actor<DemoAppV1Service>;
     const v2: Module = loadModule('demo_app_v2');
 
-    beforeEach(async () => {
-        replica = await Replica.create();
+    eachTestOnFreshReplica(async (fresh) => {
+        replica = fresh;
         ({ upgraderId, upgrader, app } = await deployGovernedApp(replica));
         notes = replica.createActor<DemoAppV1Service>(v1Idl, app);
         notes.setPrincipal(alice);
         await notes.add_note('kept across everything');
-    });
-
-    afterEach(async () => {
-        await replica.tearDown();
     });
 
     it('is the only one who may pause, resume, change the policy or eject', async () => {

@@ -4,6 +4,7 @@
  */
 import type { Principal } from '@dfinity/principal';
 
+import { MAX_APPS, MAX_AUDIT_ENTRIES_PER_APP, MAX_MODULE_BYTES, MAX_SNAPSHOTS_KEPT, MAX_VOTERS, MODULE_TTL_SECONDS } from '../../canisters/upgrader/limits';
 import { Replica } from '../../src/replica/index';
 import {
     admin,
@@ -29,21 +30,16 @@ import {
     uploadModule,
     refusedAtInspect
 } from './fixture';
+import { eachTestOnFreshReplica } from './each-test';
 
 describe('registration', () => {
     let replica: Replica;
     let upgraderId: Principal;
     let upgrader: Upgrader;
 
-    beforeEach(async () => {
-        replica = await Replica.create();
-        const deployed = await deployUpgrader(replica);
-        upgraderId = deployed.id;
-        upgrader = deployed.upgrader;
-    });
-
-    afterEach(async () => {
-        await replica.tearDown();
+    eachTestOnFreshReplica(async (fresh) => {
+        replica = fresh;
+        ({ id: upgraderId, upgrader } = await deployUpgrader(replica));
     });
 
     it('registers an app that the upgrader and the recovery principal both control', async () => {
@@ -127,7 +123,7 @@ describe('module store', () => {
         upgrader.setPrincipal(maintainer);
         expect(Object.keys(err(await upgrader.create_module({ app, hash: new Uint8Array(31), size: 10n })))).toEqual(['InvalidArgument']);
         expect(Object.keys(err(await upgrader.create_module({ app, ...fakeModule('x', 0) })))).toEqual(['InvalidArgument']);
-        expect(Object.keys(err(await upgrader.create_module({ app, hash: fakeModule('x').hash, size: 33n * BigInt(CHUNK_BYTES) })))).toEqual(['InvalidArgument']);
+        expect(Object.keys(err(await upgrader.create_module({ app, hash: fakeModule('x').hash, size: MAX_MODULE_BYTES + BigInt(CHUNK_BYTES) })))).toEqual(['InvalidArgument']);
 
         const { hash } = fakeModule('two chunks');
         const size = CHUNK_BYTES + 10;
@@ -176,7 +172,7 @@ describe('module store', () => {
         ok(await registerApp(upgrader, other));
         const limits = await upgrader.limits();
         const half = limits.max_app_store_bytes / 2n;
-        expect(half).toBe(32n * BigInt(CHUNK_BYTES));
+        expect(half).toBe(MAX_MODULE_BYTES);
         upgrader.setPrincipal(maintainer);
         // The other app fills its quota: two modules of half of it each.
         ok(await upgrader.create_module({ app: other, ...fakeModule('b0', Number(half)) }));
@@ -196,7 +192,7 @@ describe('module store', () => {
         expect(err(await upgrader.delete_module({ app, hash: v2.hash }))).toEqual({ ModuleInUse: id });
 
         ok(await upgrader.create_module({ app, ...fakeModule('stale') }));
-        await replica.advanceTime(8 * 24 * 3600 * 1000);
+        await replica.advanceTime(Number(MODULE_TTL_SECONDS + 24n * 3600n) * 1000); // a day past the TTL
         await replica.tick();
         // The sweep runs on the next creation: the stale module goes, and so does v2, whose
         // proposal expired meanwhile.
@@ -212,10 +208,10 @@ describe('module store', () => {
         upgrader.setPrincipal(bob);
         expect(await upgrader.limits()).toMatchObject({
             chunk_bytes: CHUNK_BYTES,
-            max_voters: 32,
-            max_snapshots_kept: 10,
-            max_apps: 10_000,
-            max_audit_entries_per_app: 128,
+            max_voters: MAX_VOTERS,
+            max_snapshots_kept: MAX_SNAPSHOTS_KEPT,
+            max_apps: MAX_APPS,
+            max_audit_entries_per_app: MAX_AUDIT_ENTRIES_PER_APP,
             registration_fee: 0n,
             storage_fee_per_mib: 0n
         });

@@ -17,7 +17,7 @@
 import { IDL } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
 
-import { MAX_ARG_BYTES, MAX_SNAPSHOT_ID_BYTES } from '../../canisters/upgrader/limits';
+import { CHUNK_BYTES, MAX_ARG_BYTES, MAX_SNAPSHOT_ID_BYTES } from '../../canisters/upgrader/limits';
 import { idlFactory, type Policy } from '../../canisters/upgrader/types';
 import { CallRejectedError, Replica } from '../../src/replica/index';
 import { admin, DEFAULT_POLICY, DEFAULT_SNAPSHOTS, deployUpgrader, maintainer, ok, recovery, registerApp, sha256, stranger } from './fixture';
@@ -80,7 +80,7 @@ export const REJECTION_CASES: readonly RejectionCase[] = [
         over: { why: 'who controls the app takes a canister_status call to know, after decoding the 50-principal policy (~3 M); the policy is validated only after that check (apps.ts)', ceiling: 6_500_000n }
     },
     { method: 'create_module', label: 'largest', args: (s) => [{ app: s.app, hash: new Uint8Array(32).fill(1), size: NAT64_MAX }] },
-    { method: 'upload_module_chunk', label: '1 MiB chunk', args: (s) => [{ app: s.app, hash: s.moduleHash, index: NAT32_MAX, chunk: new Uint8Array(1024 * 1024) }] },
+    { method: 'upload_module_chunk', label: '1 MiB chunk', args: (s) => [{ app: s.app, hash: s.moduleHash, index: NAT32_MAX, chunk: new Uint8Array(CHUNK_BYTES) }] },
     { method: 'delete_module', label: 'largest', args: (s) => [{ app: s.app, hash: s.moduleHash }] },
     { method: 'propose', label: '64 KiB upgrade argument', args: (s) => [{ app: s.app, action: { upgrade: upgradeRequest(s) } }] },
     { method: 'propose', label: 'largest policy change', args: (s) => [{ app: s.app, action: { change_policy: { policy: largestPolicy, snapshot_policy: largestSnapshots } } }] },

@@ -7,7 +7,7 @@
 import type { Principal } from '@dfinity/principal';
 
 import type { AuditEvent, PolicyChange } from '../../canisters/upgrader/types';
-import { Replica } from '../../src/replica/index';
+import type { Replica } from '../../src/replica/index';
 import {
     alice,
     castVote,
@@ -23,6 +23,7 @@ import {
     stranger,
     type Upgrader
 } from './fixture';
+import { eachTestOnFreshReplica } from './each-test';
 
 const KEPT = 3;
 const PER_APP = 20;
@@ -33,18 +34,14 @@ describe('retention', () => {
     let quiet: Principal;
     let busy: Principal;
 
-    beforeEach(async () => {
-        replica = await Replica.create();
+    eachTestOnFreshReplica(async (fresh) => {
+        replica = fresh;
         const deployed = await deployUpgrader(replica, { max_proposals_kept: [KEPT], max_audit_entries_per_app: [PER_APP] });
         upgrader = deployed.upgrader;
         quiet = await deployApp(replica, { name: 'demo_app_v1', upgraderId: deployed.id });
         busy = await deployApp(replica, { name: 'demo_app_v1', upgraderId: deployed.id });
         ok(await registerApp(upgrader, quiet));
         ok(await registerApp(upgrader, busy));
-    });
-
-    afterEach(async () => {
-        await replica.tearDown();
     });
 
     const change: PolicyChange = { policy: DEFAULT_POLICY, snapshot_policy: DEFAULT_SNAPSHOTS };
@@ -78,7 +75,7 @@ describe('retention', () => {
         expect((await upgrader.get_proposal(abandoned))[0]?.status).toEqual({ open: null });
 
         // Past its expiry, nobody touches the quiet app; pruning settles it and drops it.
-        await replica.advanceTime(2 * 3600 * 1000);
+        await replica.advanceTime(Number(2n * DEFAULT_POLICY.proposal_lifetime_seconds) * 1000);
         const second = await proposeAndCancel(busy, 3);
         expect(await stored([...all, ...second])).toEqual(second);
         const history = (await upgrader.audit_log({ app: [quiet], start: 0n, limit: 100 })).entries.map((e) => eventName(e.event));

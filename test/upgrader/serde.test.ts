@@ -1,8 +1,8 @@
 /**
  * The upgrader's in-canister encodings, checked in Node: the fast text codec against Node's
- * TextEncoder / TextDecoder, and the fixed-width counters. (Records: candid-codec.test.ts.)
+ * TextEncoder / TextDecoder, the fixed-width counters, and the one hex encoder. (Records: candid-codec.test.ts.)
  */
-import { u32Value, u64Value } from '../../canisters/upgrader/serde';
+import { toHex, u32Value, u64Value } from '../../canisters/upgrader/serde';
 import { FastTextDecoder, FastTextEncoder } from '../../canisters/upgrader/text-codec';
 
 describe('FastTextEncoder / FastTextDecoder', () => {
@@ -33,5 +33,19 @@ describe('counters', () => {
         expect(Array.from(u64Value.toBytes(258n))).toEqual([0, 0, 0, 0, 0, 0, 1, 2]);
         expect(u64Value.fromBytes(u64Value.toBytes(2n ** 64n - 1n))).toBe(2n ** 64n - 1n);
         expect(u32Value.fromBytes(u32Value.toBytes(4_000_000_000))).toBe(4_000_000_000);
+    });
+});
+
+describe('toHex', () => {
+    it('encodes every byte as two lower-case digits, like Node', () => {
+        const all = new Uint8Array(256).map((_, i) => i);
+        expect(toHex(all)).toBe(Buffer.from(all).toString('hex'));
+        expect(toHex(new Uint8Array())).toBe('');
+    });
+
+    it('cuts a value longer than maxBytes and says how long it was', () => {
+        const long = new Uint8Array(40).fill(0xab);
+        expect(toHex(long, 32)).toBe(`${'ab'.repeat(32)}... (40 bytes)`);
+        expect(toHex(long.subarray(0, 32), 32)).toBe('ab'.repeat(32));
     });
 });

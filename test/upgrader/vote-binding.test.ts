@@ -9,7 +9,7 @@ import type { Principal } from '@dfinity/principal';
 import { type AuditEvent } from '../../canisters/upgrader/types';
 import { wasmPath } from '../../scripts/paths';
 import { expectedSubject } from '../../src/client/upgrader';
-import { Replica } from '../../src/replica/index';
+import type { Replica } from '../../src/replica/index';
 import {
     admin,
     alice,
@@ -31,6 +31,7 @@ import {
     uploadModule,
     waitForOutcome
 } from './fixture';
+import { eachTestOnFreshReplica } from './each-test';
 
 describe('vote binding', () => {
     let replica: Replica;
@@ -39,16 +40,12 @@ describe('vote binding', () => {
     let v1: Module;
     let v2: Module;
 
-    beforeEach(async () => {
-        replica = await Replica.create();
+    eachTestOnFreshReplica(async (fresh) => {
+        replica = fresh;
         ({ upgrader, app } = await deployGovernedApp(replica));
         v1 = loadModule('demo_app_v1');
         v2 = loadModule('demo_app_v2');
         await uploadModule(upgrader, app, v2);
-    });
-
-    afterEach(async () => {
-        await replica.tearDown();
     });
 
     async function approve(id: bigint): Promise<void> {

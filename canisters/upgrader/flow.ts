@@ -1,0 +1,200 @@
+/**
+ * The order of an execution, in one table: for every step, the management call it makes, the
+ * step that follows when the call succeeds, and where each kind of failure leads (with the
+ * outcome it records). The step functions (steps.ts) make the calls and say which edge they took;
+ * the driver (executor.ts) looks the edge up here. Nothing else knows the order.
+ *
+ * Besides its own edges every step has two more, the same for all:
+ *   - the IC refuses to send its call for lack of cycles (or, at `check`, the balance is short of
+ *     beginning an execution): the execution stays at the step, waiting, and the watchdog tries
+ *     it again once the upgrader is topped up (executor.ts). No step ends an execution for that.
+ *   - its own logic fails unexpectedly (a bug, not a refused call): ON_ERROR.
+ *
+ * Pure data and pure functions of the record: test/upgrader/flow.test.ts walks the table, and
+ * renders it into canisters/upgrader/README.md.
+ */
+import { MAX_START_RETRIES } from './limits';
+import type { Execution, Outcome, Step } from './types';
+
+type KeysOf<T> = T extends unknown ? keyof T & string : never;
+
+/** A step's name, as stored in stable memory (a case of the Candid `Step` variant). */
+export type StepName = KeysOf<Step>;
+/** An outcome that reports a failure (it carries the reason as text). */
+export type FailureOutcome = Exclude<KeysOf<Outcome>, 'upgraded' | 'restored' | 'policy_changed'>;
+
+/** Facts of the record a route may turn on, each read before the step's own changes apply. */
+export const CONDITIONS = {
+    /** The execution restores a snapshot (recovery), rather than installing a module. */
+    restore: (e: Execution): boolean => 'restore' in e.kind,
+    /** The approved options ask for a snapshot before the install. */
+    takeSnapshot: (e: Execution): boolean => 'upgrade' in e.kind && e.kind.upgrade.options.take_snapshot,
+    /** A snapshot was taken by this execution. */
+    hasSnapshot: (e: Execution): boolean => e.snapshot_id.length > 0,
+    /** An earlier step recorded a failure outcome. */
+    failedEarlier: (e: Execution): boolean => e.failure.length > 0,
+    /** The app was running when the execution began. */
+    wasRunning: (e: Execution): boolean => e.was_running
+} as const satisfies Record<string, (e: Execution) => boolean>;
+export type Condition = keyof typeof CONDITIONS;
+
+/**
+ * Go to step `to`. `records` sets the outcome unless an earlier step set one (the first failure
+ * is the one reported); `replaces` overrides it (a rollback that failed too, an app left stopped).
+ * Going to `upload_chunk` goes to the chunk after the current one, or to chunk 0.
+ */
+export type Leg = { readonly to: StepName; readonly records?: FailureOutcome; readonly replaces?: FailureOutcome };
+/** One of two routes, on a fact of the record. */
+export type Fork = { readonly if: Condition; readonly then: Route; readonly else: Route };
+export type Route = Leg | Fork;
+/** Stay at the step: the watchdog tries it again (one try per tick), `times` tries in all; then `then`. */
+export type Retry = { readonly retry: number; readonly then: Route };
+
+export type StepFlow = {
+    /** The management calls (or the app method) the step makes. */
+    readonly call: string;
+    /** Each edge the step can report (`ok` is its call succeeding), and where it leads. */
+    readonly on: { readonly [edge: string]: Route | Retry };
+};
+
+const startFailed: Retry = { retry: MAX_START_RETRIES, then: { to: 'cleanup', replaces: 'start_failed' } };
+const verificationFailed: Fork = { if: 'hasSnapshot', then: { to: 'rollback_stop', records: 'rolled_back' }, else: { to: 'cleanup', records: 'verification_failed' } };
+const rollbackFailed: Leg = { to: 'start', replaces: 'rollback_failed' };
+
+/** The execution, step by step. Starts at `check`; ends at `done`. */
+export const FLOW = {
+    check: {
+        call: 'canister_status',
+        on: {
+            ok: { if: 'restore', then: { to: 'rollback_stop' }, else: { to: 'clear_chunk_store' } },
+            /** Not registered, paused, module not installable, or the upgrader is no controller. */
+            aborted: { to: 'done', records: 'aborted' },
+            /** The app no longer runs the proposal's `from_module`. */
+            precondition: { to: 'done', records: 'precondition_failed' }
+        }
+    },
+    clear_chunk_store: {
+        call: 'clear_chunk_store',
+        on: { ok: { to: 'upload_chunk' }, failed: { to: 'cleanup', records: 'upload_failed' } }
+    },
+    upload_chunk: {
+        call: 'upload_chunk',
+        on: {
+            /** The module has chunks left. */
+            more: { to: 'upload_chunk' },
+            ok: { to: 'stop' },
+            failed: { to: 'cleanup', records: 'upload_failed' },
+            /** Not an upgrade (never happens: a restore does not upload). */
+            skipped: { to: 'cleanup' }
+        }
+    },
+    stop: {
+        call: 'stop_canister',
+        on: { ok: { if: 'takeSnapshot', then: { to: 'snapshot' }, else: { to: 'install' } }, failed: { to: 'start', records: 'stuck_stopping' } }
+    },
+    snapshot: {
+        call: 'list_canister_snapshots, take_canister_snapshot',
+        on: { ok: { to: 'install' }, failed: { to: 'start', records: 'snapshot_failed' } }
+    },
+    install: {
+        /** A resumed install first reads canister_status: the module may be installed already. */
+        call: 'install_chunked_code (upgrade)',
+        on: { ok: { to: 'start' }, failed: { to: 'start', records: 'install_failed' } }
+    },
+    start: {
+        /** Only if the app was running: after a failed install as after a successful one. */
+        call: 'start_canister',
+        on: { ok: { if: 'failedEarlier', then: { to: 'cleanup' }, else: { to: 'verify' } }, refused: startFailed }
+    },
+    verify: {
+        call: 'canister_status',
+        on: { ok: { to: 'health_check' }, failed: verificationFailed, skipped: { to: 'cleanup' } }
+    },
+    health_check: {
+        /** The policy's method on the app; unanswered when the lease ran out counts as failed. */
+        call: "the app's health check",
+        on: { ok: { to: 'cleanup' }, failed: verificationFailed }
+    },
+    rollback_stop: {
+        call: 'stop_canister',
+        on: { ok: { to: 'rollback_load' }, failed: rollbackFailed }
+    },
+    rollback_load: {
+        call: 'load_canister_snapshot',
+        on: { ok: { to: 'rollback_start' }, failed: rollbackFailed }
+    },
+    rollback_start: {
+        call: 'start_canister',
+        on: {
+            ok: { if: 'restore', then: { to: 'done' }, else: { to: 'cleanup' } },
+            refused: { retry: MAX_START_RETRIES, then: { if: 'restore', then: { to: 'done', replaces: 'start_failed' }, else: { to: 'cleanup', replaces: 'start_failed' } } }
+        }
+    },
+    cleanup: {
+        /** Best effort: a failure is logged and changes no outcome. */
+        call: 'clear_chunk_store',
+        on: { ok: { to: 'done' }, failed: { to: 'done' } }
+    },
+    done: { call: '', on: {} }
+} as const satisfies { readonly [S in StepName]: StepFlow };
+
+/** The edge a step reports when its own logic failed unexpectedly (a bug, not a refused call). */
+export const ERROR_EDGE = 'error';
+/** Where ERROR_EDGE leads, from any step: end safely, restarting the app if needed. */
+export const ON_ERROR: Route = { if: 'wasRunning', then: { to: 'start', records: 'aborted' }, else: { to: 'cleanup', records: 'aborted' } };
+
+/** The edges step `S` may report. */
+export type EdgeOf<S extends StepName> = keyof (typeof FLOW)[S]['on'] & string;
+
+export const STEP_NAMES = Object.keys(FLOW) as StepName[];
+
+/** The name of a step value. */
+export function stepName(step: Step): StepName {
+    for (const name of STEP_NAMES) if (name in step) return name;
+    throw new Error(`not a step: ${JSON.stringify(step)}`);
+}
+
+/** The step value to go to: `upload_chunk` counts on from the current chunk, or starts at 0. */
+export function stepTo(name: StepName, from: Step): Step {
+    if (name === 'upload_chunk') return { upload_chunk: 'upload_chunk' in from ? from.upload_chunk + 1 : 0 };
+    return STEPS[name];
+}
+
+const STEPS: { readonly [S in Exclude<StepName, 'upload_chunk'>]: Step } = {
+    check: { check: null },
+    clear_chunk_store: { clear_chunk_store: null },
+    stop: { stop: null },
+    snapshot: { snapshot: null },
+    install: { install: null },
+    start: { start: null },
+    verify: { verify: null },
+    health_check: { health_check: null },
+    rollback_stop: { rollback_stop: null },
+    rollback_load: { rollback_load: null },
+    rollback_start: { rollback_start: null },
+    cleanup: { cleanup: null },
+    done: { done: null }
+};
+
+/** What to do after a step reported `edge`: try the step again later, or take a leg. */
+export type Decision = { retry: true } | { retry: false; leg: Leg };
+
+/** Looks `edge` up for the record's step; forks are decided on `execution` as it was before the step's changes. */
+export function decide(execution: Execution, edge: string): Decision {
+    if (edge === ERROR_EDGE) return { retry: false, leg: resolve(ON_ERROR, execution) };
+    const routes: { readonly [edge: string]: Route | Retry } = FLOW[stepName(execution.step)].on;
+    const route = routes[edge];
+    if (route === undefined) throw new Error(`step ${stepName(execution.step)} has no edge ${edge} in the flow`);
+    if ('retry' in route) {
+        if (execution.retries + 1 < route.retry) return { retry: true };
+        return { retry: false, leg: resolve(route.then, execution) };
+    }
+    return { retry: false, leg: resolve(route, execution) };
+}
+
+/** The leg a route comes to on this record. */
+export function resolve(route: Route, execution: Execution): Leg {
+    let at = route;
+    while ('if' in at) at = CONDITIONS[at.if](execution) ? at.then : at.else;
+    return at;
+}
