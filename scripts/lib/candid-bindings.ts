@@ -51,6 +51,21 @@ const REPLICA_MANAGEMENT_METHODS = [
     'fetch_canister_logs'
 ] as const;
 
+/** The management canister methods the upgrader calls (canisters/upgrader/management.ts). */
+const UPGRADER_MANAGEMENT_METHODS = [
+    'canister_status',
+    'canister_info',
+    'stop_canister',
+    'start_canister',
+    'clear_chunk_store',
+    'upload_chunk',
+    'install_chunked_code',
+    'update_settings',
+    'take_canister_snapshot',
+    'load_canister_snapshot',
+    'list_canister_snapshots'
+] as const;
+
 export const BINDING_TARGETS: readonly BindingTarget[] = [
     {
         input: 'node_modules/@dfinity/ic-management/dist/candid/ic-management.did',
@@ -58,6 +73,13 @@ export const BINDING_TARGETS: readonly BindingTarget[] = [
         methods: REPLICA_MANAGEMENT_METHODS,
         typescript: 'src/replica/management/candid/generated.ts',
         did: 'src/replica/management/management.did'
+    },
+    {
+        input: 'node_modules/@dfinity/ic-management/dist/candid/ic-management.did',
+        package: '@dfinity/ic-management',
+        methods: UPGRADER_MANAGEMENT_METHODS,
+        typescript: 'canisters/upgrader/management-idl.ts',
+        did: 'canisters/upgrader/management.did'
     }
 ];
 

@@ -12,6 +12,7 @@ import { generateBindings } from '../../src/candid/bindings';
 import { canonicalFunc, canonicalType } from '../../src/candid/canonical';
 import { parseDid } from '../../src/candid/parser';
 import { IdlConverter } from '../../src/candid/to-idl';
+import * as upgraderManagement from '../../canisters/upgrader/management-idl';
 import * as replicaManagement from '../../src/replica/management/candid/generated';
 import { BINDING_TARGETS, renderTarget } from '../../scripts/lib/candid-bindings';
 import { repoRoot } from '../../scripts/paths';
@@ -44,16 +45,24 @@ describe('checked-in Candid bindings', () => {
         }
     });
 
-    it('gives every generated IDL value the meaning of its .did definition (replica management)', () => {
-        const source = parseDid(read(BINDING_TARGETS[0]?.input ?? ''));
+    const modules: Record<string, Record<string, unknown>> = {
+        'src/replica/management/candid/generated.ts': replicaManagement,
+        'canisters/upgrader/management-idl.ts': upgraderManagement
+    };
+    it.each(BINDING_TARGETS.map((t) => [t.typescript, t] as const))('%s gives every IDL value the meaning of its .did definition', (_name, target) => {
+        const generatedModule = modules[target.typescript];
+        if (generatedModule === undefined) throw new Error(`add ${target.typescript} to this test's modules`);
+        const source = parseDid(read(target.input));
         const converter = new IdlConverter(source.definitions);
-        const generated = Object.entries(replicaManagement).filter(([name]) => name !== 'methods');
-        expect(generated.length).toBeGreaterThan(40);
-        for (const [name, value] of generated) {
+        const values = Object.entries(generatedModule).filter(([name]) => name !== 'methods');
+        expect(values.length).toBeGreaterThan(10);
+        for (const [name, value] of values) {
             expect(`${name} = ${canonicalType(value as IDL.Type)}`).toBe(`${name} = ${canonicalType(converter.named(name))}`);
         }
         const service = serviceOf(converter, source.service?.type);
-        for (const [name, spec] of Object.entries(replicaManagement.methods)) {
+        const methods = generatedModule['methods'] as Record<string, { args: readonly IDL.Type[]; rets: readonly IDL.Type[]; query: boolean }>;
+        expect(Object.keys(methods)).toEqual([...target.methods]);
+        for (const [name, spec] of Object.entries(methods)) {
             const func = IDL.Func([...spec.args] as [] | [IDL.Type], [...spec.rets] as [] | [IDL.Type], spec.query ? ['query'] : []);
             const original = service._fields.find(([n]) => n === name)?.[1];
             expect(`${name}: ${canonicalFunc(func)}`).toBe(`${name}: ${original === undefined ? 'missing' : canonicalFunc(original)}`);

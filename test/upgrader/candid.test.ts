@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { IDL } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
 
+import { CanisterInfoView, CanisterStatusView } from '../../canisters/upgrader/management';
+import { canister_info_result, canister_status_result } from '../../canisters/upgrader/management-idl';
+import { canonicalType } from '../../src/candid/canonical';
 import {
     type AppInfo,
     idlFactory,
@@ -99,5 +102,29 @@ describe('upgrader TS types derived from the IDL values', () => {
         expect(IDL.decode([Policy], IDL.encode([Policy], [policy]))).toEqual([policy]);
         const waiting: ResumeResult = { waiting_for_cycles: { step: { upload_chunk: 3 }, balance: 1n, required: 2n } };
         expect(IDL.decode([ResumeResult], IDL.encode([ResumeResult], [waiting]))).toEqual([waiting]);
+    });
+});
+
+describe("the upgrader's narrow views of management replies", () => {
+    /** Each field of `view` is in `full` with the same type: `full` decodes at `view` by record subtyping. */
+    const fieldsAgree = (view: IDL.Type, full: IDL.Type, path: string): string[] => {
+        if (!(view instanceof IDL.RecordClass)) return canonicalType(view) === canonicalType(full) ? [] : [`${path}: ${canonicalType(view)} is not ${canonicalType(full)}`];
+        if (!(full instanceof IDL.RecordClass)) return [`${path}: ${canonicalType(full)} is not a record`];
+        return view._fields.flatMap(([name, type]) => {
+            const other = full._fields.find(([n]) => n === name)?.[1];
+            return other === undefined ? [`${path}.${name}: missing in ic.did`] : fieldsAgree(type, other, `${path}.${name}`);
+        });
+    };
+
+    it('read fields that ic.did declares, with its types', () => {
+        expect(fieldsAgree(CanisterStatusView, canister_status_result, 'canister_status_result')).toEqual([]);
+        expect(fieldsAgree(CanisterInfoView, canister_info_result, 'canister_info_result')).toEqual([]);
+        expect(fieldsAgree(CanisterInfoView, IDL.Record({ controllers: IDL.Vec(IDL.Principal) }), 'x')).toEqual(['x.module_hash: missing in ic.did']);
+    });
+
+    it('decode a full canister_info reply', () => {
+        const controller = Principal.fromText('aaaaa-aa');
+        const reply = IDL.encode([canister_info_result], [{ controllers: [controller], module_hash: [new Uint8Array(32).fill(7)], recent_changes: [], total_num_changes: 3n }]);
+        expect(IDL.decode([CanisterInfoView], reply)).toEqual([{ controllers: [controller], module_hash: [new Uint8Array(32).fill(7)] }]);
     });
 });
