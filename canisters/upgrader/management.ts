@@ -35,18 +35,13 @@ import {
 
 import { decodeMessage, encodeMessage } from './candid-codec';
 import { CallFailure, toCallFailure } from './errors';
-import { Candid, type ValueOf } from './typed-idl';
+import { type CanisterInfo, CanisterInfoView, type CanisterStatus, CanisterStatusView } from './management-views';
 import type { WasmMemoryPersistence } from './types';
+
+export type { CanisterInfo, CanisterStatus };
 
 const MANAGEMENT = Principal.managementCanister();
 
-/** The part of canister_status_result the upgrader reads (test/upgrader/candid.test.ts checks it against ic.did). */
-export const CanisterStatusView = Candid.Record({
-    status: Candid.Variant({ running: Candid.Null, stopping: Candid.Null, stopped: Candid.Null }),
-    module_hash: Candid.Opt(Candid.Blob),
-    settings: Candid.Record({ controllers: Candid.Vec(Candid.Principal) })
-});
-export type CanisterStatus = ValueOf<typeof CanisterStatusView>;
 
 /** The call was never made: the IC refused to send it (call_perform failed, for lack of cycles). */
 export class CallNotSent extends Error {
@@ -200,9 +195,6 @@ export async function healthCheck(canisterId: Principal, method: string): Promis
     return decodeMessage([IDL.Bool], reply)[0] === true;
 }
 
-/** The part of canister_info_result the upgrader reads (record subtyping drops the rest). */
-export const CanisterInfoView = Candid.Record({ controllers: Candid.Vec(Candid.Principal), module_hash: Candid.Opt(Candid.Blob) });
-export type CanisterInfo = ValueOf<typeof CanisterInfoView>;
 
 /** canister_info: any canister may ask it about any canister (no controller needed). */
 export async function canisterInfo(canisterId: Principal): Promise<CanisterInfo> {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { IDL } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
 
-import { CanisterInfoView, CanisterStatusView } from '../../canisters/upgrader/management';
+import { CanisterInfoView, CanisterStatusView } from '../../canisters/upgrader/management-views';
 import { canister_info_result, canister_status_result } from '../../canisters/upgrader/management-idl';
 import { canonicalType } from '../../src/candid/canonical';
 import {
