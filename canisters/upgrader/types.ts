@@ -1,9 +1,11 @@
 /**
- * The upgrader's Candid types: one IDL value per name, with its TS type derived from it
- * (typed-idl.ts), shared by the canister,
- * the app-side library (`canisters/app_lib`), the typed client (`src/client/upgrader.ts`) and
- * the tests. This file imports only `@dfinity/candid` and `@dfinity/principal` (the same copies
- * Azle bundles), so it loads in a canister, in Node and in jest alike.
+ * (Over 400 lines on purpose: the upgrader's whole Candid interface, read top to bottom next to upgrader.did.)
+ *
+ * The upgrader's Candid types: one IDL value per name, its TS type derived from it (typed-idl.ts),
+ * shared by the canister, the app-side library (`canisters/app_lib`), the typed client
+ * (`src/client/upgrader.ts`) and the tests. This file and typed-idl.ts import only
+ * `@dfinity/candid` and `@dfinity/principal` (the same copies Azle bundles), so they load in a
+ * canister, in Node and in jest alike.
  *
  * Conventions: `opt T` is `[] | [T]`; blobs are `Uint8Array`; times are IC nanoseconds (nat64).
  */
