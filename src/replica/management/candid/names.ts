@@ -5,21 +5,14 @@
  */
 import * as ic from './generated.js';
 
-export type CanisterId = ic.canister_id;
-export type SnapshotId = ic.snapshot_id;
 export type LogVisibility = ic.log_visibility;
-export type EnvironmentVariable = ic.environment_variable;
 export type CanisterSettings = ic.canister_settings;
 export type DefiniteCanisterSettings = ic.definite_canister_settings;
 export type CanisterInstallMode = ic.canister_install_mode;
-export type UpgradeOptions = Exclude<Extract<CanisterInstallMode, { upgrade: unknown }>['upgrade'][0], undefined>;
-export type ChunkHash = ic.chunk_hash;
-export type CanisterIdRecord = ic.canister_status_args;
 export type CanisterStatusResult = ic.canister_status_result;
 export type Change = ic.change;
 export type ChangeDetails = ic.change_details;
 export type CodeDeploymentMode = Extract<ChangeDetails, { code_deployment: unknown }>['code_deployment']['mode'];
-export type Snapshot = ic.snapshot;
 export type SnapshotGlobal = ic.read_canister_snapshot_metadata_response['globals'][number];
 export type FetchCanisterLogsResult = ic.fetch_canister_logs_result;
 
