@@ -10,7 +10,6 @@ import { memoizeTypeNames } from './runtime';
 
 import type { Principal } from '@dfinity/principal';
 import { IDL, init, inspectMessage, msgArgData, msgCaller, msgMethodName, postUpgrade, trap } from 'azle';
-import * as managementIdl from 'azle/canisters/management/idl';
 
 import { findApp, mayUpload, register, requireApp } from './apps';
 import { auditPage } from './audit';
@@ -20,6 +19,7 @@ import { fail, guard, guardSync } from './errors';
 import { findExecution, rearmAll, resume } from './executor';
 import { limits } from './limits';
 import { admits } from './inspect';
+import * as managementIdl from './management-idl';
 import { checkSchema, getCounter, MetaKey } from './meta';
 import { createModule, findModule, uploadChunk } from './modules';
 import { cancelProposal, effectiveStatus, findProposal, isOpen, propose, requestUpgrade, viewProposal } from './proposals';

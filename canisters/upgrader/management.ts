@@ -1,7 +1,8 @@
 /**
- * The management-canister calls the upgrader makes, typed. Arguments use Azle's management IDL;
- * `canister_status` is decoded with a narrower record (only the fields read here), which
- * Candid's record subtyping accepts whatever newer fields the IC adds.
+ * The management-canister calls the upgrader makes, typed. Arguments use the bindings generated
+ * from @dfinity/ic-management's ic.did (management-idl.ts, `npm run candid-bindings`);
+ * `canister_status` and `canister_info` replies are decoded with narrower records (only the
+ * fields read here), which Candid's record subtyping accepts whatever fields the IC adds.
  *
  * Arguments and replies go through candid-codec.ts as raw calls: the argument's header is
  * written once per type, an `upload_chunk` argument costs one copy of the chunk, and a reply
@@ -16,10 +17,12 @@ import { IDL } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
 import { call } from 'azle';
 import {
+    canister_info_args,
+    canister_status_args,
     clear_chunk_store_args,
+    install_chunked_code_args,
     list_canister_snapshots_args,
     list_canister_snapshots_result,
-    install_chunked_code_args,
     load_canister_snapshot_args,
     start_canister_args,
     stop_canister_args,
@@ -28,27 +31,17 @@ import {
     update_settings_args,
     upload_chunk_args,
     upload_chunk_result
-} from 'azle/canisters/management/idl';
+} from './management-idl';
 
 import { decodeMessage, encodeMessage } from './candid-codec';
 import { CallFailure, toCallFailure } from './errors';
+import { type CanisterInfo, CanisterInfoView, type CanisterStatus, CanisterStatusView } from './management-views';
 import type { WasmMemoryPersistence } from './types';
+
+export type { CanisterInfo, CanisterStatus };
 
 const MANAGEMENT = Principal.managementCanister();
 
-const CanisterIdRecord = IDL.Record({ canister_id: IDL.Principal });
-
-/** The part of canister_status the upgrader reads. */
-const StatusResult = IDL.Record({
-    status: IDL.Variant({ running: IDL.Null, stopping: IDL.Null, stopped: IDL.Null }),
-    module_hash: IDL.Opt(IDL.Vec(IDL.Nat8)),
-    settings: IDL.Record({ controllers: IDL.Vec(IDL.Principal) })
-});
-export type CanisterStatus = {
-    status: { running: null } | { stopping: null } | { stopped: null };
-    module_hash: [] | [Uint8Array];
-    settings: { controllers: Principal[] };
-};
 
 /** The call was never made: the IC refused to send it (call_perform failed, for lack of cycles). */
 export class CallNotSent extends Error {
@@ -106,24 +99,24 @@ export function isHashMismatch(error: unknown): boolean {
 }
 
 export async function canisterStatus(canisterId: Principal): Promise<CanisterStatus> {
-    return manage<CanisterStatus>('canister_status', CanisterIdRecord, { canister_id: canisterId }, StatusResult);
+    return manage<CanisterStatus>('canister_status', canister_status_args, { canister_id: canisterId } satisfies canister_status_args, CanisterStatusView);
 }
 
 export async function stopCanister(canisterId: Principal): Promise<void> {
-    await manage<undefined>('stop_canister', stop_canister_args, { canister_id: canisterId });
+    await manage<undefined>('stop_canister', stop_canister_args, { canister_id: canisterId } satisfies stop_canister_args);
 }
 
 export async function startCanister(canisterId: Principal): Promise<void> {
-    await manage<undefined>('start_canister', start_canister_args, { canister_id: canisterId });
+    await manage<undefined>('start_canister', start_canister_args, { canister_id: canisterId } satisfies start_canister_args);
 }
 
 export async function clearChunkStore(canisterId: Principal): Promise<void> {
-    await manage<undefined>('clear_chunk_store', clear_chunk_store_args, { canister_id: canisterId });
+    await manage<undefined>('clear_chunk_store', clear_chunk_store_args, { canister_id: canisterId } satisfies clear_chunk_store_args);
 }
 
 /** Uploads one chunk to `canisterId`'s chunk store; returns the SHA-256 the IC computed for it. */
 export async function uploadChunk(canisterId: Principal, chunk: Uint8Array): Promise<Uint8Array> {
-    const result = await manage<upload_chunk_result>('upload_chunk', upload_chunk_args, { canister_id: canisterId, chunk }, upload_chunk_result);
+    const result = await manage<upload_chunk_result>('upload_chunk', upload_chunk_args, { canister_id: canisterId, chunk } satisfies upload_chunk_args, upload_chunk_result);
     return Uint8Array.from(result.hash);
 }
 
@@ -149,7 +142,7 @@ export async function installChunkedUpgrade(upgrade: ChunkedUpgrade): Promise<vo
         wasm_module_hash: upgrade.moduleHash,
         arg: upgrade.arg,
         sender_canister_version: []
-    });
+    } satisfies install_chunked_code_args);
 }
 
 /** The ids of the app's snapshots, as the IC lists them (whoever took them). */
@@ -163,7 +156,7 @@ export async function takeSnapshot(canisterId: Principal, replace: Uint8Array | 
     const result = await manage<take_canister_snapshot_result>(
         'take_canister_snapshot',
         take_canister_snapshot_args,
-        { canister_id: canisterId, replace_snapshot: replace === undefined ? [] : [replace] },
+        { canister_id: canisterId, replace_snapshot: replace === undefined ? [] : [replace] } satisfies take_canister_snapshot_args,
         take_canister_snapshot_result
     );
     return { id: Uint8Array.from(result.id), takenAt: result.taken_at_timestamp };
@@ -174,7 +167,7 @@ export async function loadSnapshot(canisterId: Principal, snapshotId: Uint8Array
         canister_id: canisterId,
         snapshot_id: snapshotId,
         sender_canister_version: []
-    });
+    } satisfies load_canister_snapshot_args);
 }
 
 /** Replaces the controllers of `canisterId` (every other setting is left as it is). */
@@ -188,10 +181,12 @@ export async function setControllers(canisterId: Principal, controllers: Princip
             freezing_threshold: [],
             reserved_cycles_limit: [],
             log_visibility: [],
-            wasm_memory_limit: []
+            wasm_memory_limit: [],
+            wasm_memory_threshold: [],
+            environment_variables: []
         },
         sender_canister_version: []
-    });
+    } satisfies update_settings_args);
 }
 
 /** Calls the app's health check, `() -> (bool)`: true only when it answers `true`. */
@@ -200,14 +195,10 @@ export async function healthCheck(canisterId: Principal, method: string): Promis
     return decodeMessage([IDL.Bool], reply)[0] === true;
 }
 
-const CanisterInfoArgs = IDL.Record({ canister_id: IDL.Principal, num_requested_changes: IDL.Opt(IDL.Nat64) });
-/** The part of canister_info the upgrader reads (record subtyping drops the rest). */
-const CanisterInfoResult = IDL.Record({ controllers: IDL.Vec(IDL.Principal), module_hash: IDL.Opt(IDL.Vec(IDL.Nat8)) });
-export type CanisterInfo = { controllers: Principal[]; module_hash: [] | [Uint8Array] };
 
 /** canister_info: any canister may ask it about any canister (no controller needed). */
 export async function canisterInfo(canisterId: Principal): Promise<CanisterInfo> {
-    return manage<CanisterInfo>('canister_info', CanisterInfoArgs, { canister_id: canisterId, num_requested_changes: [] }, CanisterInfoResult);
+    return manage<CanisterInfo>('canister_info', canister_info_args, { canister_id: canisterId, num_requested_changes: [] } satisfies canister_info_args, CanisterInfoView);
 }
 
 /** The canister's controllers, as canister_info reports them. */

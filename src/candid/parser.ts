@@ -8,7 +8,7 @@ import { CandidSyntaxError, type Token, tokenize } from './lexer';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const ANNOTATIONS: readonly string[] = ['query', 'oneway', 'composite_query'];
-const KEYWORDS: readonly string[] = ['type', 'import', 'service', 'func', 'opt', 'vec', 'record', 'variant', 'blob', 'principal', ...ANNOTATIONS];
+export const KEYWORDS: readonly string[] = ['type', 'import', 'service', 'func', 'opt', 'vec', 'record', 'variant', 'blob', 'principal', ...ANNOTATIONS];
 
 /** A cursor over tokens with the parsing rules of Candid types. */
 export class TokenStream {

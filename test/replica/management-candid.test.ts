@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { IDL } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
+import { canonicalFunc, canonicalType } from '../../src/candid/canonical.js';
+import { parseDid } from '../../src/candid/parser.js';
+import { IdlConverter } from '../../src/candid/to-idl.js';
 import {
     CanisterInstallMode,
     CanisterSettings,
@@ -8,9 +11,6 @@ import {
     ChangeDetails,
     DefiniteCanisterSettings,
     ManagementDecodeError,
-    MemoryMetrics,
-    QueryStats,
-    UpgradeOptions,
     decodeManagementArgs,
     decodeManagementResult,
     encodeManagementArgs,
@@ -175,7 +175,8 @@ const samples: Samples = {
                             canister_version: 2n,
                             snapshot_id: snapshotId,
                             taken_at_timestamp: 3n,
-                            source: { metadata_upload: null }
+                            source: { metadata_upload: null },
+                            from_canister_id: [other]
                         }
                     }
                 },
@@ -481,195 +482,29 @@ describe('management canister Candid: decoding what real callers send', () => {
 });
 
 // ---------------------------------------------------------------------------
-// management.did versus the IDL declarations
+// management.did versus the IDL declarations (both generated from ic-management's ic.did)
 // ---------------------------------------------------------------------------
 
-type DidType =
-    | { kind: 'ref'; name: string }
-    | { kind: 'opt' | 'vec'; inner: DidType }
-    | { kind: 'record' | 'variant'; fields: Array<[string, DidType]> };
-interface DidMethod {
-    args: DidType[];
-    rets: DidType[];
-    annotations: string[];
-}
-interface DidFile {
-    types: Map<string, DidType>;
-    methods: Map<string, DidMethod>;
-}
-
-/** Parses the subset of Candid text that management.did uses. */
-function parseDid(source: string): DidFile {
-    const tokens: string[] = [];
-    const lexer = /\s+|\/\/[^\n]*|(->|[{}();:,=])|([A-Za-z_][A-Za-z0-9_]*)/y;
-    for (let at = 0; at < source.length; ) {
-        lexer.lastIndex = at;
-        const match = lexer.exec(source);
-        if (!match) throw new Error(`management.did: unexpected ${JSON.stringify(source[at])} at ${at}`);
-        const token = match[1] ?? match[2];
-        if (token !== undefined) tokens.push(token);
-        at = lexer.lastIndex;
-    }
-    let pos = 0;
-    const peek = (): string | undefined => tokens[pos];
-    const next = (): string => {
-        const token = tokens[pos++];
-        if (token === undefined) throw new Error('management.did: unexpected end');
-        return token;
-    };
-    const expectToken = (want: string): void => {
-        const got = next();
-        if (got !== want) throw new Error(`management.did: expected ${want}, got ${got} (token ${pos - 1})`);
-    };
-    const parseType = (): DidType => {
-        const head = next();
-        if (head === 'opt' || head === 'vec') return { kind: head, inner: parseType() };
-        if (head === 'record' || head === 'variant') {
-            expectToken('{');
-            const fields: Array<[string, DidType]> = [];
-            while (peek() !== '}') {
-                const name = next();
-                if (peek() === ':') {
-                    next();
-                    fields.push([name, parseType()]);
-                } else if (head === 'variant') {
-                    fields.push([name, { kind: 'ref', name: 'null' }]);
-                } else {
-                    throw new Error(`management.did: record field ${name} lacks a type`);
-                }
-                if (peek() === ';') next();
-            }
-            expectToken('}');
-            return { kind: head, fields };
-        }
-        if (/^[{}();:,=]$|^->$/.test(head)) throw new Error(`management.did: unexpected ${head}`);
-        return { kind: 'ref', name: head };
-    };
-    const parseTypeList = (): DidType[] => {
-        expectToken('(');
-        const list: DidType[] = [];
-        while (peek() !== ')') {
-            list.push(parseType());
-            if (peek() === ',') next();
-        }
-        expectToken(')');
-        return list;
-    };
-    const types = new Map<string, DidType>();
-    const methods = new Map<string, DidMethod>();
-    while (pos < tokens.length) {
-        const keyword = next();
-        if (keyword === 'type') {
-            const name = next();
-            expectToken('=');
-            if (types.has(name)) throw new Error(`management.did: type ${name} declared twice`);
-            types.set(name, parseType());
-            expectToken(';');
-        } else if (keyword === 'service') {
-            if (peek() !== ':') next();
-            expectToken(':');
-            expectToken('{');
-            while (peek() !== '}') {
-                const name = next();
-                expectToken(':');
-                const args = parseTypeList();
-                expectToken('->');
-                const rets = parseTypeList();
-                const annotations: string[] = [];
-                while (peek() === 'query' || peek() === 'composite_query' || peek() === 'oneway') {
-                    annotations.push(next());
-                }
-                expectToken(';');
-                if (methods.has(name)) throw new Error(`management.did: method ${name} declared twice`);
-                methods.set(name, { args, rets, annotations });
-            }
-            expectToken('}');
-            if (peek() === ';') next();
-        } else {
-            throw new Error(`management.did: unexpected ${keyword}`);
-        }
-    }
-    return { types, methods };
-}
-
-const primitives: Record<string, IDL.Type> = {
-    null: IDL.Null,
-    reserved: IDL.Reserved,
-    bool: IDL.Bool,
-    text: IDL.Text,
-    nat: IDL.Nat,
-    nat8: IDL.Nat8,
-    nat16: IDL.Nat16,
-    nat32: IDL.Nat32,
-    nat64: IDL.Nat64,
-    int: IDL.Int,
-    int8: IDL.Int8,
-    int16: IDL.Int16,
-    int32: IDL.Int32,
-    int64: IDL.Int64,
-    float32: IDL.Float32,
-    float64: IDL.Float64,
-    principal: IDL.Principal,
-    blob: IDL.Vec(IDL.Nat8)
-};
-
-function didToIdl(file: DidFile): (type: DidType) => IDL.Type {
-    const resolving = new Set<string>();
-    const convert = (type: DidType): IDL.Type => {
-        switch (type.kind) {
-            case 'opt':
-                return IDL.Opt(convert(type.inner));
-            case 'vec':
-                return IDL.Vec(convert(type.inner));
-            case 'record':
-                return IDL.Record(Object.fromEntries(type.fields.map(([name, t]) => [name, convert(t)])));
-            case 'variant':
-                return IDL.Variant(Object.fromEntries(type.fields.map(([name, t]) => [name, convert(t)])));
-            case 'ref': {
-                const declared = file.types.get(type.name);
-                if (declared !== undefined) {
-                    if (resolving.has(type.name)) throw new Error(`management.did: recursive type ${type.name}`);
-                    resolving.add(type.name);
-                    try {
-                        return convert(declared);
-                    } finally {
-                        resolving.delete(type.name);
-                    }
-                }
-                const primitive = primitives[type.name];
-                if (primitive === undefined) throw new Error(`management.did: unknown type ${type.name}`);
-                return primitive;
-            }
-        }
-    };
-    return convert;
-}
-
 describe('management.did matches managementIdlFactory', () => {
-    const did = parseDid(
-        readFileSync(new URL('../../src/replica/management/management.did', import.meta.url), 'utf8')
-    );
-    const toIdl = didToIdl(did);
-    const namedType = (name: string): IDL.Type => toIdl({ kind: 'ref', name });
+    const did = parseDid(readFileSync(new URL('../../src/replica/management/management.did', import.meta.url), 'utf8'));
+    const converter = new IdlConverter(did.definitions);
+    const fromDid = converter.convert(did.service?.type ?? { kind: 'service', methods: [] });
+    const didService = (fromDid instanceof IDL.RecClass ? fromDid.getType() : fromDid) as IDL.ServiceClass;
     const service = managementIdlFactory({ IDL });
 
     it('declares the same methods', () => {
-        expect([...did.methods.keys()].sort()).toEqual(service._fields.map(([name]) => name).sort());
-        expect([...did.methods.keys()].sort()).toEqual([...managementMethodNames].sort());
+        expect(didService._fields.map(([name]) => name).sort()).toEqual(service._fields.map(([name]) => name).sort());
+        expect(didService._fields.map(([name]) => name).sort()).toEqual([...managementMethodNames].sort());
     });
 
     it.each(managementMethodNames.map((m) => [m]))('%s has the same signature in both', (method) => {
-        const declared = did.methods.get(method);
-        expect(declared).toBeDefined();
-        if (declared === undefined) return;
-        const fromDid = IDL.Func(
-            declared.args.map(toIdl) as IDL.GenericIdlFuncArgs,
-            declared.rets.map(toIdl) as IDL.GenericIdlFuncRets,
-            declared.annotations
-        );
+        const declared = didService._fields.find(([name]) => name === method)?.[1];
         const fromFactory = service._fields.find(([name]) => name === method)?.[1];
-        expect(fromFactory?.display()).toBe(fromDid.display());
-        expect(fromFactory?.annotations).toEqual(managementMethods[method].mode === 'query' ? ['query'] : []);
+        expect(declared).toBeDefined();
+        expect(fromFactory).toBeDefined();
+        if (declared === undefined || fromFactory === undefined) return;
+        expect(canonicalFunc(fromFactory)).toBe(canonicalFunc(declared));
+        expect(fromFactory.annotations).toEqual(managementMethods[method].mode === 'query' ? ['query'] : []);
     });
 
     it('names the shared types as the TypeScript declarations do', () => {
@@ -681,7 +516,7 @@ describe('management.did matches managementIdlFactory', () => {
             ['canister_status_result', CanisterStatusResult]
         ];
         for (const [name, type] of pairs) {
-            expect(`${name} = ${type.display()}`).toBe(`${name} = ${namedType(name).display()}`);
+            expect(`${name} = ${canonicalType(type)}`).toBe(`${name} = ${canonicalType(converter.named(name))}`);
         }
     });
 
@@ -701,6 +536,17 @@ describe('management canister Candid: fields that must be there (ic.did 0.45)', 
         return type._fields.map(([name]) => name).sort();
     };
     const sorted = (...names: string[]): string[] => names.sort();
+    /** The type of one field of a record or variant (ic.did writes these inline). */
+    const fieldType = (type: IDL.Type, name: string): IDL.Type => {
+        const inner = type instanceof IDL.OptClass ? type._type : type;
+        if (!(inner instanceof IDL.RecordClass) && !(inner instanceof IDL.VariantClass)) throw new Error(`${type.display()} has no fields`);
+        const found = inner._fields.find(([field]) => field === name)?.[1];
+        if (found === undefined) throw new Error(`${type.display()} has no field ${name}`);
+        return found instanceof IDL.OptClass ? found._type : found;
+    };
+    const UpgradeOptions = fieldType(CanisterInstallMode, 'upgrade');
+    const MemoryMetrics = fieldType(CanisterStatusResult, 'memory_metrics');
+    const QueryStats = fieldType(CanisterStatusResult, 'query_stats');
 
     it('canister_settings and definite_canister_settings', () => {
         const names = sorted(

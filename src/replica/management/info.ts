@@ -85,7 +85,7 @@ function toCandidChange(change: InternalChange): Change {
                   : details.kind === 'code_deployment'
                     ? { code_deployment: { mode: deploymentMode(details.mode), module_hash: details.moduleHash } }
                     : details.kind === 'load_snapshot'
-                      ? { load_snapshot: { canister_version: details.canisterVersion, snapshot_id: details.snapshotId, taken_at_timestamp: details.takenAt, source: { taken_from_canister: null } } }
+                      ? { load_snapshot: { canister_version: details.canisterVersion, snapshot_id: details.snapshotId, taken_at_timestamp: details.takenAt, source: { taken_from_canister: null }, from_canister_id: [] } }
                       : { controllers_change: { controllers: details.controllers } }
     };
 }

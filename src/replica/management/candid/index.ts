@@ -1,174 +1,36 @@
 /**
- * The management canister's Candid interface (the subset of ic.did 0.45 the replica serves):
- * a method table typed by method name, argument decoding / result encoding for the engine,
- * and an interface factory for actors. `management.did` is the same interface as Candid text.
+ * The management canister's Candid interface as the replica serves it: the methods of
+ * @dfinity/ic-management's ic.did listed in scripts/lib/candid-bindings.ts, generated into
+ * `./generated.ts` (IDL values and TS types) and `../management.did` (the same subset as text).
+ * This module adds the method table, argument decoding / result encoding for the engine, and an
+ * interface factory for actors.
  */
 import { IDL } from '@dfinity/candid';
-import type { CanisterIdRecord, EmptyTuple as EmptyTupleMarker, CandidSlot } from './common.js';
-import { EmptyTuple, isEmptyTuple, slotTypes } from './common.js';
-import type {
-    CreateCanisterArgs,
-    CreateCanisterResult,
-    InstallChunkedCodeArgs,
-    InstallCodeArgs,
-    ProvisionalCreateCanisterWithCyclesArgs,
-    ProvisionalCreateCanisterWithCyclesResult,
-    ProvisionalTopUpCanisterArgs,
-    RawRandResult,
-    UninstallCodeArgs,
-    UpdateSettingsArgs
-} from './lifecycle.js';
-import * as lifecycle from './lifecycle.js';
-import type { UploadChunkArgs, UploadChunkResult, StoredChunksResult } from './chunks.js';
-import * as chunks from './chunks.js';
-import type {
-    CanisterInfoArgs,
-    CanisterInfoResult,
-    CanisterStatusResult,
-    FetchCanisterLogsResult
-} from './status.js';
-import * as status from './status.js';
-import type {
-    DeleteCanisterSnapshotArgs,
-    ListCanisterSnapshotsArgs,
-    ListCanisterSnapshotsResult,
-    LoadCanisterSnapshotArgs,
-    ReadCanisterSnapshotDataArgs,
-    ReadCanisterSnapshotDataResult,
-    ReadCanisterSnapshotMetadataArgs,
-    ReadCanisterSnapshotMetadataResult,
-    TakeCanisterSnapshotArgs,
-    TakeCanisterSnapshotResult,
-    UploadCanisterSnapshotDataArgs,
-    UploadCanisterSnapshotMetadataArgs,
-    UploadCanisterSnapshotMetadataResult
-} from './snapshots.js';
-import * as snapshots from './snapshots.js';
+import { methods, type Signatures } from './generated.js';
 
-export * from './common.js';
-export * from './lifecycle.js';
-export * from './chunks.js';
-export * from './status.js';
-export * from './snapshots.js';
+export * from './names.js';
 
-/**
- * TypeScript values of each method's argument and result. `undefined` stands for
- * the empty sequence `()` (no argument / no result).
- */
-export interface ManagementSignatures {
-    create_canister: { args: CreateCanisterArgs; result: CreateCanisterResult };
-    update_settings: { args: UpdateSettingsArgs; result: undefined };
-    upload_chunk: { args: UploadChunkArgs; result: UploadChunkResult };
-    clear_chunk_store: { args: CanisterIdRecord; result: undefined };
-    stored_chunks: { args: CanisterIdRecord; result: StoredChunksResult };
-    install_code: { args: InstallCodeArgs; result: undefined };
-    install_chunked_code: { args: InstallChunkedCodeArgs; result: undefined };
-    uninstall_code: { args: UninstallCodeArgs; result: undefined };
-    start_canister: { args: CanisterIdRecord; result: undefined };
-    stop_canister: { args: CanisterIdRecord; result: undefined };
-    canister_status: { args: CanisterIdRecord; result: CanisterStatusResult };
-    canister_info: { args: CanisterInfoArgs; result: CanisterInfoResult };
-    delete_canister: { args: CanisterIdRecord; result: undefined };
-    deposit_cycles: { args: CanisterIdRecord; result: undefined };
-    raw_rand: { args: undefined; result: RawRandResult };
-    provisional_create_canister_with_cycles: {
-        args: ProvisionalCreateCanisterWithCyclesArgs;
-        result: ProvisionalCreateCanisterWithCyclesResult;
-    };
-    provisional_top_up_canister: { args: ProvisionalTopUpCanisterArgs; result: undefined };
-    take_canister_snapshot: { args: TakeCanisterSnapshotArgs; result: TakeCanisterSnapshotResult };
-    load_canister_snapshot: { args: LoadCanisterSnapshotArgs; result: undefined };
-    list_canister_snapshots: { args: ListCanisterSnapshotsArgs; result: ListCanisterSnapshotsResult };
-    delete_canister_snapshot: { args: DeleteCanisterSnapshotArgs; result: undefined };
-    read_canister_snapshot_metadata: {
-        args: ReadCanisterSnapshotMetadataArgs;
-        result: ReadCanisterSnapshotMetadataResult;
-    };
-    read_canister_snapshot_data: { args: ReadCanisterSnapshotDataArgs; result: ReadCanisterSnapshotDataResult };
-    upload_canister_snapshot_metadata: {
-        args: UploadCanisterSnapshotMetadataArgs;
-        result: UploadCanisterSnapshotMetadataResult;
-    };
-    upload_canister_snapshot_data: { args: UploadCanisterSnapshotDataArgs; result: undefined };
-    fetch_canister_logs: { args: CanisterIdRecord; result: FetchCanisterLogsResult };
-}
+export type ManagementMethod = keyof Signatures;
+/** A method's argument value; `undefined` stands for the empty sequence `()`. */
+export type ManagementArgs<M extends ManagementMethod> = M extends ManagementMethod ? (Signatures[M]['args'] extends [infer A] ? A : undefined) : never;
+/** A method's result value; `undefined` stands for the empty sequence `()`. */
+export type ManagementResult<M extends ManagementMethod> = M extends ManagementMethod ? (Signatures[M]['rets'] extends [infer R] ? R : undefined) : never;
 
-export type ManagementMethod = keyof ManagementSignatures;
-export type ManagementArgs<M extends ManagementMethod> = ManagementSignatures[M]['args'];
-export type ManagementResult<M extends ManagementMethod> = ManagementSignatures[M]['result'];
-
-/** `()` in the signature must be the `EmptyTuple` marker; anything else a single Candid type. */
-type SlotFor<T> = [T] extends [undefined] ? EmptyTupleMarker : IDL.Type;
-
-export interface ManagementMethodSpec<M extends ManagementMethod = ManagementMethod> {
-    readonly args: SlotFor<ManagementArgs<M>>;
-    readonly result: SlotFor<ManagementResult<M>>;
-    /** `query` methods are declared with the `query` annotation (only `fetch_canister_logs` in 0.45). */
+export interface ManagementMethodSpec {
+    /** The Candid types of the argument sequence and of the result sequence (`[]` for `()`). */
+    readonly args: readonly IDL.Type[];
+    readonly rets: readonly IDL.Type[];
+    /** `query` methods are declared with the `query` annotation (only `fetch_canister_logs`). */
     readonly mode: 'update' | 'query';
 }
 
-export type ManagementMethodTable = { readonly [M in ManagementMethod]: ManagementMethodSpec<M> };
+export type ManagementMethodTable = { readonly [M in ManagementMethod]: ManagementMethodSpec };
 
-export const managementMethods: ManagementMethodTable = Object.freeze({
-    create_canister: { args: lifecycle.CreateCanisterArgs, result: lifecycle.CreateCanisterResult, mode: 'update' },
-    update_settings: { args: lifecycle.UpdateSettingsArgs, result: EmptyTuple, mode: 'update' },
-    upload_chunk: { args: chunks.UploadChunkArgs, result: chunks.UploadChunkResult, mode: 'update' },
-    clear_chunk_store: { args: chunks.ClearChunkStoreArgs, result: EmptyTuple, mode: 'update' },
-    stored_chunks: { args: chunks.StoredChunksArgs, result: chunks.StoredChunksResult, mode: 'update' },
-    install_code: { args: lifecycle.InstallCodeArgs, result: EmptyTuple, mode: 'update' },
-    install_chunked_code: { args: lifecycle.InstallChunkedCodeArgs, result: EmptyTuple, mode: 'update' },
-    uninstall_code: { args: lifecycle.UninstallCodeArgs, result: EmptyTuple, mode: 'update' },
-    start_canister: { args: lifecycle.StartCanisterArgs, result: EmptyTuple, mode: 'update' },
-    stop_canister: { args: lifecycle.StopCanisterArgs, result: EmptyTuple, mode: 'update' },
-    canister_status: { args: status.CanisterStatusArgs, result: status.CanisterStatusResult, mode: 'update' },
-    canister_info: { args: status.CanisterInfoArgs, result: status.CanisterInfoResult, mode: 'update' },
-    delete_canister: { args: lifecycle.DeleteCanisterArgs, result: EmptyTuple, mode: 'update' },
-    deposit_cycles: { args: lifecycle.DepositCyclesArgs, result: EmptyTuple, mode: 'update' },
-    raw_rand: { args: EmptyTuple, result: lifecycle.RawRandResult, mode: 'update' },
-    provisional_create_canister_with_cycles: {
-        args: lifecycle.ProvisionalCreateCanisterWithCyclesArgs,
-        result: lifecycle.ProvisionalCreateCanisterWithCyclesResult,
-        mode: 'update'
-    },
-    provisional_top_up_canister: {
-        args: lifecycle.ProvisionalTopUpCanisterArgs,
-        result: EmptyTuple,
-        mode: 'update'
-    },
-    take_canister_snapshot: {
-        args: snapshots.TakeCanisterSnapshotArgs,
-        result: snapshots.TakeCanisterSnapshotResult,
-        mode: 'update'
-    },
-    load_canister_snapshot: { args: snapshots.LoadCanisterSnapshotArgs, result: EmptyTuple, mode: 'update' },
-    list_canister_snapshots: {
-        args: snapshots.ListCanisterSnapshotsArgs,
-        result: snapshots.ListCanisterSnapshotsResult,
-        mode: 'update'
-    },
-    delete_canister_snapshot: { args: snapshots.DeleteCanisterSnapshotArgs, result: EmptyTuple, mode: 'update' },
-    read_canister_snapshot_metadata: {
-        args: snapshots.ReadCanisterSnapshotMetadataArgs,
-        result: snapshots.ReadCanisterSnapshotMetadataResult,
-        mode: 'update'
-    },
-    read_canister_snapshot_data: {
-        args: snapshots.ReadCanisterSnapshotDataArgs,
-        result: snapshots.ReadCanisterSnapshotDataResult,
-        mode: 'update'
-    },
-    upload_canister_snapshot_metadata: {
-        args: snapshots.UploadCanisterSnapshotMetadataArgs,
-        result: snapshots.UploadCanisterSnapshotMetadataResult,
-        mode: 'update'
-    },
-    upload_canister_snapshot_data: {
-        args: snapshots.UploadCanisterSnapshotDataArgs,
-        result: EmptyTuple,
-        mode: 'update'
-    },
-    fetch_canister_logs: { args: status.FetchCanisterLogsArgs, result: status.FetchCanisterLogsResult, mode: 'query' }
-});
+export const managementMethods: ManagementMethodTable = Object.freeze(
+    Object.fromEntries(
+        Object.entries(methods).map(([name, spec]) => [name, Object.freeze({ args: spec.args, rets: spec.rets, mode: spec.query ? 'query' : 'update' })])
+    ) as unknown as Record<ManagementMethod, ManagementMethodSpec>
+);
 
 /** Method names, in the order of the table. */
 export const managementMethodNames: readonly ManagementMethod[] = Object.freeze(
@@ -203,23 +65,24 @@ function specOf(method: ManagementMethod): ManagementMethodSpec {
     return spec;
 }
 
-function decodeSlot(method: ManagementMethod, slot: CandidSlot, bytes: Uint8Array): unknown {
+/** A sequence of at most one type: its only value, or `undefined` for `()`. */
+function decodeSlot(method: ManagementMethod, types: readonly IDL.Type[], bytes: Uint8Array): unknown {
     // `()` is also accepted as an empty payload, which some callers send for argument-less methods.
-    if (isEmptyTuple(slot) && bytes.length === 0) {
+    if (types.length === 0 && bytes.length === 0) {
         return undefined;
     }
     let values: unknown[];
     try {
-        values = IDL.decode(slotTypes(slot), bytes);
+        values = IDL.decode([...types], bytes);
     } catch (error) {
         throw new ManagementDecodeError(method, errorText(error), { cause: error });
     }
-    return isEmptyTuple(slot) ? undefined : values[0];
+    return values[0];
 }
 
-function encodeSlot(what: string, slot: CandidSlot, value: unknown): Uint8Array {
+function encodeSlot(what: string, types: readonly IDL.Type[], value: unknown): Uint8Array {
     try {
-        return IDL.encode(slotTypes(slot), isEmptyTuple(slot) ? [] : [value]);
+        return IDL.encode([...types], types.length === 0 ? [] : [value]);
     } catch (error) {
         throw new TypeError(`Cannot encode ${what}: ${errorText(error)}`, { cause: error });
     }
@@ -236,7 +99,7 @@ export function decodeManagementArgs<M extends ManagementMethod>(method: M, byte
 
 /** Encodes the reply of a management call (`undefined` for methods returning `()`). */
 export function encodeManagementResult<M extends ManagementMethod>(method: M, value: ManagementResult<M>): Uint8Array {
-    return encodeSlot(`result of ${method}`, specOf(method).result, value);
+    return encodeSlot(`result of ${method}`, specOf(method).rets, value);
 }
 
 /** Encodes a management call's argument, as a caller (a canister or a test) would. */
@@ -246,7 +109,7 @@ export function encodeManagementArgs<M extends ManagementMethod>(method: M, valu
 
 /** Decodes a management call's reply, as a caller would; throws `ManagementDecodeError` on bad Candid. */
 export function decodeManagementResult<M extends ManagementMethod>(method: M, bytes: Uint8Array): ManagementResult<M> {
-    return decodeSlot(method, specOf(method).result, bytes) as ManagementResult<M>;
+    return decodeSlot(method, specOf(method).rets, bytes) as ManagementResult<M>;
 }
 
 /** Interface factory of the management canister, usable with `Actor.createActor`. */
@@ -254,7 +117,7 @@ export const managementIdlFactory: IDL.InterfaceFactory = ({ IDL: idl }) => {
     const funcs: Record<string, IDL.FuncClass> = {};
     for (const method of managementMethodNames) {
         const spec = specOf(method);
-        funcs[method] = idl.Func(slotTypes(spec.args), slotTypes(spec.result), spec.mode === 'query' ? ['query'] : []);
+        funcs[method] = idl.Func([...spec.args] as [] | [IDL.Type], [...spec.rets] as [] | [IDL.Type], spec.mode === 'query' ? ['query'] : []);
     }
     return idl.Service(funcs);
 };
