@@ -36,7 +36,7 @@ export type BuildOptions = {
 };
 
 /** Thrown when `azle build` fails; `output` holds everything azle printed. */
-export class CanisterBuildError extends Error {
+class CanisterBuildError extends Error {
     constructor(
         readonly canister: string,
         readonly output: string,
@@ -202,7 +202,7 @@ async function buildOne(
  * gzip at level 9. Node's zlib writes a header with no file name, a zero modification time
  * and a fixed OS byte, so the same wasm always gives the same bytes.
  */
-export function gzipDeterministic(data: Uint8Array): Buffer {
+function gzipDeterministic(data: Uint8Array): Buffer {
     return gzipSync(data, { level: 9 });
 }
 

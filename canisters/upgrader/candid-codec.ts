@@ -19,6 +19,6 @@
  * decode is strict and bounded. There is no fallback to the library: what the codec rejects is
  * rejected, with CandidDecodeError.
  */
-export { CandidDecodeError, type DecodeFailure, Unsupported } from './candid/errors';
+export { CandidDecodeError, type DecodeFailure,  } from './candid/errors';
 export { decodeMessage, encodeMessage, precompile, type ValueCodec, valueCodec } from './candid/message';
-export { BUDGET_PER_BYTE, DECODE_QUOTA, MAX_DEPTH } from './candid/reader';
+export {   MAX_DEPTH } from './candid/reader';

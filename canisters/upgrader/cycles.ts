@@ -63,7 +63,7 @@ export function executionReserve(bounds: ReserveBounds): bigint {
 /** The IC's default freezing threshold, which the upgrader must be deployed with: 30 days. */
 export const FREEZING_THRESHOLD_SECONDS = 30n * 24n * 3_600n;
 /** Memory besides the module store at the upgrader's bounds: records, audit log, heap and code. */
-export const MEMORY_BESIDES_STORE_BYTES = 512n * 1024n * 1024n;
+const MEMORY_BESIDES_STORE_BYTES = 512n * 1024n * 1024n;
 const GIB = 1024n * 1024n * 1024n;
 
 /**

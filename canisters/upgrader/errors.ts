@@ -136,6 +136,6 @@ export function describeError(error: UpgraderError): string {
 const MAX_HEX_BYTES = 32;
 
 /** Exhaustiveness check: a new variant that is not handled fails to compile. */
-export function unreachable(value: never): never {
+function unreachable(value: never): never {
     throw new Error(`unreachable: ${String(value)}`);
 }

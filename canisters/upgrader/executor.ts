@@ -74,7 +74,7 @@ export function startExecution(proposal: Proposal, kind: ExecutionKind): void {
 }
 
 /** Drives the app's execution from a timer (a fresh message, outside anyone's call context). */
-export function schedule(app: Principal): void {
+function schedule(app: Principal): void {
     setTimer(0, async () => {
         await drive(app);
     });

@@ -193,7 +193,7 @@ export function decide(execution: Execution, edge: string): Decision {
 }
 
 /** The leg a route comes to on this record. */
-export function resolve(route: Route, execution: Execution): Leg {
+function resolve(route: Route, execution: Execution): Leg {
     let at = route;
     while ('if' in at) at = CONDITIONS[at.if](execution) ? at.then : at.else;
     return at;

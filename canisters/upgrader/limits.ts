@@ -91,7 +91,7 @@ export const WATCHDOG_BATCH = 500;
  * Worst case between a lost response (or a trapped continuation) and the watchdog resuming its
  * execution, in seconds: the lease, plus one full pass of the cursor over the largest map.
  */
-export const MAX_RECOVERY_SECONDS = LEASE_NS / NANOS_PER_SECOND + WATCHDOG_INTERVAL_SECONDS * BigInt(Math.ceil(MAX_APPS / WATCHDOG_BATCH));
+const MAX_RECOVERY_SECONDS = LEASE_NS / NANOS_PER_SECOND + WATCHDOG_INTERVAL_SECONDS * BigInt(Math.ceil(MAX_APPS / WATCHDOG_BATCH));
 const RESERVE_BOUNDS = { maxModuleBytes: MAX_MODULE_BYTES, chunkBytes: CHUNK_BYTES, maxArgBytes: MAX_ARG_BYTES };
 /** Cycles one execution may spend at most, kept in reserve for every live execution (cycles.ts). */
 export const EXECUTION_RESERVE_CYCLES = executionReserve(RESERVE_BOUNDS);

@@ -43,7 +43,7 @@ export function isOpen(status: ProposalStatus): boolean {
 }
 
 /** Open or executing: the app's one slot is taken. */
-export function isLive(status: ProposalStatus): boolean {
+function isLive(status: ProposalStatus): boolean {
     return 'open' in status || 'executing' in status;
 }
 
@@ -173,7 +173,7 @@ export function createProposal(fresh: NewProposal): Proposal {
  *   (`pruneRevisit`), so an abandoned one is settled and dropped once it has expired, without
  *   anyone touching its app.
  */
-export function prune(batch: number = PRUNE_BATCH): void {
+function prune(batch: number = PRUNE_BATCH): void {
     const kept = Number(getCounter(MetaKey.maxProposalsKept));
     if (proposals.len() <= kept) return;
     let cursor = Number(getCounter(MetaKey.pruneCursor));
@@ -221,7 +221,7 @@ export function checkPrecondition(execution: Execution, current: Uint8Array | un
 }
 
 /** Throws ProposalInProgress when the app's slot is taken. */
-export function requireFreeSlot(app: StoredApp): void {
+function requireFreeSlot(app: StoredApp): void {
     const live = liveProposal(app);
     if (live !== undefined) throw fail.proposalInProgress(live.id);
 }

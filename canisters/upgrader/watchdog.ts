@@ -17,7 +17,7 @@ import { WATCHDOG_BATCH, WATCHDOG_INTERVAL_SECONDS } from './limits';
 let cursor = 0;
 
 /** One tick: bounded work, whatever the number of executions. */
-export function watchdogTick(): void {
+function watchdogTick(): void {
     cursor = resumeStalled(cursor, WATCHDOG_BATCH);
 }
 

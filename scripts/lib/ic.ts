@@ -14,8 +14,8 @@ import { Principal } from '@dfinity/principal';
 import { fromHex } from '../../src/encoding/hex.js';
 import { type CanisterSettings as CandidSettings, managementIdlFactory, NO_SETTINGS } from '../../src/replica/management/candid.js';
 
-export const LOCAL_URL = 'http://127.0.0.1:4943';
-export const MAINNET_URL = 'https://icp-api.io';
+const LOCAL_URL = 'http://127.0.0.1:4943';
+const MAINNET_URL = 'https://icp-api.io';
 
 /** A network named on the command line: `local`, `ic`, or a URL. */
 export type Network = { name: string; url: string; mainnet: boolean };

@@ -38,7 +38,7 @@ export interface ActorTransport {
 }
 
 /** Decodes a reply the way @dfinity/agent does: nothing, one value, or a tuple. */
-export function decodeReply(types: IDL.Type[], bytes: Uint8Array): unknown {
+function decodeReply(types: IDL.Type[], bytes: Uint8Array): unknown {
     const values = IDL.decode(types, bytes);
     if (values.length === 0) return undefined;
     if (values.length === 1) return values[0];

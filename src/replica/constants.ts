@@ -25,8 +25,6 @@ export const DEFAULT_INSTRUCTION_LIMITS: Readonly<InstructionLimits> = Object.fr
 
 /** 64 KiB: the size of a Wasm page and of a stable-memory page. */
 export const WASM_PAGE_BYTES = 65_536;
-/** Heap limit of a wasm32 canister: 4 GiB in pages. */
-export const MAX_WASM32_PAGES = 65_536;
 /** Stable memory limit: 500 GiB, in 64 KiB pages. */
 export const MAX_STABLE_PAGES = (500n * 1024n * 1024n * 1024n) / 65_536n;
 
@@ -89,7 +87,3 @@ export const FEES = Object.freeze({
     /** Storage: cycles per GiB per second. */
     storagePerGiBSecond: 127_000n
 });
-
-/** Round time does not advance by itself; tests and the server move it. */
-export const NANOS_PER_MILLI = 1_000_000n;
-export const NANOS_PER_SECOND = 1_000_000_000n;

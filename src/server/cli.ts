@@ -38,7 +38,7 @@ export interface CliOptions {
     help: boolean;
 }
 
-export class UsageError extends Error {}
+class UsageError extends Error {}
 
 export function parseArgs(argv: readonly string[]): CliOptions {
     const options: CliOptions = { port: 4943, stateDir: null, recoverTruncateLog: false, verifySignatures: true, portFile: null, ttlSeconds: null, help: false };

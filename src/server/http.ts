@@ -37,7 +37,7 @@ export const MAX_BODY_BYTES = 512 * 1024 * 1024;
 export const IC_MAX_REQUEST_BYTES = 5 * 1024 * 1024;
 
 /** The body limit of a request: the IC's for its HTTP interface, PocketIC's for the rest. */
-export function defaultBodyLimit(path: string): number {
+function defaultBodyLimit(path: string): number {
     return path.startsWith('/api/') ? IC_MAX_REQUEST_BYTES : MAX_BODY_BYTES;
 }
 
@@ -48,7 +48,7 @@ const CORS_HEADERS = {
     'access-control-max-age': '86400'
 };
 
-export class HttpError extends Error {
+class HttpError extends Error {
     constructor(
         readonly status: number,
         message: string

@@ -29,11 +29,11 @@ import { hashOfMap } from '../encoding/request-id.js';
 import { ANONYMOUS, AuthenticationError, Envelope, authenticate, parseEnvelope } from './signatures.js';
 
 /** Version of the interface specification reported by /api/v2/status. */
-export const IC_API_VERSION = '0.18.0';
-export const IMPL_VERSION = 'embedded-replica-0.1.0';
+const IC_API_VERSION = '0.18.0';
+const IMPL_VERSION = 'embedded-replica-0.1.0';
 
 /** Longest a synchronous call waits for its answer before replying 202. */
-export const SYNC_CALL_TIMEOUT_MS = 10_000;
+const SYNC_CALL_TIMEOUT_MS = 10_000;
 /** Largest expiry accepted: 5 minutes ahead plus the IC's permitted drift. */
 const MAX_INGRESS_TTL_NS = 5n * 60n * 1_000_000_000n;
 const PERMITTED_DRIFT_NS = 60n * 1_000_000_000n;

@@ -12,14 +12,14 @@
  * live mode (a PocketIC instance driven by a test), rounds run only when asked for.
  */
 import { Principal } from '@dfinity/principal';
-import { certifiedDataPath, Replica, ReplicaKeys, ReplicaOptions, StateTree, Subnet, utf8 } from '../replica/index.js';
+import { certifiedDataPath, Replica, ReplicaKeys, ReplicaOptions, StateTree, Subnet } from '../replica/index.js';
 import type { IngressStatus, Reject } from '../replica/index.js';
 import { fromHex } from '../encoding/hex.js';
 import { withFastStateSigner } from './state-signer.js';
 
 const NS_PER_MS = 1_000_000n;
 /** Answered request statuses become `done` this long after they were answered, and are removed as long again later. */
-export const REQUEST_STATUS_RETENTION_NS = 5n * 60n * 1_000_000_000n;
+const REQUEST_STATUS_RETENTION_NS = 5n * 60n * 1_000_000_000n;
 /** In live mode, a certificate older than this gets a fresh round first. */
 const FRESHNESS_NS = 1_000n * NS_PER_MS;
 /** Round interval while heartbeat canisters exist and nothing else is queued. */

@@ -36,7 +36,6 @@ import {
     BlobSource,
     canisterRecord,
     CorruptStateError,
-    heapRecord,
     ingressRecord,
     ReplicaKeys,
     ReplicaOptions,
@@ -47,7 +46,6 @@ import {
     restoreStable,
     restoreSubnet,
     snapshotRecord,
-    stableRecord,
     Stored,
     StoredRecord,
     storeGlobal,
@@ -335,7 +333,7 @@ class Sink implements BlobSink {
     }
 }
 
-export class StateDirStore implements StateStore {
+class StateDirStore implements StateStore {
     readonly dir: string;
     #generation = 0;
     #wal: FileHandle | null = null;

@@ -202,7 +202,7 @@ interface PublicKeyInfo {
 }
 
 /** Parses a SubjectPublicKeyInfo: algorithm OID (hex), curve OID (hex) and key bytes. */
-export function parsePublicKeyDer(der: Uint8Array): PublicKeyInfo {
+function parsePublicKeyDer(der: Uint8Array): PublicKeyInfo {
     const { item: spki, next } = readDer(der, 0);
     if (spki.tag !== 0x30 || next !== der.length) throw new Error('not a DER SEQUENCE');
     const { item: algSeq, next: afterAlg } = readDer(spki.content, 0);
@@ -318,7 +318,7 @@ function isHashTree(value: CborValue | undefined): boolean {
 }
 
 /** Converts a decoded tree (bigint tags) into the numeric-tag form the hashing code uses. */
-export function toHashTree(value: CborValue | undefined): HashTree {
+function toHashTree(value: CborValue | undefined): HashTree {
     if (!isHashTree(value)) throw new Error('not a hash tree');
     const items = value as CborValue[];
     switch (items[0]) {

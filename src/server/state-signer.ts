@@ -47,9 +47,6 @@ export interface Mcl {
 
 export type MessageSigner = (message: Uint8Array) => Uint8Array;
 
-/** Which implementation signs, for benchmarks and logs. */
-export let stateSignerBackend: 'mcl-wasm' | '@noble/curves' = '@noble/curves';
-
 let mclReady: Promise<Mcl | null> | null = null;
 
 async function importMcl(): Promise<Mcl | null> {
@@ -81,7 +78,7 @@ function bigEndian(value: bigint, bytes: number): Uint8Array {
 }
 
 /** Signs as @noble/curves' `signShortSignature` does, with mcl doing the curve arithmetic. */
-export function mclSigner(mcl: Mcl, secretKey: Uint8Array): MessageSigner {
+function mclSigner(mcl: Mcl, secretKey: Uint8Array): MessageSigner {
     const scalar = new mcl.Fr();
     scalar.setBigEndianMod(secretKey);
     const p = bls12_381.fields.Fp.ORDER;
@@ -129,6 +126,5 @@ export function fastKeysWith(keys: ReplicaKeys, mcl: Mcl): ReplicaKeys {
     const fast = new FastSigningKeys(keys.material, mclSigner(mcl, keys.material.blsSecretKey));
     const sample = new Uint8Array(32).fill(0x5a);
     if (Buffer.compare(fast.signStateRoot(sample), keys.signStateRoot(sample)) !== 0) return keys;
-    stateSignerBackend = 'mcl-wasm';
     return fast;
 }

@@ -49,7 +49,7 @@ const converter = new IdlConverter(DEFINITIONS);
 const converted = new Map<string, IDL.Type>();
 
 /** The IDL type of a random type (kept per shape, so that both decoders' caches see repeats). */
-export function toIdl(t: CandidType): IDL.Type {
+function toIdl(t: CandidType): IDL.Type {
     const key = JSON.stringify(t);
     let type = converted.get(key);
     if (type === undefined) {
@@ -61,7 +61,7 @@ export function toIdl(t: CandidType): IDL.Type {
 }
 
 /** Random Candid types: every primitive, nested opt/vec/record/tuple/variant, recursion, references. */
-export const typeArb: fc.Arbitrary<CandidType> = fc.letrec<{ type: CandidType }>((tie) => ({
+const typeArb: fc.Arbitrary<CandidType> = fc.letrec<{ type: CandidType }>((tie) => ({
     type: fc.oneof(
         { maxDepth: 3, depthIdentifier: 'type', withCrossShrink: true },
         fc.constantFrom(...LEAVES).map(prim),
@@ -123,7 +123,7 @@ const TYPED: Partial<Record<PrimitiveName, (xs: never[]) => unknown>> = {
 };
 
 /** Random values of a type, as @dfinity/candid represents them (vectors of fixed-width numbers as typed arrays). */
-export function valueArb(type: CandidType, depth = 0): fc.Arbitrary<unknown> {
+function valueArb(type: CandidType, depth = 0): fc.Arbitrary<unknown> {
     switch (type.kind) {
         case 'primitive':
             return primitiveValue(type.name);
@@ -156,7 +156,7 @@ export function valueArb(type: CandidType, depth = 0): fc.Arbitrary<unknown> {
 }
 
 /** A type related to `type`: itself, a part changed, a field added or dropped, wrapped in opt, or another type. */
-export function relatedArb(type: CandidType): fc.Arbitrary<CandidType> {
+function relatedArb(type: CandidType): fc.Arbitrary<CandidType> {
     const options: Array<fc.Arbitrary<CandidType>> = [fc.constant(type), fc.constant({ kind: 'opt', inner: type }), fc.constant(prim('reserved')), fc.constantFrom(...LEAVES).map(prim)];
     if (type.kind === 'opt' || type.kind === 'vec') {
         options.push(relatedArb(type.inner).map((inner): CandidType => ({ kind: type.kind, inner })));
@@ -205,7 +205,7 @@ const isTuple = (t: CandidType): boolean => t.kind === 'record' && t.fields.leng
  * mutated header), so any departure the expected type allows counts. Each departure is also
  * pinned by a deterministic test in candid-fuzz.test.ts.
  */
-export function libraryDeparture(wire: CandidType | undefined, expected: CandidType): string | undefined {
+function libraryDeparture(wire: CandidType | undefined, expected: CandidType): string | undefined {
     const differs = wire === undefined || JSON.stringify(wire) !== JSON.stringify(expected);
     // Spec "Primitive Types": nat <: int. The library requires int on the wire.
     if ((wire === undefined || some(wire, (t) => isPrim(t, 'nat'))) && some(expected, (t) => isPrim(t, 'int'))) return 'nat <: int';
@@ -271,7 +271,7 @@ function library(types: IDL.Type[], bytes: Uint8Array): Outcome {
 }
 
 /** Encode with both, decode with both: all four decodings give back the value. */
-export function roundTrip(type: CandidType, value: unknown): void {
+function roundTrip(type: CandidType, value: unknown): void {
     const t = [toIdl(type)];
     const expected = JSON.stringify(plain([value]));
     const fromLibrary = new Uint8Array(IDL.encode(t, [value]));
@@ -287,7 +287,7 @@ export function roundTrip(type: CandidType, value: unknown): void {
 }
 
 /** A value of `wire` decoded at `expected` by both: same acceptance, same value, except at a departure of the library. */
-export function coercion(wire: CandidType, expected: CandidType, value: unknown): string | undefined {
+function coercion(wire: CandidType, expected: CandidType, value: unknown): string | undefined {
     const bytes = new Uint8Array(IDL.encode([toIdl(wire)], [value]));
     const t = [toIdl(expected)];
     const mine = codec(t, bytes);
@@ -302,12 +302,12 @@ export function coercion(wire: CandidType, expected: CandidType, value: unknown)
 
 export type Mutation = { kind: 'truncate' | 'flip' | 'set' | 'insert' | 'append' | 'huge-length'; at: number; byte: number };
 
-export const mutationArb: fc.Arbitrary<Mutation[]> = fc.array(
+const mutationArb: fc.Arbitrary<Mutation[]> = fc.array(
     fc.record({ kind: fc.constantFrom<Mutation['kind']>('truncate', 'flip', 'set', 'insert', 'append', 'huge-length'), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }),
     { minLength: 1, maxLength: 3 }
 );
 
-export function mutate(bytes: Uint8Array, mutations: Mutation[]): Uint8Array {
+function mutate(bytes: Uint8Array, mutations: Mutation[]): Uint8Array {
     let out = Array.from(bytes);
     for (const m of mutations) {
         const at = out.length === 0 ? 0 : m.at % out.length;
@@ -323,7 +323,7 @@ export function mutate(bytes: Uint8Array, mutations: Mutation[]): Uint8Array {
 }
 
 /** Whether any offset of `bytes` starts a LEB128 number over 10^6 (what the library would loop over). */
-export function declaresHugeLength(bytes: Uint8Array): boolean {
+function declaresHugeLength(bytes: Uint8Array): boolean {
     for (let start = 0; start < bytes.length; start++) {
         let value = 0;
         let scale = 1;
@@ -343,7 +343,7 @@ export function declaresHugeLength(bytes: Uint8Array): boolean {
  * type table has a vector of zero-sized values and its values declare a length over 10^6 (an
  * unreadable header counts when any offset does).
  */
-export function mayBombLibrary(bytes: Uint8Array): boolean {
+function mayBombLibrary(bytes: Uint8Array): boolean {
     let header: ReturnType<typeof readHeader>;
     try {
         header = readHeader(new Reader(bytes));
@@ -355,7 +355,7 @@ export function mayBombLibrary(bytes: Uint8Array): boolean {
 }
 
 /** Mutated bytes of a value decoded by both at its type: same acceptance and value, or a listed departure. */
-export function mutated(type: CandidType, value: unknown, mutations: Mutation[]): string | undefined {
+function mutated(type: CandidType, value: unknown, mutations: Mutation[]): string | undefined {
     const t = [toIdl(type)];
     const bytes = mutate(new Uint8Array(IDL.encode(t, [value])), mutations);
     const mine = codec(t, bytes);

@@ -14,7 +14,7 @@ import { repoRoot } from '../../scripts/paths';
 import { parseSuite, type SuiteAssertion } from '../../src/candid/test-suite';
 import { IdlConverter } from '../../src/candid/to-idl';
 
-export const suiteDir = join(repoRoot, '..', 'shared', 'testdata', 'candid-tests');
+const suiteDir = join(repoRoot, '..', 'shared', 'testdata', 'candid-tests');
 export const SUITE_FILES = ['prim', 'construct', 'reference', 'subtypes', 'overshoot', 'spacebomb'] as const;
 
 export type Decoder = (types: IDL.Type[], bytes: Uint8Array) => unknown[];
@@ -46,7 +46,7 @@ export function plain(value: unknown): unknown {
 
 export type Outcome = { ok: true; values: unknown } | { ok: false; error: string };
 
-export function run(decoder: Decoder, types: IDL.Type[], bytes: Uint8Array): Outcome {
+function run(decoder: Decoder, types: IDL.Type[], bytes: Uint8Array): Outcome {
     try {
         return { ok: true, values: plain(decoder(types, bytes)) };
     } catch (error) {

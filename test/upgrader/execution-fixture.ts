@@ -113,4 +113,4 @@ export async function isRunning(scene: ExecutionScene): Promise<boolean> {
     return 'running' in status.status;
 }
 
-export { upgradeRequest };
+;

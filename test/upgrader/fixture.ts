@@ -75,7 +75,7 @@ export function err<T>(result: Result<T>): Exclude<Result<T>, { Ok: T }>['Err'] 
     return result.Err;
 }
 
-export function stringify(value: unknown): string {
+function stringify(value: unknown): string {
     return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v instanceof Principal ? v.toText() : v instanceof Uint8Array ? toHex(v) : v));
 }
 
@@ -110,7 +110,7 @@ export function upgradeRequest(module: Module, options: Partial<UpgradeOptions> 
 }
 
 /** A private deployment's settings: free registration and storage, default bounds. */
-export const FREE_SETTINGS: InstallSettings = { registration_fee: 0n, storage_fee_per_mib: 0n, max_apps: [], max_proposals_kept: [], max_audit_entries_per_app: [] };
+const FREE_SETTINGS: InstallSettings = { registration_fee: 0n, storage_fee_per_mib: 0n, max_apps: [], max_proposals_kept: [], max_audit_entries_per_app: [] };
 
 /**
  * Creates the upgrader canister (controlled by `admin`) with `cycles` and installs it with `settings`
@@ -208,7 +208,7 @@ export async function waitForOutcome(replica: Replica, upgrader: Upgrader, id: b
     throw new Error(`proposal ${id} did not finish in ${maxTicks} rounds`);
 }
 
-export function statusName(status: ProposalStatus): string {
+function statusName(status: ProposalStatus): string {
     return Object.keys(status)[0] ?? '?';
 }
 

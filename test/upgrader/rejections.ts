@@ -72,7 +72,7 @@ const upgradeRequest = (s: Scene, arg = new Uint8Array(MAX_ARG_BYTES)) => ({
 });
 
 /** Every update method at its largest, then arguments past the bounds. */
-export const REJECTION_CASES: readonly RejectionCase[] = [
+const REJECTION_CASES: readonly RejectionCase[] = [
     {
         method: 'register',
         label: 'largest policy, for an app the caller does not control',

@@ -16,7 +16,7 @@ export const notesV2 = new StableBTreeMap<bigint, NoteV2>(DemoMemory.notesV2, u6
 export const SCHEMA_VERSION = 2n;
 const TITLE_CHARS = 60;
 
-export function toV2(note: NoteV1): NoteV2 {
+function toV2(note: NoteV1): NoteV2 {
     const firstLine = note.text.split('\n')[0] ?? '';
     return { author: note.author, title: firstLine.slice(0, TITLE_CHARS), body: note.text, tags: [], created_at: note.created_at, edited_at: [] };
 }

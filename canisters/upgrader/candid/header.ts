@@ -9,7 +9,7 @@ import { annotationCodes, compareBytes, fieldsOf, isBlobType, methodsOf, OP, PRI
 import { decodeUtf8, Reader } from './reader';
 import { Writer } from './writer';
 
-export const MAGIC = [0x44, 0x49, 0x44, 0x4c]; // "DIDL"
+const MAGIC = [0x44, 0x49, 0x44, 0x4c]; // "DIDL"
 
 export type WireField = { id: number; type: number };
 export type WireMethod = { name: string; bytes: Uint8Array; type: number };

@@ -132,7 +132,7 @@ export function decodeMessage(types: IDL.Type[], bytes: Uint8Array): unknown[] {
 }
 
 /** Any failure while decoding, as a CandidDecodeError (programming errors such as Unsupported pass). */
-export function asDecodeError(error: unknown): unknown {
+function asDecodeError(error: unknown): unknown {
     if (error instanceof CandidDecodeError || (error instanceof Error && error.name === 'Unsupported')) return error;
     return new CandidDecodeError('malformed', error instanceof Error ? error.message : String(error), { cause: error });
 }

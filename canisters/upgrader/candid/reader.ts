@@ -12,14 +12,14 @@
 import { CandidDecodeError, malformed } from './errors';
 
 /** Steps that read no byte, allowed in any message (the Rust implementation's "zero-sized" quota). */
-export const DECODE_QUOTA = 100_000;
+const DECODE_QUOTA = 100_000;
 /** Further steps allowed per byte of the message (a record around a value, for instance). */
-export const BUDGET_PER_BYTE = 4;
+const BUDGET_PER_BYTE = 4;
 /** Nesting depth at which a value is refused (a hostile recursive type must not exhaust the stack). */
 export const MAX_DEPTH = 256;
 
 /** The budget of a message of `length` bytes. */
-export function decodeBudget(length: number): number {
+function decodeBudget(length: number): number {
     return DECODE_QUOTA + BUDGET_PER_BYTE * length;
 }
 

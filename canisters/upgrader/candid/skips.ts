@@ -11,7 +11,7 @@ import { decodeUtf8, type Reader } from './reader';
 export type Plan = (r: Reader) => unknown;
 
 /** The longest principal the IC issues (29 bytes). */
-export const MAX_PRINCIPAL_BYTES = 29;
+const MAX_PRINCIPAL_BYTES = 29;
 
 export function principalBytes(r: Reader): Uint8Array {
     const tag = r.u8();

@@ -126,7 +126,7 @@ export class Leaf implements StateNode {
 }
 
 /** Label bytes as a string key (one char per byte) for Map lookups. */
-export function labelKey(label: Uint8Array): string {
+function labelKey(label: Uint8Array): string {
     return Buffer.from(label.buffer, label.byteOffset, label.byteLength).toString('latin1');
 }
 

@@ -22,7 +22,7 @@ import type { PreparedModule } from '../wasm/index.js';
 import { CborTag, encodeCbor } from '../../encoding/cbor.js';
 import { toHex } from '../../encoding/hex.js';
 import { encodeLeb128 } from '../../encoding/leb128.js';
-import { HashTree, LabeledMap, Leaf, StateNode, Want, labelKey, wantOf } from './hash-tree.js';
+import { HashTree, LabeledMap, Leaf, StateNode, wantOf } from './hash-tree.js';
 import { ReplicaKeys } from './keys.js';
 
 const SELF_DESCRIBE = 55799n;

@@ -21,7 +21,7 @@ export type ContextKind =
     | 's'; // the Wasm start function
 
 /** The IC replica's name of each context, as it appears in contract-violation errors. */
-export const CONTEXT_NAMES: Readonly<Record<ContextKind, string>> = {
+const CONTEXT_NAMES: Readonly<Record<ContextKind, string>> = {
     I: 'init',
     G: 'pre upgrade',
     U: 'update',

@@ -24,7 +24,7 @@ function deployMode(mode: CanisterInstallMode): DeployMode {
 }
 
 /** Validates and instruments a module, mapping problems to the IC's IC0505 reject. */
-export function prepare(canister: Canister, bytes: Uint8Array): PreparedModule | Reject {
+function prepare(canister: Canister, bytes: Uint8Array): PreparedModule | Reject {
     try {
         return prepareModule(bytes, { systemApi: IC0_SIGNATURES });
     } catch (error) {
@@ -83,7 +83,7 @@ export const uninstall_code: Handler<'uninstall_code'> = (call, args) => {
  * Empties a canister (spec §2.7): code, memories, certified data, chunk store and logs go;
  * open call contexts are rejected and marked deleted, so late responses run no callback.
  */
-export function uninstall(subnet: ManagementCall['subnet'], canister: Canister): void {
+function uninstall(subnet: ManagementCall['subnet'], canister: Canister): void {
     if (canister.code !== null) subnet.releaseInstance(canister.code);
     canister.code = null;
     canister.certifiedData = new Uint8Array(0);

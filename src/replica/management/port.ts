@@ -8,7 +8,6 @@ import type { TrapError } from '../engine/trap.js';
 import type { CallResult, Reject } from '../reject.js';
 import type { CallContext, ResponseTarget } from '../state/call-context.js';
 import type { Canister, CodeState } from '../state/canister.js';
-import type { PreparedModule } from '../wasm/index.js';
 
 /**
  * Everything the management canister may do to its subnet. The subnet implements it

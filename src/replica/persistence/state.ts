@@ -16,7 +16,7 @@
 import { Principal } from '@dfinity/principal';
 import { toHex } from '../../encoding/hex.js';
 import { HeapImage } from '../memory/heap.js';
-import { Page, PageStore } from '../memory/page-store.js';
+import { Page } from '../memory/page-store.js';
 import { StableMemory } from '../memory/stable-memory.js';
 import { CallResult, RejectCode } from '../reject.js';
 import { Callback, CallContext, Closure, ResponseTarget } from '../state/call-context.js';
@@ -108,7 +108,7 @@ function restoreResult(stored: Stored): CallResult {
     return { kind: 'reject', reject: { code: num(field(r, 'code')) as RejectCode, message: str(field(r, 'message')), errorCode: str(field(r, 'errorCode')) } };
 }
 
-export function messageRecord(m: Message): StoredRecord {
+function messageRecord(m: Message): StoredRecord {
     switch (m.kind) {
         case 'request':
             return {
@@ -128,7 +128,7 @@ export function messageRecord(m: Message): StoredRecord {
     }
 }
 
-export function restoreMessage(stored: Stored): Message {
+function restoreMessage(stored: Stored): Message {
     const r = rec(stored);
     const kind = str(field(r, 'kind'));
     if (kind === 'request') {
@@ -212,13 +212,13 @@ export function restoreIngress(stored: Stored): IngressRecord {
 // ------------------------------------------------------------------ modules and memories
 
 /** A module: its hash and size as given, and its (decompressed) Wasm as a blob. */
-export function moduleRecord(module: PreparedModule, sink: BlobSink): StoredRecord {
+function moduleRecord(module: PreparedModule, sink: BlobSink): StoredRecord {
     return { moduleHash: module.moduleHash, givenSize: module.givenSize, wasm: sink.blob(module.wasm) };
 }
 
 const restoredModules = new Map<string, PreparedModule>();
 
-export function restoreModule(stored: Stored, source: BlobSource): PreparedModule {
+function restoreModule(stored: Stored, source: BlobSource): PreparedModule {
     const r = rec(stored);
     const moduleHash = bytes(field(r, 'moduleHash'));
     const key = toHex(moduleHash);
@@ -235,7 +235,7 @@ export function storeGlobal(value: number | bigint): Stored {
     return typeof value === 'bigint' ? value : storeNumber(value);
 }
 
-export function loadGlobal(stored: Stored): number | bigint {
+function loadGlobal(stored: Stored): number | bigint {
     return typeof stored === 'bigint' ? stored : loadNumber(stored);
 }
 
@@ -544,9 +544,4 @@ export function restoreSnapshot(stored: Stored, source: BlobSource): Snapshot {
         canisterVersion: big(field(r, 'canisterVersion')),
         globalTimer: big(field(r, 'globalTimer'))
     };
-}
-
-/** Interns raw page bytes in a store (what a BlobSource's `page` should do). */
-export function internPage(store: PageStore, content: Uint8Array): Page | null {
-    return store.intern(content);
 }

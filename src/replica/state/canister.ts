@@ -25,7 +25,7 @@ export interface CanisterSettings {
     environmentVariables: Array<{ name: string; value: string }>;
 }
 
-export function defaultSettings(controllers: Principal[]): CanisterSettings {
+function defaultSettings(controllers: Principal[]): CanisterSettings {
     return {
         controllers,
         computeAllocation: 0n,

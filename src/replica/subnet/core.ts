@@ -18,7 +18,7 @@ import { PageStore, sharedPageStore } from '../memory/page-store.js';
 import { canisterIdFromIndex } from '../principal.js';
 import { canisterError, reject, Reject } from '../reject.js';
 import { CallContext, ResponseTarget } from '../state/call-context.js';
-import { Canister, CodeState } from '../state/canister.js';
+import { Canister } from '../state/canister.js';
 import { IngressRecord } from '../state/ingress.js';
 import { Message } from '../state/messages.js';
 import { ExecutionEvent, SubnetCounters, SubnetOptions } from './options.js';

@@ -67,7 +67,7 @@ interface CacheRecord {
 }
 
 /** The JSON-serialisable form of a module's info. */
-export function serializeModuleInfo(info: CanisterModuleInfo): SerializedInfo {
+function serializeModuleInfo(info: CanisterModuleInfo): SerializedInfo {
     const sections = (m: ReadonlyMap<string, Uint8Array>): Array<[string, string]> =>
         [...m].map(([name, content]) => [name, Buffer.from(content).toString('base64')]);
     return {
@@ -99,7 +99,7 @@ const isSectionList = (v: unknown): v is Array<[string, string]> =>
 const GLOBAL_TYPES: ReadonlySet<string> = new Set(['i32', 'i64', 'f32', 'f64', 'v128']);
 
 /** Rebuilds module info from JSON, or returns null if it is not what `serializeModuleInfo` wrote. */
-export function deserializeModuleInfo(value: unknown): CanisterModuleInfo | null {
+function deserializeModuleInfo(value: unknown): CanisterModuleInfo | null {
     if (typeof value !== 'object' || value === null) return null;
     const v = value as Record<string, unknown>;
     const flags = ['hasInit', 'hasPreUpgrade', 'hasPostUpgrade', 'hasInspectMessage', 'hasHeartbeat', 'hasGlobalTimer', 'hasOnLowWasmMemory', 'hasStart', 'hasMemory', 'hasTable'];

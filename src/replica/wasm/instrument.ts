@@ -36,7 +36,7 @@
  *   point). Instructions used = budget before − budget after.
  */
 import { InvalidWasmModuleError, WasmInstrumentationError } from './errors.js';
-import { readU32, skipLeb, writeS32, writeS64, writeU32, type LebCursor } from '../../encoding/leb128.js';
+import { readU32, skipLeb, writeS32, writeU32, type LebCursor } from '../../encoding/leb128.js';
 import { Imm, MISC_OPS, OPS, PREFIX_MISC, PREFIX_SIMD, Role, SIMD_OPS, ValType, describeOpcode, type OpcodeTable } from './opcodes.js';
 import { ByteReader } from './reader.js';
 import { ExternalKind, SectionId, WASM_MAGIC, valueTypeName, type ParsedModule, type Section } from './sections.js';
@@ -50,15 +50,15 @@ export const HEAP_BIAS_PAGES = 16;
 /** Bytes the canister's memory is shifted up by: 1 MiB. */
 export const HEAP_BIAS_BYTES = HEAP_BIAS_PAGES * 65_536;
 /** log2 of the dirty-tracking page size (4 KiB). */
-export const DIRTY_PAGE_SHIFT = 12;
+const DIRTY_PAGE_SHIFT = 12;
 /** Largest wasm32 memory V8 allows, in pages (4 GiB). */
 export const MAX_WASM32_PAGES = 65_536;
 /** Largest logical memory a canister gets here, in pages. */
-export const MAX_LOGICAL_PAGES = MAX_WASM32_PAGES - HEAP_BIAS_PAGES;
+const MAX_LOGICAL_PAGES = MAX_WASM32_PAGES - HEAP_BIAS_PAGES;
 /** Static cost of a bulk memory instruction, charged at run time by its helper with n. */
-export const BULK_MEMORY_BASE_COST = 100;
+const BULK_MEMORY_BASE_COST = 100;
 
-export const REPLICA_EXPORTS = {
+const REPLICA_EXPORTS = {
     memory: '__replica_memory',
     table: '__replica_table',
     start: '__replica_start',

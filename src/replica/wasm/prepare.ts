@@ -9,7 +9,7 @@ import { toHex } from '../../encoding/hex.js';
 import { Leb128Error } from '../../encoding/leb128.js';
 import { defaultModuleCacheDir, readModuleCache, writeModuleCache } from './cache.js';
 import { InvalidWasmModuleError, WasmInstrumentationError } from './errors.js';
-import { instrumentModule, type GlobalValueType } from './instrument.js';
+import { instrumentModule } from './instrument.js';
 import { WASM_MAGIC, parseModule } from './sections.js';
 import type { CanisterModuleInfo, PreparedModule } from './module-info.js';
 import type { SystemApiSignatures } from './signatures.js';

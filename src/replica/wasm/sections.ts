@@ -388,7 +388,7 @@ function readDataSegment(s: ByteReader): DataSegment {
 }
 
 /** Skips a constant expression up to and including its `end`. */
-export function skipConstExpr(s: ByteReader): void {
+function skipConstExpr(s: ByteReader): void {
     for (;;) {
         const at = s.pos;
         const op = s.u8();

@@ -32,10 +32,10 @@ export const MODULE_LIMITS = {
 } as const;
 
 /** Wasm pages of 64 KiB. */
-export const WASM_PAGE_BYTES = 65_536;
+const WASM_PAGE_BYTES = 65_536;
 
 /** Prefix of the exports the instrumenter adds; canisters may not use it. */
-export const RESERVED_EXPORT_PREFIX = '__replica_';
+const RESERVED_EXPORT_PREFIX = '__replica_';
 
 /** Names the IC replica reserves for its own instrumentation exports. */
 const IC_RESERVED_EXPORTS: ReadonlySet<string> = new Set([

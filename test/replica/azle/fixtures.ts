@@ -46,7 +46,7 @@ export interface KvStore {
 }
 
 /** Candid of the caller fixture canister (canisters/fixtures/caller). */
-export const callerIdl: IDL.InterfaceFactory = ({ IDL: I }) =>
+const callerIdl: IDL.InterfaceFactory = ({ IDL: I }) =>
     I.Service({
         callGet: I.Func([I.Principal, I.Text], [OptText], []),
         callPut: I.Func([I.Principal, I.Text, I.Text], [OptText], []),
@@ -70,7 +70,7 @@ export interface Caller {
 }
 
 export const KV_STORE_WASM = wasmPath('kv_store');
-export const CALLER_WASM = wasmPath('caller');
+const CALLER_WASM = wasmPath('caller');
 
 /** Installs the kv_store fixture with `controller` as its only controller. */
 export async function deployKvStore(replica: Replica, controller: Principal): Promise<{ canisterId: Principal; actor: Actor<KvStore> }> {

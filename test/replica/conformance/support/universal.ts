@@ -194,7 +194,7 @@ export interface UniversalOptions {
 }
 
 /** The universal canister's WebAssembly text. */
-export function universalWat(options: UniversalOptions = {}): string {
+function universalWat(options: UniversalOptions = {}): string {
     const imports = IC0.map(([name, params, result]) => {
         const ps = [...params].map(wasmType).join(' ');
         return `(import "ic0" "${name}" (func $ic0_${name}${ps ? ` (param ${ps})` : ''}${result ? ` (result ${wasmType(result)})` : ''}))`;
