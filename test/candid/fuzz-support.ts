@@ -1,5 +1,7 @@
 /**
  * Differential fuzzing of the upgrader's Candid codec against @dfinity/candid (fast-check):
+ * (Over 400 lines on purpose: the generators, the properties and the library's known departures
+ * belong together; each departure is read next to the property it excuses.)
  * random Candid types (src/candid/ast.ts), values of them, pairs of related types, and mutated
  * wire bytes. Shared by test/upgrader/candid-fuzz.test.ts (a few thousand cases) and
  * bench/candid-fuzz.ts (10^5). A property returns normally when codec and library agree, or when

@@ -1,5 +1,6 @@
 /**
  * The upgrader's compiled Candid codec (canisters/upgrader/candid-codec.ts), checked against
+ * (Over 400 lines on purpose: one codec, its cases grouped by Candid feature in one place.)
  * @dfinity/candid: what it writes decodes with the library to the same values, what the library
  * writes it decodes to the same values, it reads the wider records the IC sends, recursive types,
  * tuples and the special `opt` rules, and it refuses malformed input with CandidDecodeError. Also the stable records

@@ -1,5 +1,6 @@
 /**
  * Inter-canister calls (interface spec §1.4 "Inter-canister calls", §1.5, §2.2–§2.5):
+ * (Over 400 lines on purpose: one spec section, its cases in the order of the section.)
  * replies, rejects, callbacks by table index, cleanup, system rejects, cycles and
  * bounded-wait calls.
  */

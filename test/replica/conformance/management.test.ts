@@ -1,5 +1,6 @@
 /**
  * The management canister (interface spec §3): authorization, install modes, status and
+ * (Over 400 lines on purpose: one spec section, its cases in the order of the section.)
  * history, the chunk store, snapshots, settings, raw_rand and module validation.
  */
 import { createHash } from 'node:crypto';

@@ -1,5 +1,6 @@
 /**
  * System API conformance (interface spec §1): where each ic0 function may be called, and
+ * (Over 400 lines on purpose: the context matrix and each function's cases, in the spec's order.)
  * what the responding, trapping, stable-memory, certification, time and introspection
  * functions do.
  */

@@ -1,5 +1,7 @@
 /**
  * A small "universal" test canister written in WebAssembly text, after the one of the IC's
+ * (Over 400 lines on purpose: the WAT interpreter and the `Prog` builder for its opcodes must
+ * be read and changed together.)
  * own conformance tests: its methods interpret their argument as a program for a stack
  * machine of i64 values, so one module can exercise any System API function in any
  * context. `Prog` builds such programs.
