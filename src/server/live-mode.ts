@@ -1,0 +1,185 @@
+/**
+ * A node's live mode (HTTP clients attached): replica time follows the wall clock, and an
+ * auto-progress loop runs rounds back to back while messages are queued and sleeps until
+ * the next timer, deadline or heartbeat otherwise (no rounds at all when idle). Ingress is
+ * batched under load so that one round, and one certificate, serves many senders.
+ */
+import { Subnet } from '../replica/index.js';
+
+export const NS_PER_MS = 1_000_000n;
+/** Round interval while heartbeat canisters exist and nothing else is queued. */
+const HEARTBEAT_INTERVAL_MS = 100;
+/** Longest sleep of the auto-progress loop (it re-plans after that). */
+const MAX_SLEEP_MS = 60_000;
+/**
+ * Batching under load: while several senders are at work (two or more submitted within the
+ * last LOAD_WINDOW_MS), a round waits BATCH_WINDOW_MS after the first message waiting for
+ * it, so that one round, and one certificate, serves many; a lone client's message runs at
+ * once. (Each response must carry a certificate of a state containing its status: shared
+ * certificates are what makes many clients cheap to serve, for the replica and for clients
+ * that remember verified signatures.)
+ */
+const LOAD_WINDOW_MS = 100;
+const BATCH_WINDOW_MS = 20;
+
+export function wallClockNs(): bigint {
+    return BigInt(Date.now()) * NS_PER_MS;
+}
+
+/** The node the loop drives. */
+interface LiveNode {
+    readonly live: boolean;
+    readonly closed: boolean;
+    readonly subnet: Subnet;
+    runRound(): Promise<void>;
+}
+
+export class LiveMode {
+    readonly #node: LiveNode;
+    /** The pending run of the auto-progress loop, and when it is due (performance.now() ms). */
+    #loopTimer: NodeJS.Timeout | null = null;
+    #loopDue = Infinity;
+    /** Recent ingress arrivals (performance.now() ms and sender), oldest first: are several clients at work? */
+    #arrivals: Array<{ at: number; sender: string }> = [];
+    /** Ingress messages submitted since the last round started, and when the earliest of them should run. */
+    #pendingIngress = 0;
+    #batchDue = Infinity;
+    #batchStart = Infinity;
+    /** When the last round ended (performance.now() ms). */
+    #lastRoundEnd = -Infinity;
+    #lastWall: bigint | null = null;
+    #lastRoundTime: bigint | null = null;
+
+    constructor(node: LiveNode) {
+        this.#node = node;
+    }
+
+    /** Whether a run of the auto-progress loop is pending. */
+    get scheduled(): boolean {
+        return this.#loopTimer !== null;
+    }
+
+    /** Live mode was turned on: time catches up with the wall clock from the next round. */
+    started(): void {
+        this.#lastWall = null;
+        this.schedule(0);
+    }
+
+    /** An ingress message was accepted from `sender`: schedules its round (at once, or after the batching delay under load). */
+    ingressSubmitted(sender: string): void {
+        const now = performance.now();
+        while (this.#arrivals.length > 0 && this.#arrivals[0]!.at < now - LOAD_WINDOW_MS) this.#arrivals.shift();
+        const underLoad = this.#arrivals.some((a) => a.sender !== sender);
+        this.#arrivals.push({ at: now, sender });
+        if (this.#arrivals.length > 1000) this.#arrivals.shift();
+        this.#pendingIngress++;
+        if (this.#batchStart === Infinity) this.#batchStart = now;
+        this.#batchDue = Math.min(this.#batchDue, underLoad ? this.#batchStart + BATCH_WINDOW_MS : now);
+        this.schedule(this.#batchDue - now);
+    }
+
+    /** A round is about to tick: the waiting messages are in it, and (in live mode) time moves up to the wall clock. */
+    roundStarting(): void {
+        this.#pendingIngress = 0;
+        this.#batchDue = Infinity;
+        this.#batchStart = Infinity;
+        if (this.#node.live) this.#advanceClock();
+    }
+
+    /** The round has ticked (its time is the subnet's time now). */
+    roundTicked(): void {
+        this.#lastRoundTime = this.#node.subnet.time;
+    }
+
+    /** The round is over (durable, or failed). */
+    roundEnded(): void {
+        this.#lastRoundEnd = performance.now();
+    }
+
+    #advanceClock(): void {
+        const subnet = this.#node.subnet;
+        const wall = wallClockNs();
+        let t = subnet.time;
+        // Untouched since the last round: let it run on with the wall clock (also when set ahead of it).
+        if (this.#lastWall !== null && t === this.#lastRoundTime && wall > this.#lastWall) t += wall - this.#lastWall;
+        if (t < wall) t = wall;
+        if (t <= subnet.certifiedTime) t = subnet.certifiedTime + 1n;
+        subnet.time = t;
+        this.#lastWall = wall;
+    }
+
+    /** Makes the auto-progress loop run in `delayMs` (live mode only), unless it is due earlier already. */
+    schedule(delayMs: number): void {
+        if (!this.#node.live || this.#node.closed) return;
+        const due = performance.now() + Math.max(0, delayMs);
+        if (this.#loopTimer !== null) {
+            if (this.#loopDue <= due) return;
+            clearTimeout(this.#loopTimer);
+        }
+        this.#loopDue = due;
+        this.#loopTimer = setTimeout(() => {
+            this.#loopTimer = null;
+            this.#loopDue = Infinity;
+            void this.#loopStep();
+        }, Math.max(0, delayMs));
+        if (delayMs > HEARTBEAT_INTERVAL_MS) this.#loopTimer.unref();
+    }
+
+    /**
+     * One step of the auto-progress loop: a round when messages are due (messages between
+     * canisters at once, ingress after its batching delay), else a sleep until the next
+     * timer, deadline or heartbeat, else nothing (idle: no rounds at all).
+     */
+    async #loopStep(): Promise<void> {
+        if (!this.#node.live || this.#node.closed) return;
+        const now = performance.now();
+        const produced = this.#node.subnet.queuedMessages.length - this.#pendingIngress;
+        const ingressDue = this.#pendingIngress > 0 && this.#batchDue <= now + 0.5;
+        if (produced > 0 || ingressDue || this.#wakeDue()) {
+            try {
+                await this.#node.runRound();
+            } catch (error) {
+                process.stderr.write(`replica: round failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+            }
+            this.schedule(0);
+            return;
+        }
+        if (this.#pendingIngress > 0) {
+            this.schedule(this.#batchDue - now);
+            return;
+        }
+        const sleep = this.#nextWakeMs();
+        if (sleep !== null) this.schedule(Math.min(sleep, MAX_SLEEP_MS));
+    }
+
+    /** Whether a timer, deadline or heartbeat needs a round now. */
+    #wakeDue(): boolean {
+        const sleep = this.#nextWakeMs();
+        return sleep !== null && sleep <= 0;
+    }
+
+    /** Milliseconds until the next timer, deadline or heartbeat needs a round (the subnet's `nextWake`); null if none will. */
+    #nextWakeMs(): number | null {
+        const subnet = this.#node.subnet;
+        const { at: next, heartbeat } = subnet.nextWake();
+        let ms: number | null = null;
+        if (next !== null) {
+            // Time runs with the wall clock from the last round's time.
+            const elapsed = this.#lastWall === null ? 0n : wallClockNs() - this.#lastWall;
+            const due = next - (subnet.time + (elapsed > 0n ? elapsed : 0n));
+            ms = due <= 0n ? 0 : Number(due / NS_PER_MS) + 1;
+        }
+        if (heartbeat) {
+            const beat = Math.max(0, Math.ceil(HEARTBEAT_INTERVAL_MS - (performance.now() - this.#lastRoundEnd)));
+            ms = ms === null ? beat : Math.min(ms, beat);
+        }
+        return ms;
+    }
+
+    /** Cancels the pending run of the loop. */
+    stop(): void {
+        if (this.#loopTimer !== null) clearTimeout(this.#loopTimer);
+        this.#loopTimer = null;
+        this.#loopDue = Infinity;
+    }
+}
