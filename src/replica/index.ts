@@ -20,7 +20,7 @@ export type {
     LogVisibility,
     MessageId,
     CanisterLogRecord
-} from './replica.js';
+} from './replica-types.js';
 export type { Actor, ActorInterface, ActorMethod, DeferredActor, DeferredActorMethod } from './actor.js';
 export { CallRejectedError, CallTimeoutError, SettingTimeIntoPastError, ReplicaTornDownError } from './errors.js';
 export { RejectCode } from './reject.js';

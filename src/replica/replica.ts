@@ -1,144 +1,35 @@
-import { readFile } from 'node:fs/promises';
-import { createHash } from 'node:crypto';
 import { IDL } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
 import { Actor, ActorInterface, createActor, createDeferredActor, DeferredActor } from './actor.js';
 import { CallRejectedError, CallTimeoutError, ReplicaTornDownError, SettingTimeIntoPastError } from './errors.js';
-import {
-    CanisterSettings as CandidSettings,
-    decodeManagementResult,
-    encodeManagementArgs,
-    ManagementArgs,
-    ManagementMethod,
-    ManagementResult
-} from './management/candid.js';
+import { decodeManagementResult, encodeManagementArgs, ManagementArgs, ManagementMethod, ManagementResult } from './management/candid.js';
 import { StableMemory } from './memory/stable-memory.js';
 import { MANAGEMENT_CANISTER_ID } from './principal.js';
-import { Subnet, SubnetOptions } from './subnet/index.js';
+import { Subnet } from './subnet/index.js';
 import { FaultInjector } from './faults.js';
 import { ReplicaKeys } from './certification/keys.js';
 import { certifiedDataPath, StateTree } from './certification/state-tree.js';
 import { IngressStatus } from './state/ingress.js';
+import { EMPTY_ARG, fromCandidStatus, millisToNanos, nanosToMillis, opt, toCandidSettings, toCandidUpgradeMode } from './replica-convert.js';
+import { installModule, ManagementCaller } from './replica-install.js';
+import {
+    CallOptions,
+    CanisterFixture,
+    CanisterIdOptions,
+    CanisterLogRecord,
+    CanisterStatusResult,
+    CreateCanisterOptions,
+    InstallCodeOptions,
+    MessageId,
+    ReinstallCodeOptions,
+    ReplicaOptions,
+    SetupCanisterOptions,
+    UpdateCanisterSettingsOptions,
+    UpgradeCanisterOptions
+} from './replica-types.js';
 
-const MAX_PLAIN_INSTALL_BYTES = 1_900_000;
-const CHUNK_BYTES = 1024 * 1024;
 /** Cycles a canister gets from createCanister when none are named (as pic-js). */
 const DEFAULT_CANISTER_CYCLES = 1_000_000_000_000_000_000n;
-
-export interface ReplicaOptions extends SubnetOptions {
-    /** Rounds an update call may take before it fails with CallTimeoutError. Default: 1,000. */
-    maxRoundsPerCall?: number;
-}
-
-export type LogVisibility = { controllers: null } | { public: null } | { allowedViewers: Principal[] };
-
-/** Canister settings as @dfinity/pic names them; every field is optional. */
-export interface CanisterSettings {
-    controllers?: Principal[];
-    computeAllocation?: bigint;
-    memoryAllocation?: bigint;
-    freezingThreshold?: bigint;
-    reservedCyclesLimit?: bigint;
-    logVisibility?: LogVisibility;
-    wasmMemoryLimit?: bigint;
-    wasmMemoryThreshold?: bigint;
-    environmentVariables?: Array<{ name: string; value: string }>;
-}
-
-export interface CreateCanisterOptions extends CanisterSettings {
-    /** Cycles to give the canister. Default: 10^18. */
-    cycles?: bigint;
-    /** Who creates it; the default controller. Default: anonymous. */
-    sender?: Principal;
-    /** A specific id to create the canister with. Default: the next free id. */
-    targetCanisterId?: Principal;
-}
-
-export interface InstallCodeOptions {
-    canisterId: Principal;
-    /** Module bytes (raw or gzipped), or a path to read them from. */
-    wasm: Uint8Array | string;
-    /** Candid-encoded init argument. Default: `()`. */
-    arg?: Uint8Array;
-    /** Who installs (must be a controller). Default: anonymous. */
-    sender?: Principal;
-}
-
-export type ReinstallCodeOptions = InstallCodeOptions;
-
-export interface UpgradeModeOptions {
-    skip_pre_upgrade: [] | [boolean];
-    wasm_memory_persistence: [] | [{ keep?: null; replace?: null }];
-}
-
-export interface UpgradeCanisterOptions extends InstallCodeOptions {
-    /** skip_pre_upgrade and wasm_memory_persistence, in Candid form. Default: neither. */
-    upgradeModeOptions?: UpgradeModeOptions;
-}
-
-export interface SetupCanisterOptions extends CreateCanisterOptions {
-    idlFactory: IDL.InterfaceFactory;
-    wasm: Uint8Array | string;
-    arg?: Uint8Array;
-}
-
-export interface CanisterFixture<T extends ActorInterface<T> = ActorInterface> {
-    actor: Actor<T>;
-    canisterId: Principal;
-}
-
-export interface CallOptions {
-    canisterId: Principal;
-    method: string;
-    /** Candid-encoded argument. Default: `()`. */
-    arg?: Uint8Array;
-    /** Default: anonymous. */
-    sender?: Principal;
-}
-
-export interface CanisterIdOptions {
-    canisterId: Principal;
-    /** Default: anonymous. */
-    sender?: Principal;
-}
-
-export interface UpdateCanisterSettingsOptions extends CanisterSettings {
-    canisterId: Principal;
-    sender?: Principal;
-}
-
-export interface CanisterStatusResult {
-    status: { running: null } | { stopping: null } | { stopped: null };
-    settings: Required<Omit<CanisterSettings, 'logVisibility'>> & { logVisibility: LogVisibility };
-    moduleHash: Uint8Array | null;
-    memorySize: bigint;
-    cycles: bigint;
-    reservedCycles: bigint;
-    idleCyclesBurnedPerDay: bigint;
-    queryStats: { numCallsTotal: bigint; numInstructionsTotal: bigint; requestPayloadBytesTotal: bigint; responsePayloadBytesTotal: bigint };
-}
-
-const EMPTY_ARG = new Uint8Array(IDL.encode([], []));
-
-function opt<T>(value: T | undefined): [] | [T] {
-    return value === undefined ? [] : [value];
-}
-
-function toCandidSettings(s: CanisterSettings): CandidSettings {
-    const visibility = s.logVisibility;
-    return {
-        controllers: opt(s.controllers),
-        compute_allocation: opt(s.computeAllocation),
-        memory_allocation: opt(s.memoryAllocation),
-        freezing_threshold: opt(s.freezingThreshold),
-        reserved_cycles_limit: opt(s.reservedCyclesLimit),
-        log_visibility:
-            visibility === undefined ? [] : ['allowedViewers' in visibility ? { allowed_viewers: visibility.allowedViewers } : 'public' in visibility ? { public: null } : { controllers: null }],
-        wasm_memory_limit: opt(s.wasmMemoryLimit),
-        wasm_memory_threshold: opt(s.wasmMemoryThreshold),
-        environment_variables: opt(s.environmentVariables)
-    };
-}
 
 /**
  * The embedded replica, with the API of @dfinity/pic's `PocketIc`: tests written for
@@ -155,6 +46,8 @@ function toCandidSettings(s: CanisterSettings): CandidSettings {
 export class Replica {
     #subnet: Subnet | null;
     readonly #maxRounds: number;
+    /** Management canister calls, for the install steps. */
+    readonly #management: ManagementCaller = (method, args, sender) => this.callManagement(method, args, sender);
 
     private constructor(subnet: Subnet, maxRounds: number) {
         this.#subnet = subnet;
@@ -282,54 +175,15 @@ export class Replica {
 
     /** Installs a module on an empty canister; modules over ~1.9 MB go through the chunk store. */
     async installCode(options: InstallCodeOptions): Promise<void> {
-        await this.#install(options, { install: null });
+        await installModule(this.#management, options, { install: null });
     }
 
     async reinstallCode(options: ReinstallCodeOptions): Promise<void> {
-        await this.#install(options, { reinstall: null });
+        await installModule(this.#management, options, { reinstall: null });
     }
 
     async upgradeCanister(options: UpgradeCanisterOptions): Promise<void> {
-        const upgrade = options.upgradeModeOptions;
-        const persistence = upgrade?.wasm_memory_persistence[0];
-        await this.#install(options, {
-            upgrade: [
-                {
-                    skip_pre_upgrade: upgrade?.skip_pre_upgrade ?? [],
-                    wasm_memory_persistence: persistence === undefined ? [] : ['keep' in persistence ? { keep: null } : { replace: null }]
-                }
-            ]
-        });
-    }
-
-    async #install({ canisterId, wasm, arg = EMPTY_ARG, sender = Principal.anonymous() }: InstallCodeOptions, mode: ManagementArgs<'install_code'>['mode']): Promise<void> {
-        const bytes = typeof wasm === 'string' ? new Uint8Array(await readFile(wasm)) : wasm;
-        if (bytes.length <= MAX_PLAIN_INSTALL_BYTES) {
-            await this.callManagement('install_code', { mode, canister_id: canisterId, wasm_module: bytes, arg, sender_canister_version: [] }, sender);
-            return;
-        }
-        await this.callManagement('clear_chunk_store', { canister_id: canisterId }, sender);
-        const hashes: Array<{ hash: Uint8Array }> = [];
-        for (let at = 0; at < bytes.length; at += CHUNK_BYTES) {
-            hashes.push(await this.callManagement('upload_chunk', { canister_id: canisterId, chunk: bytes.subarray(at, at + CHUNK_BYTES) }, sender));
-        }
-        try {
-            await this.callManagement(
-                'install_chunked_code',
-                {
-                    mode,
-                    target_canister: canisterId,
-                    store_canister: [],
-                    chunk_hashes_list: hashes,
-                    wasm_module_hash: new Uint8Array(createHash('sha256').update(bytes).digest()),
-                    arg,
-                    sender_canister_version: []
-                },
-                sender
-            );
-        } finally {
-            await this.callManagement('clear_chunk_store', { canister_id: canisterId }, sender);
-        }
+        await installModule(this.#management, options, toCandidUpgradeMode(options.upgradeModeOptions));
     }
 
     /** Creates a canister, installs `wasm` and returns an actor for it. */
@@ -349,33 +203,7 @@ export class Replica {
     }
 
     async canisterStatus({ canisterId, sender = Principal.anonymous() }: CanisterIdOptions): Promise<CanisterStatusResult> {
-        const s = await this.callManagement('canister_status', { canister_id: canisterId }, sender);
-        const visibility = s.settings.log_visibility;
-        return {
-            status: s.status,
-            settings: {
-                controllers: s.settings.controllers,
-                computeAllocation: s.settings.compute_allocation,
-                memoryAllocation: s.settings.memory_allocation,
-                freezingThreshold: s.settings.freezing_threshold,
-                reservedCyclesLimit: s.settings.reserved_cycles_limit,
-                logVisibility: 'allowed_viewers' in visibility ? { allowedViewers: visibility.allowed_viewers } : 'public' in visibility ? { public: null } : { controllers: null },
-                wasmMemoryLimit: s.settings.wasm_memory_limit,
-                wasmMemoryThreshold: s.settings.wasm_memory_threshold,
-                environmentVariables: s.settings.environment_variables
-            },
-            moduleHash: s.module_hash[0] ?? null,
-            memorySize: s.memory_size,
-            cycles: s.cycles,
-            reservedCycles: s.reserved_cycles,
-            idleCyclesBurnedPerDay: s.idle_cycles_burned_per_day,
-            queryStats: {
-                numCallsTotal: s.query_stats.num_calls_total,
-                numInstructionsTotal: s.query_stats.num_instructions_total,
-                requestPayloadBytesTotal: s.query_stats.request_payload_bytes_total,
-                responsePayloadBytesTotal: s.query_stats.response_payload_bytes_total
-            }
-        };
+        return fromCandidStatus(await this.callManagement('canister_status', { canister_id: canisterId }, sender));
     }
 
     async updateCanisterSettings({ canisterId, sender = Principal.anonymous(), ...settings }: UpdateCanisterSettingsOptions): Promise<void> {
@@ -424,12 +252,12 @@ export class Replica {
 
     /** The time of the next round, in milliseconds since the epoch. */
     async getTime(): Promise<number> {
-        return Number(this.subnet.time / 1_000_000n);
+        return nanosToMillis(this.subnet.time);
     }
 
     /** Sets the time of the next round (ms since the epoch, or a Date). Queries see it after the next tick. */
     async setTime(time: Date | number): Promise<void> {
-        const ns = BigInt(Math.round(typeof time === 'number' ? time : time.getTime())) * 1_000_000n;
+        const ns = millisToNanos(time);
         if (ns < this.subnet.time) throw new SettingTimeIntoPastError(this.subnet.time, ns);
         this.subnet.time = ns;
     }
@@ -517,9 +345,3 @@ export class Replica {
         return decodeManagementResult('fetch_canister_logs', reply).canister_log_records;
     }
 }
-
-/** An ingress message's id (hex), as submitCall returns it. */
-export type MessageId = string;
-
-/** One record of a canister's log: its index, the time it was written (ns) and its bytes. */
-export type CanisterLogRecord = ManagementResult<'fetch_canister_logs'>['canister_log_records'][number];

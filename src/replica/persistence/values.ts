@@ -64,6 +64,11 @@ export function principal(value: Stored | undefined): Principal {
     return Principal.fromUint8Array(bytes(value));
 }
 
+/** A principal as stored: its bytes. */
+export function pid(p: Principal): Uint8Array {
+    return p.toUint8Array();
+}
+
 export function optional<T>(value: Stored | undefined, read: (v: Stored) => T): T | null {
     return value === undefined || value === null ? null : read(value);
 }
