@@ -24,7 +24,8 @@ export {
     type GlobalValueType
 } from './instrument.js';
 export { validateCanisterModule, MODULE_LIMITS,   type CanisterModuleSummary } from './validate.js';
-export { parseModule, type ParsedModule } from './sections.js';
+export { parseModule } from './sections.js';
+export type { ParsedModule } from './parsed-module.js';
 export {  type SystemApiSignature, type SystemApiSignatures, type SystemApiValueType } from './signatures.js';
 export { defaultModuleCacheDir, moduleCachePaths, MODULE_CACHE_ENV } from './cache.js';
 export {       type OpcodeTable } from './opcodes.js';

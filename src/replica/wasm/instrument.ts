@@ -39,7 +39,7 @@ import { InvalidWasmModuleError, WasmInstrumentationError } from './errors.js';
 import { readU32, skipLeb, writeS32, writeU32, type LebCursor } from '../../encoding/leb128.js';
 import { Imm, MISC_OPS, OPS, PREFIX_MISC, PREFIX_SIMD, Role, SIMD_OPS, ValType, describeOpcode, type OpcodeTable } from './opcodes.js';
 import { ByteReader } from './reader.js';
-import { ExternalKind, SectionId, WASM_MAGIC, valueTypeName, type ParsedModule, type Section } from './sections.js';
+import { ExternalKind, SectionId, WASM_MAGIC, valueTypeName, type ParsedModule, type Section } from './parsed-module.js';
 import { ByteWriter } from './writer.js';
 
 /** Bump whenever the instrumented output changes (it keys the module cache). */
