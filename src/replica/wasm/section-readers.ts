@@ -3,7 +3,7 @@
  * types, imports, table and memory types, data segments, and constant expressions
  * (skipped, not evaluated).
  */
-import { ByteReader } from './reader.js';
+import type { ByteReader } from './reader.js';
 import { Imm, OPS, PREFIX_SIMD, SIMD_OPS } from './opcodes.js';
 import { ExternalKind, type DataSegment, type FuncType, type Import, type MemoryType, type TableType } from './parsed-module.js';
 
