@@ -5,7 +5,7 @@
  * refuses, and collects what the engine needs to know about the module's entry points.
  */
 import { InvalidWasmModuleError } from './errors.js';
-import { ExternalKind, functionType, valueTypeName, type ParsedModule } from './sections.js';
+import { ExternalKind, functionType, valueTypeName, type ParsedModule } from './parsed-module.js';
 import { ValType } from './opcodes.js';
 import { formatSignature, type SystemApiSignature, type SystemApiSignatures } from './signatures.js';
 
