@@ -3,7 +3,6 @@
  * sizes are bounded by these, so that no caller can exhaust the store or the instruction limit.
  */
 import { executionReserve, freezingReserve } from './cycles';
-import type { Settings } from './settings';
 import type { Limits } from './types';
 
 /**
@@ -115,6 +114,15 @@ export const MAX_START_RETRIES = 20;
  */
 export const DEFAULT_REGISTRATION_FEE = 1_000_000_000_000n;
 export const DEFAULT_STORAGE_FEE_PER_MIB = 10_000_000_000n;
+
+/** The prices and lowered bounds fixed at install (settings.ts reads them from stable memory). */
+export type Settings = {
+    registrationFee: bigint;
+    storageFeePerMib: bigint;
+    maxApps: number;
+    maxProposalsKept: number;
+    maxAuditEntriesPerApp: number;
+};
 
 /** The bounds and prices in force (`settings` holds what the install fixed). */
 export function limits(settings: Settings, storeBytes: bigint): Limits {

@@ -18,7 +18,8 @@ import {
     DEFAULT_STORAGE_FEE_PER_MIB,
     MAX_APPS,
     MAX_AUDIT_ENTRIES_PER_APP,
-    MAX_PROPOSALS_KEPT
+    MAX_PROPOSALS_KEPT,
+    type Settings
 } from './limits';
 import { getCounter, MetaKey, setCounter } from './meta';
 import type { InitArgs } from './types';
@@ -44,14 +45,6 @@ export function applySettings(args: InitArgs): void {
     setCounter(MetaKey.maxProposalsKept, lowered(given?.max_proposals_kept ?? [], MAX_PROPOSALS_KEPT, 'max_proposals_kept'));
     setCounter(MetaKey.maxAuditEntriesPerApp, lowered(given?.max_audit_entries_per_app ?? [], MAX_AUDIT_ENTRIES_PER_APP, 'max_audit_entries_per_app'));
 }
-
-export type Settings = {
-    registrationFee: bigint;
-    storageFeePerMib: bigint;
-    maxApps: number;
-    maxProposalsKept: number;
-    maxAuditEntriesPerApp: number;
-};
 
 export function settings(): Settings {
     return {
