@@ -9,6 +9,7 @@ import { Principal } from '@dfinity/principal';
 import { gzWasmPath, wasmPath } from '../../scripts/paths.js';
 import { sha256 } from '../../src/encoding/request-id.js';
 import { managementIdlFactory } from '../../src/replica/index.js';
+import { NO_SETTINGS, type CanisterSettings as Settings } from '../../src/replica/management/candid.js';
 import { KvStore, kvStoreIdl } from '../replica/azle/fixtures.js';
 
 export { kvStoreIdl };
@@ -19,18 +20,6 @@ export const KV_WASM_GZ = gzWasmPath('kv_store');
 export const EMPTY_ARG = new Uint8Array(IDL.encode([], []));
 /** Any id in the subnet's range: the effective canister id of provisional creates. */
 export const ANY_CANISTER = Principal.fromText('lxzze-o7777-77777-aaaaa-cai');
-
-interface Settings {
-    controllers: [] | [Principal[]];
-    compute_allocation: [] | [bigint];
-    memory_allocation: [] | [bigint];
-    freezing_threshold: [] | [bigint];
-    reserved_cycles_limit: [] | [bigint];
-    log_visibility: [];
-    wasm_memory_limit: [] | [bigint];
-    wasm_memory_threshold: [] | [bigint];
-    environment_variables: [];
-}
 
 type Mode = { install: null } | { reinstall: null } | { upgrade: [] };
 
@@ -66,17 +55,7 @@ export function management(agent: HttpAgent): ActorSubclass<Management> {
 }
 
 export function settingsWith(controllers: Principal[]): Settings {
-    return {
-        controllers: [controllers],
-        compute_allocation: [],
-        memory_allocation: [],
-        freezing_threshold: [],
-        reserved_cycles_limit: [],
-        log_visibility: [],
-        wasm_memory_limit: [],
-        wasm_memory_threshold: [],
-        environment_variables: []
-    };
+    return { ...NO_SETTINGS, controllers: [controllers] };
 }
 
 export async function agentFor(url: string, identity?: Identity, options: { retryTimes?: number } = {}): Promise<HttpAgent> {

@@ -35,27 +35,16 @@ export function moduleCachePaths(dir: string, moduleHashHex: string): { wasm: st
     return { wasm: `${base}.wasm`, json: `${base}.json` };
 }
 
-interface SerializedInfo {
-    updateMethods: string[];
-    queryMethods: string[];
-    compositeQueryMethods: string[];
-    hasInit: boolean;
-    hasPreUpgrade: boolean;
-    hasPostUpgrade: boolean;
-    hasInspectMessage: boolean;
-    hasHeartbeat: boolean;
-    hasGlobalTimer: boolean;
-    hasOnLowWasmMemory: boolean;
-    hasStart: boolean;
-    hasMemory: boolean;
-    hasTable: boolean;
-    mutableGlobals: Array<{ exportName: string; valueType: GlobalValueType }>;
-    publicCustomSections: Array<[string, string]>;
-    privateCustomSections: Array<[string, string]>;
-    customSectionsSize: number;
-    wasmSize: number;
-    importedSystemApi: string[];
-}
+/** `CanisterModuleInfo` as JSON: sets become string arrays, section contents base64 text. */
+type SerializedInfo = {
+    [K in keyof CanisterModuleInfo]: CanisterModuleInfo[K] extends ReadonlySet<string>
+        ? string[]
+        : CanisterModuleInfo[K] extends ReadonlyMap<string, Uint8Array>
+          ? Array<[string, string]>
+          : CanisterModuleInfo[K] extends ReadonlyArray<infer E>
+            ? E[]
+            : CanisterModuleInfo[K];
+};
 
 interface CacheRecord {
     format: number;
@@ -71,24 +60,13 @@ function serializeModuleInfo(info: CanisterModuleInfo): SerializedInfo {
     const sections = (m: ReadonlyMap<string, Uint8Array>): Array<[string, string]> =>
         [...m].map(([name, content]) => [name, Buffer.from(content).toString('base64')]);
     return {
+        ...info,
         updateMethods: [...info.updateMethods],
         queryMethods: [...info.queryMethods],
         compositeQueryMethods: [...info.compositeQueryMethods],
-        hasInit: info.hasInit,
-        hasPreUpgrade: info.hasPreUpgrade,
-        hasPostUpgrade: info.hasPostUpgrade,
-        hasInspectMessage: info.hasInspectMessage,
-        hasHeartbeat: info.hasHeartbeat,
-        hasGlobalTimer: info.hasGlobalTimer,
-        hasOnLowWasmMemory: info.hasOnLowWasmMemory,
-        hasStart: info.hasStart,
-        hasMemory: info.hasMemory,
-        hasTable: info.hasTable,
         mutableGlobals: info.mutableGlobals.map((g) => ({ exportName: g.exportName, valueType: g.valueType })),
         publicCustomSections: sections(info.publicCustomSections),
         privateCustomSections: sections(info.privateCustomSections),
-        customSectionsSize: info.customSectionsSize,
-        wasmSize: info.wasmSize,
         importedSystemApi: [...info.importedSystemApi]
     };
 }
