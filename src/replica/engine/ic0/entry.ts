@@ -66,3 +66,22 @@ export function ic0<const P extends readonly SystemApiValueType[], const R exten
 /** Shorthands for signatures: every pointer and size is an i32 (wasm32). */
 export const I32 = 'i32';
 export const I64 = 'i64';
+
+/**
+ * The two functions that expose one blob to the canister: `<name>_size` (its length) and
+ * `<name>_copy(dst, offset, size)` (bytes `offset..offset+size` of it into memory at `dst`,
+ * trapping when either range is out of bounds). Both have the same contexts and overhead.
+ */
+export function blob<const C extends string>(name: string, contexts: ContextList<C>, overhead: bigint, bytesOf: (s: Ic0Scope) => Uint8Array): Ic0Table {
+    const what = `ic0.${name}_copy`;
+    return {
+        [`${name}_size`]: ic0({ params: [], results: [I32], contexts, overhead, impl: (s) => bytesOf(s).length }),
+        [`${name}_copy`]: ic0({
+            params: [I32, I32, I32],
+            results: [],
+            contexts,
+            overhead,
+            impl: (s, dst, offset, size) => s.copyOut(bytesOf(s), dst, offset, size, what)
+        })
+    };
+}

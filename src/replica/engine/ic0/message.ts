@@ -4,7 +4,7 @@
  */
 import { RejectCode } from '../../reject.js';
 import { TrapError } from '../trap.js';
-import { I32, I64, ic0, type Ic0Table } from './entry.js';
+import { blob, I32, I64, ic0, type Ic0Table } from './entry.js';
 import { PER_BYTE_REPLY, STANDARD } from './instructions.js';
 import { concat } from './scope.js';
 
@@ -15,54 +15,13 @@ const EMPTY = new Uint8Array(0);
 const encoder = new TextEncoder();
 
 export const MESSAGE: Ic0Table = {
-    msg_arg_data_size: ic0({ params: [], results: [I32], contexts: ARG_DATA, overhead: STANDARD, impl: (s) => s.inv.arg.length }),
-    msg_arg_data_copy: ic0({
-        params: [I32, I32, I32],
-        results: [],
-        contexts: ARG_DATA,
-        overhead: STANDARD,
-        impl: (s, dst, offset, size) => s.copyOut(s.inv.arg, dst, offset, size, 'ic0.msg_arg_data_copy')
-    }),
-    msg_caller_size: ic0({ params: [], results: [I32], contexts: '*', overhead: STANDARD, impl: (s) => s.inv.callerBytes.length }),
-    msg_caller_copy: ic0({
-        params: [I32, I32, I32],
-        results: [],
-        contexts: '*',
-        overhead: STANDARD,
-        impl: (s, dst, offset, size) => s.copyOut(s.inv.callerBytes, dst, offset, size, 'ic0.msg_caller_copy')
-    }),
+    ...blob('msg_arg_data', ARG_DATA, STANDARD, (s) => s.inv.arg),
+    ...blob('msg_caller', '*', STANDARD, (s) => s.inv.callerBytes),
     // The replica carries no sender_info for ingress yet: both blobs are empty.
-    msg_caller_info_data_size: ic0({ params: [], results: [I32], contexts: CALLER_INFO, overhead: STANDARD, impl: () => 0 }),
-    msg_caller_info_data_copy: ic0({
-        params: [I32, I32, I32],
-        results: [],
-        contexts: CALLER_INFO,
-        overhead: STANDARD,
-        impl: (s, dst, offset, size) => s.copyOut(EMPTY, dst, offset, size, 'ic0.msg_caller_info_data_copy')
-    }),
-    msg_caller_info_signer_size: ic0({ params: [], results: [I32], contexts: CALLER_INFO, overhead: STANDARD, impl: () => 0 }),
-    msg_caller_info_signer_copy: ic0({
-        params: [I32, I32, I32],
-        results: [],
-        contexts: CALLER_INFO,
-        overhead: STANDARD,
-        impl: (s, dst, offset, size) => s.copyOut(EMPTY, dst, offset, size, 'ic0.msg_caller_info_signer_copy')
-    }),
+    ...blob('msg_caller_info_data', CALLER_INFO, STANDARD, () => EMPTY),
+    ...blob('msg_caller_info_signer', CALLER_INFO, STANDARD, () => EMPTY),
     msg_reject_code: ic0({ params: [], results: [I32], contexts: 'Ry Rt CRy CRt C CC', overhead: STANDARD, impl: (s) => s.inv.rejectCode }),
-    msg_reject_msg_size: ic0({
-        params: [],
-        results: [I32],
-        contexts: 'Rt CRt',
-        overhead: STANDARD,
-        impl: (s) => encoder.encode(s.inv.rejectMessage).length
-    }),
-    msg_reject_msg_copy: ic0({
-        params: [I32, I32, I32],
-        results: [],
-        contexts: 'Rt CRt',
-        overhead: STANDARD,
-        impl: (s, dst, offset, size) => s.copyOut(encoder.encode(s.inv.rejectMessage), dst, offset, size, 'ic0.msg_reject_msg_copy')
-    }),
+    ...blob('msg_reject_msg', 'Rt CRt', STANDARD, (s) => encoder.encode(s.inv.rejectMessage)),
     msg_deadline: ic0({
         params: [],
         results: [I64],
@@ -70,14 +29,7 @@ export const MESSAGE: Ic0Table = {
         overhead: STANDARD,
         impl: (s) => s.inv.context?.deadline ?? 0n
     }),
-    msg_method_name_size: ic0({ params: [], results: [I32], contexts: 'F', overhead: STANDARD, impl: (s) => encoder.encode(s.inv.methodName).length }),
-    msg_method_name_copy: ic0({
-        params: [I32, I32, I32],
-        results: [],
-        contexts: 'F',
-        overhead: STANDARD,
-        impl: (s, dst, offset, size) => s.copyOut(encoder.encode(s.inv.methodName), dst, offset, size, 'ic0.msg_method_name_copy')
-    }),
+    ...blob('msg_method_name', 'F', STANDARD, (s) => encoder.encode(s.inv.methodName)),
     accept_message: ic0({
         params: [],
         results: [],
