@@ -4,7 +4,7 @@
  */
 import { isReplicated } from '../contexts.js';
 import { TrapError } from '../trap.js';
-import { I32, I64, ic0, type Ic0Table } from './entry.js';
+import { blob, I32, I64, ic0, type Ic0Table } from './entry.js';
 import { STANDARD } from './instructions.js';
 import type { Ic0Scope } from './scope.js';
 
@@ -38,22 +38,8 @@ function envValue(s: Ic0Scope, src: number, size: number, what: string): string 
 }
 
 export const IDENTITY: Ic0Table = {
-    canister_self_size: ic0({ params: [], results: [I32], contexts: '*', overhead: STANDARD, impl: (s) => s.inv.canister.id.toUint8Array().length }),
-    canister_self_copy: ic0({
-        params: [I32, I32, I32],
-        results: [],
-        contexts: '*',
-        overhead: STANDARD,
-        impl: (s, dst, offset, size) => s.copyOut(s.inv.canister.id.toUint8Array(), dst, offset, size, 'ic0.canister_self_copy')
-    }),
-    subnet_self_size: ic0({ params: [], results: [I32], contexts: '*', overhead: STANDARD, impl: (s) => s.host.subnetId.toUint8Array().length }),
-    subnet_self_copy: ic0({
-        params: [I32, I32, I32],
-        results: [],
-        contexts: '*',
-        overhead: STANDARD,
-        impl: (s, dst, offset, size) => s.copyOut(s.host.subnetId.toUint8Array(), dst, offset, size, 'ic0.subnet_self_copy')
-    }),
+    ...blob('canister_self', '*', STANDARD, (s) => s.inv.canister.id.toUint8Array()),
+    ...blob('subnet_self', '*', STANDARD, (s) => s.host.subnetId.toUint8Array()),
     canister_status: ic0({
         params: [],
         results: [I32],
