@@ -39,6 +39,13 @@ const LIBRARY_FAILS: Record<string, number[]> = {
     overshoot: []
 };
 
+/**
+ * Assertions where the library's own answer depends on what it decoded before in this process
+ * (global state: its fails-or-not flips with the test order, seen under `--randomize`), so it is
+ * neither compared nor counted. The codec is still held to them by the per-assertion tests.
+ */
+const LIBRARY_ORDER_DEPENDENT: Record<string, number[]> = { construct: [88] };
+
 /** Longest a single assertion may take on the codec (all its inputs). */
 const MAX_MS_PER_ASSERTION = 200;
 
@@ -63,6 +70,7 @@ describe.each(SUITE_FILES.filter((f) => f !== 'spacebomb'))('%s.test.did', (file
         const libraryFails: number[] = [];
         for (const c of cases) {
             const position = Number(/:(\d+)/.exec(c.name)?.[1]);
+            if (LIBRARY_ORDER_DEPENDENT[file]?.includes(position)) continue;
             const library = satisfies(c, (types, bytes) => IDL.decode(types, bytes.slice()) as unknown[]);
             if (library === false) libraryFails.push(position);
             else expect([c.name, satisfies(c, decodeMessage)]).toEqual([c.name, true]);
