@@ -1,8 +1,9 @@
 /**
  * Offline, incremental builds of the Azle canisters declared in dfx.json.
  *
- * Each canister is built with `azle build <name>` (no dfx needed), then its wasm is gzipped
- * deterministically. A fingerprint of every input is stored beside the outputs so that an
+ * Each canister is built with `azle build <name>` (no dfx needed), run so that the module embeds
+ * no absolute path (lib/azle-location.ts): the same sources and lockfile give the same bytes in
+ * any folder. Its wasm is then gzipped deterministically. A fingerprint of every input is stored beside the outputs so that an
  * unchanged canister is not rebuilt. Reading dfx.json, the fingerprints and the lock that keeps
  * builds of one repository apart are in lib/dfx-json.ts, lib/build-fingerprint.ts, lib/build-lock.ts.
  */
@@ -12,6 +13,7 @@ import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
+import { AzleLocation, azleLocation } from './lib/azle-location.js';
 import { computeFingerprint, digestSharedInputs } from './lib/build-fingerprint.js';
 import { withBuildLock } from './lib/build-lock.js';
 import { AzleCanisterEntry, customCandidPath, readAzleCanisters, readAzleVersion, selectCanisters } from './lib/dfx-json.js';
@@ -135,7 +137,7 @@ async function buildOne(
     const candidSource =
         canister.candidGen === 'custom' ? customCandidPath(canister) : outputs.didPath;
 
-    const { code, output } = await runAzleBuild(name, candidSource);
+    const { code, output } = await runAzleBuild(azleLocation(repoRoot, name, canister.main), name, candidSource);
     if (code !== 0) {
         await mkdir(azleOutDir(name), { recursive: true });
         const logFile = join(azleOutDir(name), 'build.log');
@@ -173,20 +175,34 @@ async function buildOne(
     return { ...outputs, rebuilt: true };
 }
 
+/** Byte 9 of a gzip header names the compressing OS (RFC 1952); 255 is "unknown". */
+const GZIP_OS_BYTE = 9;
+const GZIP_OS_UNKNOWN = 255;
+
 /**
- * gzip at level 9. Node's zlib writes a header with no file name, a zero modification time
- * and a fixed OS byte, so the same wasm always gives the same bytes.
+ * gzip at level 9. Node's zlib writes a header with no file name and a zero modification time,
+ * but an OS byte of the machine it runs on (3 on Linux, 19 on macOS): it is set to 255 so that
+ * the header is the same everywhere. The header has no checksum of its own (no FHCRC flag).
+ * The deflate stream itself is only as stable as Node's bundled zlib: see the README,
+ * "Reproducing the upgrader's hash".
  */
 function gzipDeterministic(data: Uint8Array): Buffer {
-    return gzipSync(data, { level: 9 });
+    const gz = gzipSync(data, { level: 9 });
+    gz[GZIP_OS_BYTE] = GZIP_OS_UNKNOWN;
+    return gz;
 }
 
-function runAzleBuild(name: string, candidPath: string): Promise<{ code: number | null; output: string }> {
+/** Runs `azle build` where the module it writes does not depend on the repository's folder (lib/azle-location.ts). */
+function runAzleBuild(
+    location: AzleLocation,
+    name: string,
+    candidPath: string
+): Promise<{ code: number | null; output: string }> {
     const azleBin = join(repoRoot, 'node_modules', '.bin', 'azle');
     return new Promise((resolve, reject) => {
         const child = spawn(azleBin, ['build', name], {
-            cwd: repoRoot,
-            env: { ...process.env, CANISTER_CANDID_PATH: candidPath, AZLE_DFX_ROOT: repoRoot },
+            cwd: location.cwd,
+            env: { ...process.env, CANISTER_CANDID_PATH: candidPath, AZLE_DFX_ROOT: location.dfxRoot },
             stdio: ['ignore', 'pipe', 'pipe']
         });
         const chunks: Buffer[] = [];

@@ -24,7 +24,8 @@ const AZLE_BUILD_ENV = [
 /** Project files outside canisters/ that change what esbuild bundles. */
 const SHARED_INPUTS = ['tsconfig.json', 'package-lock.json'];
 
-const FINGERPRINT_FORMAT = 'azle-build-fingerprint/1';
+// 2: builds no longer depend on the repository's folder (lib/azle-location.ts), whose path left the inputs.
+const FINGERPRINT_FORMAT = 'azle-build-fingerprint/2';
 
 export async function computeFingerprint(
     canister: AzleCanisterEntry,
@@ -38,8 +39,6 @@ export async function computeFingerprint(
     };
     field('format', FINGERPRINT_FORMAT);
     field('azle', azleVersion);
-    // Azle embeds absolute paths in the wasm, so the same sources elsewhere give another module.
-    field('root', repoRoot);
     field('name', canister.name);
     field('entry', canonicalJson(canister.entry));
     field('shared', sharedDigest);
