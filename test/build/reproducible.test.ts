@@ -76,6 +76,8 @@ describe('reproducible build of the upgrader', () => {
             expect(built.wasm.includes(Buffer.from(dir))).toBe(false);
             expect(built.wasm.includes(Buffer.from(scratch))).toBe(false);
         }
+        // gzip header (RFC 1952): no flags, no modification time, OS "unknown" whatever the machine.
+        expect([...repo.gz.subarray(0, 10)]).toEqual([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 255]);
         expect(gunzipSync(repo.gz).equals(repo.wasm)).toBe(true);
     }, 300_000);
 });
