@@ -3,8 +3,8 @@
  *
  * Each canister is built with `azle build <name>` (no dfx needed), run so that the module embeds
  * no absolute path (lib/azle-location.ts): the same sources and lockfile give the same bytes in
- * any folder. Its wasm is then gzipped deterministically. A fingerprint of every input is stored beside the outputs so that an
- * unchanged canister is not rebuilt. Reading dfx.json, the fingerprints and the lock that keeps
+ * any folder. Its wasm is then gzipped deterministically. A fingerprint of every input is stored
+ * beside the outputs so that an unchanged canister is not rebuilt. Reading dfx.json, the fingerprints and the lock that keeps
  * builds of one repository apart are in lib/dfx-json.ts, lib/build-fingerprint.ts, lib/build-lock.ts.
  */
 import { spawn } from 'node:child_process';
