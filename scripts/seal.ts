@@ -22,7 +22,7 @@ import type { Principal } from '@dfinity/principal';
 
 import { InitArgs, type InstallSettings } from '../canisters/upgrader/types.js';
 import { cyclesOption, parseOptions, principalOption, runMain, UsageError } from './lib/args.js';
-import { certifiedInfo, connect, createCanister, installCode, loadIdentity, resolveNetwork, setControllers, sha256Hex } from './lib/ic.js';
+import { certifiedInfo, connect, createCanister, installCode, loadIdentity, resolveNetwork, runStatus, setControllers, sha256Hex, startCanister } from './lib/ic.js';
 import { gzWasmPath } from './paths.js';
 
 const USAGE =
@@ -44,7 +44,8 @@ const names = (principals: readonly Principal[]): string => principals.map((p) =
  * An existing canister must be empty and controlled by the agent's identity. Its other
  * controllers are removed before the install, so that nobody can change the module between the
  * install and the seal, and the installed module's hash is checked in the certified state before
- * the last controller goes: a wrong module is never sealed.
+ * the last controller goes: a wrong module is never sealed. A stopped canister is started first:
+ * sealed stopped, nobody could ever start it.
  * @throws with what to do next when the canister does not qualify, or when the certified state
  *   does not show the module's hash and then an empty controller list.
  */
@@ -76,6 +77,13 @@ export async function sealUpgrader(agent: HttpAgent, wasm: Uint8Array, canisterI
     const installed = await certifiedInfo(agent, id);
     if (installed.moduleHash !== moduleHash) {
         throw new Error(`${id.toText()} runs module ${installed.moduleHash ?? 'none'} after the install, not ${moduleHash}: NOT sealed (you are still its controller). Find out who changed it before sealing.`);
+    }
+    // Sealed while stopped, it could never be started again.
+    if ((await runStatus(agent, id)) !== 'running') {
+        await startCanister(agent, id);
+        const status = await runStatus(agent, id);
+        if (status !== 'running') throw new Error(`${id.toText()} is ${status} and could not be started: NOT sealed (you are still its controller). Start it, then run seal.ts again.`);
+        log(`started:     ${id.toText()} (it was stopped; sealed so, nobody could ever start it)`);
     }
     await setControllers(agent, id, []);
     const info = await certifiedInfo(agent, id);

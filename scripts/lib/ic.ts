@@ -77,6 +77,8 @@ interface Management {
     provisional_create_canister_with_cycles(args: { amount: [] | [bigint]; settings: [] | [CandidSettings]; specified_id: []; sender_canister_version: [] }): Promise<{ canister_id: Principal }>;
     install_code(args: { mode: { install: null } | { upgrade: [] }; canister_id: Principal; wasm_module: Uint8Array; arg: Uint8Array; sender_canister_version: [] }): Promise<void>;
     update_settings(args: { canister_id: Principal; settings: CandidSettings; sender_canister_version: [] }): Promise<void>;
+    canister_status(args: { canister_id: Principal }): Promise<{ status: { running: null } | { stopping: null } | { stopped: null } }>;
+    start_canister(args: { canister_id: Principal }): Promise<void>;
 }
 
 /** The management canister, with `effectiveCanisterId` routing the calls to its subnet. */
@@ -110,6 +112,16 @@ export async function installCode(agent: HttpAgent, canisterId: Principal, wasm:
 
 export async function setControllers(agent: HttpAgent, canisterId: Principal, controllers: Principal[]): Promise<void> {
     await management(agent, canisterId).update_settings({ canister_id: canisterId, settings: { ...NO_SETTINGS, controllers: [controllers] }, sender_canister_version: [] });
+}
+
+/** Whether a canister runs (canister_status: its controllers only). */
+export async function runStatus(agent: HttpAgent, canisterId: Principal): Promise<'running' | 'stopping' | 'stopped'> {
+    const { status } = await management(agent, canisterId).canister_status({ canister_id: canisterId });
+    return 'running' in status ? 'running' : 'stopping' in status ? 'stopping' : 'stopped';
+}
+
+export async function startCanister(agent: HttpAgent, canisterId: Principal): Promise<void> {
+    await management(agent, canisterId).start_canister({ canister_id: canisterId });
 }
 
 /** What the certified state says about a canister: its controllers and module hash (hex; null for an empty canister). */
