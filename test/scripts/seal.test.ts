@@ -19,6 +19,7 @@ import { priced, sealUpgrader } from '../../scripts/seal.js';
 import { verifySealed } from '../../scripts/verify.js';
 import { ReplicaKeys } from '../../src/replica/index.js';
 import { type ReplicaServer, startReplicaServer } from '../../src/server/server.js';
+import { management } from '../server/support.js';
 
 const UPGRADER_GZ = new Uint8Array(readFileSync(gzWasmPath('upgrader')));
 const UPGRADER_HASH = createHash('sha256').update(UPGRADER_GZ).digest('hex');
@@ -59,13 +60,17 @@ describe('sealUpgrader', () => {
         expect([limits.registration_fee, limits.storage_fee_per_mib]).toEqual([7n, 11n]);
     });
 
-    it('removes the other controllers of an existing canister before installing, so that none can swap the module before the seal', async () => {
+    it('prepares an existing canister: removes its other controllers before installing (none can swap the module before the seal), and starts it if stopped (sealed stopped, nobody could start it)', async () => {
         const deployer = await agentOf();
         const self = await deployer.getPrincipal();
         const other = Ed25519KeyIdentity.generate().getPrincipal();
         const id = await createCanister(deployer, [other, self]);
+        await management(deployer).stop_canister({ canister_id: id });
         const lines: string[] = [];
         await sealUpgrader(deployer, UPGRADER_GZ, id, undefined, (line) => lines.push(line));
+        expect(lines.join('\n')).toContain('(it was stopped; sealed so, nobody could ever start it)');
+        const limits = await Actor.createActor<UpgraderService>(idlFactory, { agent: deployer, canisterId: id }).limits();
+        expect(limits.max_apps).toBeGreaterThan(0);
 
         const history = server.node.subnet.canister(id)?.history.map((change) => change.details) ?? [];
         expect(history.map((details) => details.kind)).toEqual(['creation', 'controllers_change', 'code_deployment', 'controllers_change']);
