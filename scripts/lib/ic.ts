@@ -7,35 +7,59 @@
 import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 
-import { Actor, CanisterStatus, HttpAgent, type Identity } from '@dfinity/agent';
+import { Actor, Cbor, Certificate, HttpAgent, type Identity, LookupPathStatus } from '@dfinity/agent';
 import { Ed25519KeyIdentity } from '@dfinity/identity';
 import { Principal } from '@dfinity/principal';
 
-import { fromHex } from '../../src/encoding/hex.js';
+import { fromHex, toHex } from '../../src/encoding/hex.js';
 import { type CanisterSettings as CandidSettings, managementIdlFactory, NO_SETTINGS } from '../../src/replica/management/candid.js';
+import { UsageError } from './args.js';
 
 const LOCAL_URL = 'http://127.0.0.1:4943';
 const MAINNET_URL = 'https://icp-api.io';
+/** Hosts of the IC's boundary nodes: their root key is the IC's, built into the agent, never fetched. */
+const MAINNET_HOSTS = ['icp-api.io', 'ic0.app', 'icp0.io'];
 
-/** A network named on the command line: `local`, `ic`, or a URL. */
+/**
+ * A network named on the command line: `local`, `ic`, or a URL. On mainnet the agent checks
+ * certificates against the IC's root key it has built in; on any other network it fetches the
+ * root key from that network, so its answers are only as trustworthy as its operator.
+ */
 export type Network = { name: string; url: string; mainnet: boolean };
 
 export function resolveNetwork(network: string): Network {
     if (network === 'local') return { name: 'local', url: LOCAL_URL, mainnet: false };
     if (network === 'ic') return { name: 'ic', url: MAINNET_URL, mainnet: true };
-    if (/^https?:\/\//.test(network)) return { name: network, url: network, mainnet: network.startsWith(MAINNET_URL) };
-    throw new Error(`Unknown network ${JSON.stringify(network)}: use "local", "ic" or a URL such as ${LOCAL_URL}`);
+    let url: URL | null = null;
+    try {
+        url = /^https?:\/\//.test(network) ? new URL(network) : null;
+    } catch {
+        url = null;
+    }
+    if (url === null) throw new UsageError(`unknown network ${JSON.stringify(network)}: use "local", "ic" or a URL such as ${LOCAL_URL}`);
+    const host = url.hostname;
+    return { name: network, url: network, mainnet: MAINNET_HOSTS.some((known) => host === known || host.endsWith(`.${known}`)) };
 }
 
 /**
  * Loads an Ed25519 identity: a JSON file as written by `Ed25519KeyIdentity.toJSON()`, or a file
  * holding a 32-byte secret key in hex. There is deliberately no default identity.
+ * @throws UsageError when the file cannot be read or holds neither form.
  */
 export async function loadIdentity(path: string): Promise<Ed25519KeyIdentity> {
-    const text = (await readFile(path, 'utf8')).trim();
-    if (text.startsWith('[')) return Ed25519KeyIdentity.fromJSON(text);
+    let text: string;
+    try {
+        text = (await readFile(path, 'utf8')).trim();
+    } catch (error) {
+        throw new UsageError(`cannot read the identity file ${path}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    try {
+        if (text.startsWith('[')) return Ed25519KeyIdentity.fromJSON(text);
+    } catch {
+        // reported below with the expected forms
+    }
     if (/^[0-9a-f]{64}$/i.test(text)) return Ed25519KeyIdentity.fromSecretKey(fromHex(text));
-    throw new Error(`${path} holds neither an Ed25519KeyIdentity JSON nor a 32-byte hex secret key`);
+    throw new UsageError(`${path} holds neither an Ed25519KeyIdentity JSON nor a 32-byte secret key in hex`);
 }
 
 /** A deterministic identity from a name (for local demos only: anyone can derive it). */
@@ -53,6 +77,8 @@ interface Management {
     provisional_create_canister_with_cycles(args: { amount: [] | [bigint]; settings: [] | [CandidSettings]; specified_id: []; sender_canister_version: [] }): Promise<{ canister_id: Principal }>;
     install_code(args: { mode: { install: null } | { upgrade: [] }; canister_id: Principal; wasm_module: Uint8Array; arg: Uint8Array; sender_canister_version: [] }): Promise<void>;
     update_settings(args: { canister_id: Principal; settings: CandidSettings; sender_canister_version: [] }): Promise<void>;
+    canister_status(args: { canister_id: Principal }): Promise<{ status: { running: null } | { stopping: null } | { stopped: null } }>;
+    start_canister(args: { canister_id: Principal }): Promise<void>;
 }
 
 /** The management canister, with `effectiveCanisterId` routing the calls to its subnet. */
@@ -88,23 +114,67 @@ export async function setControllers(agent: HttpAgent, canisterId: Principal, co
     await management(agent, canisterId).update_settings({ canister_id: canisterId, settings: { ...NO_SETTINGS, controllers: [controllers] }, sender_canister_version: [] });
 }
 
-/** A canister's controllers and module hash, read from the certified state (`read_state`), which the agent verifies against the root key. */
-export async function certifiedInfo(agent: HttpAgent, canisterId: Principal): Promise<{ controllers: Principal[]; moduleHash: string | null }> {
-    const status = await CanisterStatus.request({ canisterId, agent, paths: ['controllers', 'module_hash'] });
-    const controllers = status.get('controllers');
-    const moduleHash = status.get('module_hash');
+/** Whether a canister runs (canister_status: its controllers only). */
+export async function runStatus(agent: HttpAgent, canisterId: Principal): Promise<'running' | 'stopping' | 'stopped'> {
+    const { status } = await management(agent, canisterId).canister_status({ canister_id: canisterId });
+    return 'running' in status ? 'running' : 'stopping' in status ? 'stopping' : 'stopped';
+}
+
+export async function startCanister(agent: HttpAgent, canisterId: Principal): Promise<void> {
+    await management(agent, canisterId).start_canister({ canister_id: canisterId });
+}
+
+/** What the certified state says about a canister: its controllers and module hash (hex; null for an empty canister). */
+export type CertifiedInfo = { controllers: Principal[]; moduleHash: string | null };
+
+/**
+ * A canister's controllers and module hash, read from the certified state (one `read_state` of
+ * canister/<id>/controllers and canister/<id>/module_hash) and verified by the agent against the
+ * root key. Unlike the agent's CanisterStatus, which reports any failure as a missing value,
+ * every failure throws, so that an unreadable or missing canister never looks like one without
+ * controllers.
+ * @throws when the read fails, the certificate does not verify, or the canister does not exist.
+ */
+export async function certifiedInfo(agent: HttpAgent, canisterId: Principal): Promise<CertifiedInfo> {
+    const path = (leaf: string): Uint8Array[] => [utf8('canister'), canisterId.toUint8Array(), utf8(leaf)];
+    const controllersPath = path('controllers');
+    const moduleHashPath = path('module_hash');
+    const rootKey = agent.rootKey ?? (await agent.fetchRootKey());
+    let certificate: Certificate;
+    try {
+        const response = await agent.readState(canisterId, { paths: [controllersPath, moduleHashPath] });
+        certificate = await Certificate.create({ certificate: response.certificate, rootKey, canisterId, agent });
+    } catch (error) {
+        throw new Error(`could not read the certified state of ${canisterId.toText()}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const controllers = certificate.lookup_path(controllersPath);
+    if (controllers.status === LookupPathStatus.Absent) {
+        throw new Error(`canister ${canisterId.toText()} does not exist on this network (the certified state has no entry for it): check the id and --network`);
+    }
+    if (controllers.status !== LookupPathStatus.Found) throw new Error(`the certificate for ${canisterId.toText()} does not cover its controllers (${controllers.status})`);
+    const moduleHash = certificate.lookup_path(moduleHashPath);
+    if (moduleHash.status !== LookupPathStatus.Found && moduleHash.status !== LookupPathStatus.Absent) {
+        throw new Error(`the certificate for ${canisterId.toText()} does not cover its module hash (${moduleHash.status})`);
+    }
     return {
-        controllers: Array.isArray(controllers) ? controllers.filter((c): c is Principal => c instanceof Principal) : [],
-        moduleHash: typeof moduleHash === 'string' ? moduleHash : null
+        controllers: decodeControllers(controllers.value),
+        moduleHash: moduleHash.status === LookupPathStatus.Found ? toHex(moduleHash.value) : null
     };
+}
+
+/** The certified controllers: a CBOR array of principals' bytes. */
+function decodeControllers(cbor: Uint8Array): Principal[] {
+    const decoded: unknown = Cbor.decode(cbor);
+    if (!Array.isArray(decoded) || !decoded.every((item): item is Uint8Array => item instanceof Uint8Array)) {
+        throw new Error('the certified controllers are not a CBOR array of principals');
+    }
+    return decoded.map((bytes) => Principal.fromUint8Array(bytes));
+}
+
+function utf8(text: string): Uint8Array {
+    return new TextEncoder().encode(text);
 }
 
 export function sha256Hex(bytes: Uint8Array): string {
     return createHash('sha256').update(bytes).digest('hex');
-}
-
-/** The value of `--name value` in argv, or undefined. */
-export function option(argv: readonly string[], name: string): string | undefined {
-    const at = argv.indexOf(name);
-    return at >= 0 ? argv[at + 1] : undefined;
 }

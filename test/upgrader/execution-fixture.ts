@@ -59,11 +59,13 @@ export type SceneOptions = {
     replicaOptions?: ReplicaOptions;
     /** Cycles the upgrader is created with. Default: fixture's. */
     upgraderCycles?: bigint;
+    /** Whether the upgrader is sealed (no controllers), as deployed for real. Default: true. */
+    sealed?: boolean;
 };
 
 export async function createExecutionScene(options: SceneOptions = {}): Promise<ExecutionScene> {
     const replica = await Replica.create(options.replicaOptions);
-    const { id: upgraderId, upgrader } = await deployUpgrader(replica, {}, options.upgraderCycles);
+    const { id: upgraderId, upgrader } = await deployUpgrader(replica, {}, options.upgraderCycles, { sealed: options.sealed });
     const app = await deployApp(replica, { name: options.appName ?? 'demo_app_v1', upgraderId });
     ok(await registerApp(upgrader, app, { snapshots: options.snapshots ?? DEFAULT_SNAPSHOTS }));
     const notes = replica.createActor<DemoAppV1Service>(v1Idl, app);

@@ -106,7 +106,8 @@ describe('executor', () => {
     });
 
     it('keeps its watchdog across its own upgrade: post_upgrade arms it again (timers do not survive upgrades)', async () => {
-        scene = await createExecutionScene();
+        // Unsealed: only a controller can upgrade the upgrader (a sealed one never is).
+        scene = await createExecutionScene({ sealed: false });
         const { replica, upgraderId, app } = scene;
         await replica.upgradeCanister({ canisterId: upgraderId, wasm: wasmPath('upgrader'), sender: admin });
         const id = await approveUpgrade(scene, v2);

@@ -113,15 +113,29 @@ export function upgradeRequest(module: Module, options: Partial<UpgradeOptions> 
 const FREE_SETTINGS: InstallSettings = { registration_fee: 0n, storage_fee_per_mib: 0n, max_apps: [], max_proposals_kept: [], max_audit_entries_per_app: [] };
 
 /**
- * Creates the upgrader canister (controlled by `admin`) with `cycles` and installs it with `settings`
- * (default: FREE_SETTINGS, so ingress callers can register and upload; tests of payment set prices).
+ * Creates the upgrader canister (controlled by `admin`) with `cycles`, installs it with `settings`
+ * (default: FREE_SETTINGS, so ingress callers can register and upload; tests of payment set prices)
+ * and seals it, as every real deployment is, unless `sealed: false` (tests that upgrade the
+ * upgrader itself).
  */
-export async function deployUpgrader(replica: Replica, settings: Partial<InstallSettings> = {}, cycles = 100_000_000_000_000_000n): Promise<{ id: Principal; upgrader: Upgrader }> {
+export async function deployUpgrader(replica: Replica, settings: Partial<InstallSettings> = {}, cycles = 100_000_000_000_000_000n, options: { sealed?: boolean } = {}): Promise<{ id: Principal; upgrader: Upgrader }> {
     const id = await replica.createCanister({ sender: admin, cycles });
     const arg = new Uint8Array(IDL.encode([InitArgs], [[{ ...FREE_SETTINGS, ...settings }]]));
     await replica.installCode({ canisterId: id, wasm: wasmPath('upgrader'), arg, sender: admin });
+    if (options.sealed ?? true) await sealCanister(replica, id);
     const upgrader = replica.createActor<UpgraderService>(idlFactory, id);
     return { id, upgrader };
+}
+
+/**
+ * Seals a canister as scripts/seal.ts does: its controller (`admin` unless told) removes every
+ * controller through the management canister's update_settings, so nobody can change its code,
+ * settings or state from outside again.
+ */
+export async function sealCanister(replica: Replica, id: Principal, controller: Principal = admin): Promise<void> {
+    await replica.updateCanisterSettings({ canisterId: id, controllers: [], sender: controller });
+    const left = await replica.getControllers(id);
+    if (left.length !== 0) throw new Error(`${id.toText()} still has controllers after sealing: ${left.map((c) => c.toText()).join(', ')}`);
 }
 
 /**
