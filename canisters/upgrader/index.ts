@@ -21,7 +21,7 @@ import { limits } from './limits';
 import { admits } from './inspect';
 import * as managementIdl from './management-idl';
 import { checkSchema, getCounter, MetaKey } from './meta';
-import { createModule, findModule, uploadChunk } from './modules';
+import { createModule, findModule, moduleChunk, uploadChunk } from './modules';
 import { cancelProposal, effectiveStatus, findProposal, isOpen, propose, requestUpgrade, viewProposal } from './proposals';
 import { deleteUnusedModule, reap, sweepModules } from './reclaim';
 import * as recovery from './recovery';
@@ -36,6 +36,7 @@ import {
     Execution,
     InitArgs,
     Limits,
+    ModuleChunkRef,
     ModuleInfo,
     ModuleRef,
     Proposal,
@@ -44,6 +45,7 @@ import {
     RestoreArgs,
     type Result,
     ResultApp,
+    ResultChunk,
     ResultModule,
     ResultProposal,
     ResultProposalId,
@@ -170,6 +172,18 @@ export default class Upgrader {
         if (!isPrincipalSized(ref.app) || !isHashSized(ref.hash)) return [];
         const found = findModule(ref.app, ref.hash);
         return found === undefined ? [] : [found];
+    }
+
+    /**
+     * Anyone: chunk `index` of a complete module (rejected ones too), so that voters can download
+     * the module a proposal names and hash it themselves. A query (inspect refuses it as ingress).
+     */
+    @fastQuery([ModuleChunkRef], ResultChunk)
+    get_module_chunk(ref: ModuleChunkRef): Result<Uint8Array> {
+        return guardSync(() => {
+            checkArgs.moduleRef(ref);
+            return moduleChunk(ref);
+        });
     }
 
     // ------------------------------------------------------------ proposals and votes

@@ -81,6 +81,8 @@ const rows: Record<string, Row> = {
     },
     delete_module: { needs: { module: 'incomplete' }, args: (c) => [{ app: c.app, hash: c.moduleHash }], answers: recoveryOnly('Ok') },
     get_module: { needs: { module: 'incomplete' }, args: (c) => [{ app: c.app, hash: c.moduleHash }], answers: all('reply') },
+    // Anyone may download a complete module (people through a query, the apps inter-canister).
+    get_module_chunk: { needs: { module: 'complete' }, args: (c) => [{ app: c.app, hash: c.moduleHash, index: 0 }], answers: all('Ok') },
     propose: {
         needs: { module: 'complete' },
         args: (c) => [{ app: c.app, action: { upgrade: upgradeOf(c) } }],
