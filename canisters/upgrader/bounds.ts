@@ -59,7 +59,7 @@ export const MAX_ARGUMENT_BYTES = {
     upload_module_chunk: CHUNK_BYTES + 105 + ENCODING_SLACK,
     delete_module: 86 + ENCODING_SLACK,
     get_module: 86 + ENCODING_SLACK,
-    get_module_chunk: 97 + ENCODING_SLACK,
+    get_module_chunk: 96 + ENCODING_SLACK,
     propose: MAX_ARG_BYTES + 255 + ENCODING_SLACK,
     request_upgrade: MAX_ARG_BYTES + 111 + ENCODING_SLACK,
     vote: 71 + ENCODING_SLACK,

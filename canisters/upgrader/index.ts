@@ -9,7 +9,7 @@
 import { memoizeTypeNames } from './runtime';
 
 import type { Principal } from '@dfinity/principal';
-import { IDL, init, inspectMessage, msgArgData, msgCaller, msgMethodName, postUpgrade, trap } from 'azle';
+import { IDL, init, inReplicatedExecution, inspectMessage, msgArgData, msgCaller, msgMethodName, postUpgrade, trap } from 'azle';
 
 import { findApp, mayUpload, register, requireApp } from './apps';
 import { auditPage } from './audit';
@@ -175,13 +175,16 @@ export default class Upgrader {
     }
 
     /**
-     * Anyone: chunk `index` of a complete module (rejected ones too), so that voters can download
-     * the module a proposal names and hash it themselves. A query (inspect refuses it as ingress).
+     * Anyone, through a query: chunk `index` of a complete module (rejected ones too), so that
+     * voters can download the module a proposal names and hash it themselves. Refused in
+     * replicated mode (an update call, from ingress or a canister): a 1 MiB chunk costs ~60 M
+     * instructions, which the upgrader would pay for a read that needs no consensus.
      */
     @fastQuery([ModuleChunkRef], ResultChunk)
     get_module_chunk(ref: ModuleChunkRef): Result<Uint8Array> {
         return guardSync(() => {
             checkArgs.moduleRef(ref);
+            if (inReplicatedExecution()) throw fail.unauthorized('get_module_chunk is answered only to queries (non-replicated), which cost the upgrader nothing: call it as a query');
             return moduleChunk(ref);
         });
     }

@@ -106,8 +106,7 @@ const checks: Readonly<Record<UpgraderMethod, Check>> = {
     // Queries may be called as updates too; they need no caller.
     get_app: anyone,
     get_module: anyone,
-    // A download is a query: as a replicated call it would make the upgrader pay for reading and
-    // replying a 1 MiB chunk that needs no consensus. Canisters (which inspect never sees) still may.
+    // Answered only to queries (the method refuses replicated calls): as ingress it cannot succeed.
     get_module_chunk: () => false,
     get_proposal: anyone,
     get_execution: anyone,
