@@ -13,6 +13,7 @@ import { Ed25519KeyIdentity } from '@dfinity/identity';
 import type { Principal } from '@dfinity/principal';
 
 import { InitArgs } from '../../canisters/upgrader/types.js';
+import { reportVerdict } from '../../scripts/compare-module.js';
 import { createCanister, installCode } from '../../scripts/lib/ic.js';
 import { gzWasmPath, repoRoot, wasmPath } from '../../scripts/paths.js';
 import { UpgraderClient } from '../../src/client/upgrader.js';
@@ -95,4 +96,25 @@ describe('compare-module against the replica server', () => {
         expect(badId.code).toBe(2);
         expect(badId.stderr).toMatch(/--proposal must be a proposal id/);
     }, 300_000);
+});
+
+describe('compare-module verdicts', () => {
+    const proposal = { proposalId: 4n, app: Ed25519KeyIdentity.generate().getPrincipal(), moduleHash: new Uint8Array(32).fill(1), status: 'executed' };
+
+    it('says in one line that a proposal installs no module (exit 2)', () => {
+        expect(reportVerdict({ kind: 'no-module', proposalId: 4n, action: 'change_policy' })).toEqual({
+            lines: ['proposal 4 is a change_policy proposal and installs no module: there is nothing to compare (check its action with get_proposal)'],
+            exitCode: 2
+        });
+    });
+
+    it('compares hashes only once the module left the store, and says so', () => {
+        const why = 'the upgrader no longer stores the module';
+        const same = reportVerdict({ kind: 'hash-only', proposal, matches: true, localSha256: '01'.repeat(32), localSize: 10, why });
+        expect(same.exitCode).toBe(0);
+        expect(same.lines.at(-1)).toBe('matches your build (by hash)');
+        const other = reportVerdict({ kind: 'hash-only', proposal, matches: false, localSha256: '02'.repeat(32), localSize: 10, why });
+        expect(other.exitCode).toBe(1);
+        expect(other.lines.join('\n')).toMatch(/only hashes are compared[\s\S]*DIFFERS: your build does not hash to the proposal's module hash/);
+    });
 });
