@@ -13,7 +13,7 @@ import { toHex } from '../encoding/hex.js';
 import { readU32 } from '../encoding/leb128.js';
 
 /** The IC's limit on a module's uncompressed Wasm; a gzipped module that inflates past it is refused. */
-export const MAX_WASM_BYTES = 100 * 1024 * 1024;
+const MAX_WASM_BYTES = 100 * 1024 * 1024;
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 const WASM_HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
@@ -88,7 +88,7 @@ export function firstDifference(a: Uint8Array, b: Uint8Array): number {
 }
 
 /** Inflates a gzipped module, refusing more than MAX_WASM_BYTES. */
-export async function gunzip(bytes: Uint8Array, what: string): Promise<Uint8Array> {
+async function gunzip(bytes: Uint8Array, what: string): Promise<Uint8Array> {
     const reader = new Blob([new Uint8Array(bytes)]).stream().pipeThrough(new DecompressionStream('gzip')).getReader();
     const parts: Uint8Array[] = [];
     let size = 0;
