@@ -25,6 +25,7 @@ import type {
     AuditQuery,
     CreateModuleArgs,
     EmergencyUpgradeArgs,
+    ModuleChunkRef,
     ModuleRef,
     Policy,
     PolicyChange,
@@ -58,6 +59,7 @@ export const MAX_ARGUMENT_BYTES = {
     upload_module_chunk: CHUNK_BYTES + 105 + ENCODING_SLACK,
     delete_module: 86 + ENCODING_SLACK,
     get_module: 86 + ENCODING_SLACK,
+    get_module_chunk: 96 + ENCODING_SLACK,
     propose: MAX_ARG_BYTES + 255 + ENCODING_SLACK,
     request_upgrade: MAX_ARG_BYTES + 111 + ENCODING_SLACK,
     vote: 71 + ENCODING_SLACK,
@@ -158,7 +160,7 @@ export const checkArgs = {
         hash('the module hash', args.hash);
         blob('the chunk', args.chunk, CHUNK_BYTES);
     },
-    moduleRef(ref: ModuleRef): void {
+    moduleRef(ref: ModuleRef | ModuleChunkRef): void {
         principal('the app id', ref.app);
         hash('the module hash', ref.hash);
     },

@@ -9,7 +9,7 @@
 import { memoizeTypeNames } from './runtime';
 
 import type { Principal } from '@dfinity/principal';
-import { IDL, init, inspectMessage, msgArgData, msgCaller, msgMethodName, postUpgrade, trap } from 'azle';
+import { IDL, init, inReplicatedExecution, inspectMessage, msgArgData, msgCaller, msgMethodName, postUpgrade, trap } from 'azle';
 
 import { findApp, mayUpload, register, requireApp } from './apps';
 import { auditPage } from './audit';
@@ -21,7 +21,7 @@ import { limits } from './limits';
 import { admits } from './inspect';
 import * as managementIdl from './management-idl';
 import { checkSchema, getCounter, MetaKey } from './meta';
-import { createModule, findModule, uploadChunk } from './modules';
+import { createModule, findModule, moduleChunk, uploadChunk } from './modules';
 import { cancelProposal, effectiveStatus, findProposal, isOpen, propose, requestUpgrade, viewProposal } from './proposals';
 import { deleteUnusedModule, reap, sweepModules } from './reclaim';
 import * as recovery from './recovery';
@@ -36,6 +36,7 @@ import {
     Execution,
     InitArgs,
     Limits,
+    ModuleChunkRef,
     ModuleInfo,
     ModuleRef,
     Proposal,
@@ -44,6 +45,7 @@ import {
     RestoreArgs,
     type Result,
     ResultApp,
+    ResultChunk,
     ResultModule,
     ResultProposal,
     ResultProposalId,
@@ -170,6 +172,21 @@ export default class Upgrader {
         if (!isPrincipalSized(ref.app) || !isHashSized(ref.hash)) return [];
         const found = findModule(ref.app, ref.hash);
         return found === undefined ? [] : [found];
+    }
+
+    /**
+     * Anyone, through a query: chunk `index` of a complete module (rejected ones too), so that
+     * voters can download the module a proposal names and hash it themselves. Refused in
+     * replicated mode (an update call, from ingress or a canister): a 1 MiB chunk costs ~60 M
+     * instructions, which the upgrader would pay for a read that needs no consensus.
+     */
+    @fastQuery([ModuleChunkRef], ResultChunk)
+    get_module_chunk(ref: ModuleChunkRef): Result<Uint8Array> {
+        return guardSync(() => {
+            checkArgs.moduleRef(ref);
+            if (inReplicatedExecution()) throw fail.unauthorized('get_module_chunk is answered only to queries (non-replicated), which cost the upgrader nothing: call it as a query');
+            return moduleChunk(ref);
+        });
     }
 
     // ------------------------------------------------------------ proposals and votes

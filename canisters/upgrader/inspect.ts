@@ -106,6 +106,8 @@ const checks: Readonly<Record<UpgraderMethod, Check>> = {
     // Queries may be called as updates too; they need no caller.
     get_app: anyone,
     get_module: anyone,
+    // Answered only to queries (the method refuses replicated calls): as ingress it cannot succeed.
+    get_module_chunk: () => false,
     get_proposal: anyone,
     get_execution: anyone,
     audit_log: anyone,

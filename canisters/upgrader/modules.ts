@@ -33,7 +33,7 @@ import { getCounter, MetaKey, setCounter } from './meta';
 import { collect, requirePayment, storagePrice } from './settings';
 import { moduleRecord } from './records';
 import { bytesEqual, principalEqual, rawBytes, toHex } from './serde';
-import type { CreateModuleArgs, ModuleInfo, ModuleRef, UploadChunkArgs } from './types';
+import type { CreateModuleArgs, ModuleChunkRef, ModuleInfo, ModuleRef, UploadChunkArgs } from './types';
 
 const modules = new StableBTreeMap<Uint8Array, ModuleInfo>(MemoryId.modules, rawBytes, moduleRecord);
 const stripes = MemoryId.chunkStripes.map((id) => new StableBTreeMap<Uint8Array, Uint8Array>(id, rawBytes, rawBytes));
@@ -82,6 +82,22 @@ export function requireInstallable(app: Principal, hash: Uint8Array): ModuleInfo
 export function readChunk(app: Principal, hash: Uint8Array, index: number): Uint8Array | undefined {
     const { stripe, key } = chunkSlot(app, hash, index);
     return stripe.get(key);
+}
+
+/**
+ * Chunk `index` of a stored module, for anyone to download and hash (get_module_chunk): one
+ * record and one chunk read, whatever the module's size. Only a complete module can be read (an
+ * incomplete one cannot be checked against its hash, and its uploader may still replace chunks);
+ * a rejected one can (to see what the IC refused).
+ */
+export function moduleChunk(ref: ModuleChunkRef): Uint8Array {
+    const info = findModule(ref.app, ref.hash);
+    if (info === undefined) throw fail.moduleNotFound(ref.hash);
+    if (!info.complete) throw fail.moduleIncomplete(ref.hash, info.chunks_received, info.chunks_expected);
+    if (ref.index >= info.chunks_expected) throw fail.invalid(`chunk index ${ref.index} is out of range: the module has ${info.chunks_expected} chunks, 0 to ${info.chunks_expected - 1}`);
+    const chunk = readChunk(ref.app, ref.hash, ref.index);
+    if (chunk === undefined) throw new Error(`module ${toHex(ref.hash)} is complete but its chunk ${ref.index} is missing`);
+    return chunk;
 }
 
 /** Bytes an app's modules reserve in the store. */

@@ -97,6 +97,10 @@ export type UploadChunkArgs = ValueOf<typeof UploadChunkArgs>;
 export const ModuleRef = Candid.Record({ app: Candid.Principal, hash: Candid.Blob });
 export type ModuleRef = ValueOf<typeof ModuleRef>;
 
+/** Chunk `index` (0-based) of a stored module, for anyone to download and hash (get_module_chunk). */
+export const ModuleChunkRef = Candid.Record({ app: Candid.Principal, hash: Candid.Blob, index: Candid.Nat32 });
+export type ModuleChunkRef = ValueOf<typeof ModuleChunkRef>;
+
 export const ModuleInfo = Candid.Record({
     app: Candid.Principal,
     hash: Candid.Blob,
@@ -476,6 +480,7 @@ export type Result<T> = { Ok: T } | { Err: UpgraderError };
 export const ResultUnit = Result(Candid.Null);
 export const ResultApp = Result(AppInfo);
 export const ResultModule = Result(ModuleInfo);
+export const ResultChunk = Result(Candid.Blob);
 export const ResultProposalId = Result(Candid.Nat64);
 export const ResultProposal = Result(Proposal);
 export const ResultResume = Result(ResumeResult);
@@ -488,6 +493,7 @@ const upgraderMethods = {
     upload_module_chunk: Candid.Update([UploadChunkArgs], ResultModule),
     delete_module: Candid.Update([ModuleRef], ResultUnit),
     get_module: Candid.Query([ModuleRef], Candid.Opt(ModuleInfo)),
+    get_module_chunk: Candid.Query([ModuleChunkRef], ResultChunk),
     propose: Candid.Update([ProposeArgs], ResultProposalId),
     request_upgrade: Candid.Update([UpgradeRequest], ResultProposalId),
     vote: Candid.Update([VoteArgs], ResultProposal),

@@ -85,6 +85,25 @@ export class InsufficientPaymentError extends UpgraderClientError {
     override name = 'InsufficientPaymentError';
 }
 
+/**
+ * A downloaded module whose bytes do not hash to the name it is stored under (thrown by
+ * UpgraderClient.downloadModule, not an `{ Err }` of the upgrader): the upgrader never hashes
+ * modules, and the IC would refuse to install these bytes. `bytes` holds what was downloaded.
+ */
+export class ModuleHashMismatchError extends Error {
+    override name = 'ModuleHashMismatchError';
+
+    constructor(
+        readonly expected: Uint8Array,
+        readonly actual: Uint8Array,
+        readonly bytes: Uint8Array
+    ) {
+        super(
+            `The module stored as ${toHex(expected)} hashes to ${toHex(actual)} (${bytes.length} bytes): its uploader sent other bytes than it named, so the IC will refuse to install it. Do not approve it; ask the uploader to upload the module again under its real SHA-256.`
+        );
+    }
+}
+
 const text = (p: Principal): string => p.toText();
 
 /** The typed error for an `{ Err }` the upgrader returned. */

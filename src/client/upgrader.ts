@@ -24,6 +24,7 @@ import {
     type Execution,
     idlFactory,
     type Limits,
+    type ModuleChunkRef,
     type ModuleInfo,
     type ModuleRef,
     type Proposal,
@@ -39,7 +40,7 @@ import {
     type VoteArgs
 } from '../../canisters/upgrader/types.js';
 import { argHash, upgradeSubject } from '../../canisters/upgrader/vote-subject.js';
-import { toClientError } from './errors.js';
+import { ModuleHashMismatchError, toClientError } from './errors.js';
 
 export * from './errors.js';
 export { argHash, upgradeSubject, upgradeSubjectBytes, UPGRADE_SUBJECT_DOMAIN } from '../../canisters/upgrader/vote-subject.js';
@@ -79,6 +80,25 @@ export interface UploadModuleOptions {
     wasm: Uint8Array;
     /** Called after each chunk with (chunks sent, chunks in all). */
     onProgress?: (sent: number, total: number) => void;
+}
+
+export interface DownloadModuleOptions {
+    /** Called after each chunk with (chunks received, chunks in all). */
+    onProgress?: (received: number, total: number) => void;
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+    const whole = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+    let at = 0;
+    for (const part of parts) {
+        whole.set(part, at);
+        at += part.length;
+    }
+    return whole;
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+    return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
 function unwrap<T>(result: Result<T>): T {
@@ -152,6 +172,44 @@ export class UpgraderClient {
 
     async getModule(ref: ModuleRef): Promise<ModuleInfo | undefined> {
         return optional(await this.service.get_module(ref));
+    }
+
+    /**
+     * Chunk `index` of a complete module (a query: anyone may, at no cost to the upgrader).
+     * @throws ModuleNotFoundError, ModuleIncompleteError, InvalidArgumentError (an index past the end)
+     */
+    async getModuleChunk(ref: ModuleChunkRef): Promise<Uint8Array> {
+        return unwrap(await this.service.get_module_chunk(ref));
+    }
+
+    /**
+     * Downloads a stored module, every chunk, and checks that its SHA-256 is `hash`: what a voter
+     * does before comparing the module a proposal names with their own build.
+     * @returns the module's bytes exactly as stored (raw or gzipped, as uploaded).
+     * @throws ModuleNotFoundError (never uploaded, or reclaimed: a module leaves the store once an
+     *   upgrade installed it), ModuleIncompleteError, ModuleHashMismatchError (the stored bytes do not
+     *   hash to `hash`; the error holds them)
+     * @example
+     * ```ts
+     * const proposal = await upgrader.getProposal(id);
+     * if (proposal && 'upgrade' in proposal.action) {
+     *     const wasm = await upgrader.downloadModule(proposal.app, proposal.action.upgrade.module_hash);
+     * }
+     * ```
+     */
+    async downloadModule(app: Principal, hash: Uint8Array, { onProgress }: DownloadModuleOptions = {}): Promise<Uint8Array> {
+        const info = await this.getModule({ app, hash });
+        if (info === undefined) throw toClientError({ ModuleNotFound: hash });
+        if (!info.complete) throw toClientError({ ModuleIncomplete: { hash, received: info.chunks_received, expected: info.chunks_expected } });
+        const parts: Uint8Array[] = [];
+        for (let index = 0; index < info.chunks_expected; index++) {
+            parts.push(await this.getModuleChunk({ app, hash, index }));
+            onProgress?.(index + 1, info.chunks_expected);
+        }
+        const bytes = concat(parts);
+        const actual = sha256(bytes);
+        if (!equalBytes(actual, hash)) throw new ModuleHashMismatchError(hash, actual, bytes);
+        return bytes;
     }
 
     /**

@@ -81,6 +81,12 @@ const rows: Record<string, Row> = {
     },
     delete_module: { needs: { module: 'incomplete' }, args: (c) => [{ app: c.app, hash: c.moduleHash }], answers: recoveryOnly('Ok') },
     get_module: { needs: { module: 'incomplete' }, args: (c) => [{ app: c.app, hash: c.moduleHash }], answers: all('reply') },
+    // Anyone may download a complete module through a query; a canister's call is replicated, so refused.
+    get_module_chunk: {
+        needs: { module: 'complete' },
+        args: (c) => [{ app: c.app, hash: c.moduleHash, index: 0 }],
+        answers: { ...all('Ok'), otherApp: 'Unauthorized', app: 'Unauthorized' }
+    },
     propose: {
         needs: { module: 'complete' },
         args: (c) => [{ app: c.app, action: { upgrade: upgradeOf(c) } }],

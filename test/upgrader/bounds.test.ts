@@ -65,6 +65,7 @@ const largestArguments: Record<string, unknown[]> = {
     upload_module_chunk: [{ app: largest(1), hash, index: NAT32_MAX, chunk: new Uint8Array(CHUNK_BYTES) }],
     delete_module: [{ app: largest(1), hash }],
     get_module: [{ app: largest(1), hash }],
+    get_module_chunk: [{ app: largest(1), hash, index: NAT32_MAX }],
     propose: [{ app: largest(1), action: { upgrade: largestRequest } }],
     request_upgrade: [largestRequest],
     vote: [{ proposal_id: NAT64_MAX, subject: hash, approve: true }],

@@ -52,7 +52,7 @@ describe('upgrader Candid interface', () => {
         const service = idlFactory({ IDL }) as IDL.ServiceClass;
         const fromFactory = new Map(service._fields.map(([name, func]) => [name, func.annotations.includes('query')] as const));
         expect([...fromDid.entries()].sort()).toEqual([...fromFactory.entries()].sort());
-        expect(fromDid.size).toBe(22);
+        expect(fromDid.size).toBe(23);
     });
 
     it('types each method exactly like the client idlFactory', () => {

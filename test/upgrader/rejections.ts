@@ -50,6 +50,9 @@ export type RejectionCost = {
     inspect_refused: boolean;
 };
 
+/** Queries answered only in non-replicated mode: a call to them from a canister is a refused call. */
+export const REPLICATED_REFUSED = ['get_module_chunk'];
+
 /** Zeros each relay can send: the largest message a canister can send on one subnet is 10 MiB. */
 const RELAY_ZEROS = 8 * 1024 * 1024;
 
@@ -98,6 +101,8 @@ const REJECTION_CASES: readonly RejectionCase[] = [
     { method: 'restore_snapshot', label: '37-byte snapshot id', args: (s) => [{ app: s.app, snapshot_id: [new Uint8Array(MAX_SNAPSHOT_ID_BYTES)] }] },
     { method: 'eject', label: 'largest', args: (s) => [s.app] },
     { method: 'reap', label: 'an app the upgrader does not know', args: (s) => [s.unmanaged] },
+    // A query that refuses replicated calls (the upgrader would pay for a 1 MiB read): refused before reading.
+    { method: 'get_module_chunk', label: 'replicated (a canister, or ingress as an update)', args: (s) => [{ app: s.app, hash: s.moduleHash, index: 0 }] },
     // Past the bounds.
     { method: 'upload_module_chunk', label: 'malformed: a 250 KB hash', args: (s) => [{ app: s.app, hash: new Uint8Array(250_000), index: 0, chunk: new Uint8Array(1) }] },
     { method: 'restore_snapshot', label: 'malformed: a 1.9 MB snapshot id', args: (s) => [{ app: s.app, snapshot_id: [new Uint8Array(1_900_000)] }] },
@@ -110,7 +115,10 @@ const REJECTION_CASES: readonly RejectionCase[] = [
     }
 ];
 
-/** The upgrader's methods whose refusals are measured here (every update method but resume, which anyone may call). */
+/**
+ * The upgrader's methods whose refusals are measured here: every update method but resume (which
+ * anyone may call), and the queries that refuse replicated calls (REPLICATED_REFUSED).
+ */
 export const MEASURED_METHODS = [...new Set(REJECTION_CASES.map((c) => c.method))];
 
 const service = idlFactory({ IDL }) as IDL.ServiceClass;
