@@ -133,7 +133,10 @@ function upgradeRequest(value: UpgradeRequest): void {
 
 function action(app: Principal, value: ProposalAction): void {
     if ('upgrade' in value) upgradeRequest(value.upgrade);
-    else if ('change_policy' in value) policyChange(value.change_policy);
+    else if ('hand_over' in value) {
+        principal('the successor', value.hand_over.successor);
+        hash("the successor's module hash", value.hand_over.successor_module_hash);
+    } else if ('change_policy' in value) policyChange(value.change_policy);
     else snapshotId(app, value.restore_snapshot);
 }
 
