@@ -58,7 +58,7 @@ export const MAX_ARGUMENT_BYTES = {
     upload_module_chunk: CHUNK_BYTES + 105 + ENCODING_SLACK,
     delete_module: 86 + ENCODING_SLACK,
     get_module: 86 + ENCODING_SLACK,
-    propose: MAX_ARG_BYTES + 255 + ENCODING_SLACK,
+    propose: MAX_ARG_BYTES + 274 + ENCODING_SLACK,
     request_upgrade: MAX_ARG_BYTES + 111 + ENCODING_SLACK,
     vote: 71 + ENCODING_SLACK,
     get_proposal: 15 + ENCODING_SLACK,
