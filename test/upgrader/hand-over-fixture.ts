@@ -15,7 +15,7 @@ import { type Outcome, ProposeArgs, type Result, ResultProposalId } from '../../
 import { handOverSubject } from '../../canisters/upgrader/vote-subject';
 import { Replica } from '../../src/replica/index';
 import type { ExecutionScene } from './execution-fixture';
-import { admin, alice, bob, castVote, deployApp, deployUpgrader, getProposal, loadModule, maintainer, moduleHashOf, ok, recovery, registerApp, type Upgrader } from './fixture';
+import { admin, alice, bob, castVote, deployApp, deployUpgrader, getProposal, hex, loadModule, maintainer, ok, recovery, registerApp, type Upgrader } from './fixture';
 import { deployRelay, relayCall } from './relay';
 
 /** Seals a canister as its deployer would: its controllers become none (the IC allows it). */
@@ -52,8 +52,14 @@ export async function createHandOverScene(options: HandOverSceneOptions = {}): P
     ok(await registerApp(upgrader, app, { as: recovery }));
     await sealUpgrader(replica, upgraderId);
     if (options.sealSuccessor ?? true) await sealUpgrader(replica, successorId);
-    const oldHash = (await moduleHashOf(replica, app)) ?? '';
+    const oldHash = (await moduleHashOf(replica, app, recovery)) ?? '';
     return { replica, upgraderId, upgrader, app, notes, oldHash, limits: await upgrader.limits(), successorId, successor, upgraderHash: loadModule('upgrader').hash };
+}
+
+/** The module hash (hex) a canister runs, read by `sender` (a controller: the app's deployer stepped back). */
+export async function moduleHashOf(replica: Replica, canisterId: Principal, sender: Principal = recovery): Promise<string | null> {
+    const status = await replica.canisterStatus({ canisterId, sender });
+    return status.moduleHash === null ? null : hex(status.moduleHash);
 }
 
 /** The maintainer proposes handing the app over to `successor` running `moduleHash`. */
