@@ -19,7 +19,7 @@ import { admin, alice, bob, castVote, deployApp, deployUpgrader, getProposal, he
 import { deployRelay, relayCall } from './relay';
 
 /** Seals a canister as its deployer would: its controllers become none (the IC allows it). */
-export async function sealUpgrader(replica: Replica, id: Principal): Promise<void> {
+async function sealUpgrader(replica: Replica, id: Principal): Promise<void> {
     await replica.updateCanisterSettings({ canisterId: id, sender: admin, controllers: [] });
 }
 
