@@ -85,6 +85,24 @@ describe('hand-over to a successor upgrader', () => {
         expect(await controllersOf(s)).toEqual(sorted(recovery, successorId));
     });
 
+    it('takes an app back after a hand-over only through a new registration, which lifts the refusal', async () => {
+        scene = await createHandOverScene();
+        const s = scene;
+        const id = ok(await proposeHandOver(s));
+        const subject = reviewedSubject(s.successorId, s.upgraderHash);
+        ok(await castVote(s.upgrader, alice, id, subject));
+        ok(await castVote(s.upgrader, bob, id, subject));
+        expect((await driveWatching(s, id)).outcome).toEqual({ handed_over: s.successorId });
+        // The recovery principal brings the first upgrader back as a controller and registers the app again.
+        await s.replica.updateCanisterSettings({ canisterId: s.app, sender: recovery, controllers: [s.upgraderId, recovery] });
+        expect(err(await proposeFromCanister(s, { upgrade: upgradeRequest(v2) }))).toEqual({ HandedOver: { app: s.app, successor: s.successorId } });
+        s.upgrader.setPrincipal(recovery);
+        ok(await s.upgrader.register({ app: s.app, policy: DEFAULT_POLICY, snapshot_policy: DEFAULT_SNAPSHOTS, recovery }));
+        // Governed here again: a stranger canister's proposal is refused as for any registered app, not as handed over.
+        expect(Object.keys(err(await proposeFromCanister(s, { upgrade: upgradeRequest(v2) })))).toEqual(['Unauthorized']);
+        expect((await s.upgrader.get_app(s.app))[0]?.live_proposal).toEqual([]);
+    });
+
     it('binds the vote to the successor and its module: a subject for another successor or module is refused', async () => {
         scene = await createHandOverScene();
         const s = scene;
