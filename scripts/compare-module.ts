@@ -7,13 +7,14 @@
  *
  * Exit 0: "matches your build". Exit 1: something differs, and what (hashes, sizes, gzip or raw,
  * the first differing Wasm section and every section that differs). Exit 2: a usage error, or
- * nothing to compare (no such proposal, or a proposal that installs no module). Exit 3: the check
- * could not run (network, upgrader unreachable...). It reads with a fresh throwaway identity
+ * nothing to compare (no such proposal, or a proposal that installs no module). Exit 1 as well when
+ * the check could not run (network, upgrader unreachable...), with the reason. It reads with a fresh throwaway identity
  * (printed), never the anonymous one.
  *
  * `compareProposalModule` is the same check as a function returning a typed verdict.
  */
 import { readFile } from 'node:fs/promises';
+import { pathToFileURL } from 'node:url';
 
 import type { Agent } from '@dfinity/agent';
 import { Ed25519KeyIdentity } from '@dfinity/identity';
@@ -22,7 +23,8 @@ import { Principal } from '@dfinity/principal';
 import { compareModules, describeComparison, type ModuleComparison } from '../src/client/module-diff.js';
 import { ModuleHashMismatchError, ModuleIncompleteError, ModuleNotFoundError, UpgraderClient } from '../src/client/upgrader.js';
 import { toHex } from '../src/encoding/hex.js';
-import { connect, type Network, option, resolveNetwork, sha256Hex } from './lib/ic.js';
+import { parseOptions, principalOption, runMain, UsageError } from './lib/args.js';
+import { connect, resolveNetwork, sha256Hex } from './lib/ic.js';
 
 const USAGE = 'usage: npx tsx scripts/compare-module.ts --network local|ic|<url> --upgrader <id> --proposal <id> --wasm <path to your build>';
 
@@ -97,6 +99,9 @@ export function reportVerdict(verdict: ProposalModuleVerdict): { lines: string[]
         case 'no-proposal':
             return { lines: [`proposal ${verdict.proposalId} does not exist on this upgrader (or was dropped from its history): check the id and the --upgrader and --network you gave`], exitCode: 2 };
         case 'no-module':
+            if (verdict.action === 'hand_over') {
+                return { lines: [`proposal ${verdict.proposalId} hands the app over to a successor upgrader: its module is that canister's, not stored here; check it with scripts/verify.ts --canister <successor> --expect-wasm <your build of it>`], exitCode: 2 };
+            }
             return { lines: [`proposal ${verdict.proposalId} is a ${verdict.action} proposal and installs no module: there is nothing to compare (check its action with get_proposal)`], exitCode: 2 };
         case 'hash-only': {
             const lines = [
@@ -118,66 +123,43 @@ export function reportVerdict(verdict: ProposalModuleVerdict): { lines: string[]
     }
 }
 
-type Parsed = { network: string; upgrader: Principal; proposal: bigint; wasm: string };
-
-function parse(argv: string[]): Parsed | string {
-    const network = option(argv, '--network');
-    const upgrader = option(argv, '--upgrader');
-    const proposal = option(argv, '--proposal');
-    const wasm = option(argv, '--wasm');
-    if (network === undefined || upgrader === undefined || proposal === undefined || wasm === undefined) return USAGE;
-    if (!/^\d+$/.test(proposal)) return `--proposal must be a proposal id (a whole number), not ${JSON.stringify(proposal)}`;
-    let upgraderId: Principal;
-    try {
-        upgraderId = Principal.fromText(upgrader);
-    } catch {
-        return `--upgrader must be a canister id such as ryjl3-tyaaa-aaaaa-aaaba-cai, not ${JSON.stringify(upgrader)}`;
-    }
-    return { network, upgrader: upgraderId, proposal: BigInt(proposal), wasm };
-}
+const OPTIONS = ['--network', '--upgrader', '--proposal', '--wasm'] as const;
 
 async function main(argv: string[]): Promise<number> {
-    const parsed = parse(argv);
-    if (typeof parsed === 'string') {
-        console.error(parsed);
-        return 2;
+    const options = parseOptions(argv, OPTIONS);
+    if (options['--network'] === undefined || options['--upgrader'] === undefined || options['--proposal'] === undefined || options['--wasm'] === undefined) {
+        throw new UsageError('--network, --upgrader, --proposal and --wasm are all needed');
     }
+    const proposal = options['--proposal'];
+    if (!/^\d{1,20}$/.test(proposal)) throw new UsageError(`--proposal must be a proposal id (a whole number), not ${JSON.stringify(proposal)}`);
+    const upgraderId = principalOption('--upgrader', options['--upgrader']);
+    const network = resolveNetwork(options['--network']);
+    const wasmPath = options['--wasm'];
     let localWasm: Uint8Array;
     try {
-        localWasm = new Uint8Array(await readFile(parsed.wasm));
+        localWasm = new Uint8Array(await readFile(wasmPath));
     } catch (error) {
-        console.error(`cannot read your build ${parsed.wasm}: ${error instanceof Error ? error.message : String(error)}`);
-        return 2;
-    }
-    let network: Network;
-    try {
-        network = resolveNetwork(parsed.network);
-    } catch (error) {
-        console.error(error instanceof Error ? error.message : String(error));
-        return 2;
+        throw new UsageError(`cannot read your build ${wasmPath}: ${error instanceof Error ? error.message : String(error)}`);
     }
     const identity = Ed25519KeyIdentity.generate();
     console.log(`network:  ${network.name} (${network.url})`);
     console.log(`identity: ${identity.getPrincipal().toText()} (throwaway, read-only)`);
-    console.log(`upgrader: ${parsed.upgrader.toText()}`);
-    const verdict = await compareProposalModule({
-        agent: await connect(network, identity),
-        upgraderId: parsed.upgrader,
-        proposalId: parsed.proposal,
-        localWasm,
-        onProgress: (received, total) => console.log(`downloaded chunk ${received} of ${total}`)
-    });
+    console.log(`upgrader: ${upgraderId.toText()}`);
+    let verdict: ProposalModuleVerdict;
+    try {
+        verdict = await compareProposalModule({
+            agent: await connect(network, identity),
+            upgraderId,
+            proposalId: BigInt(proposal),
+            localWasm,
+            onProgress: (received, total) => console.log(`downloaded chunk ${received} of ${total}`)
+        });
+    } catch (error) {
+        throw new Error(`could not check (is ${network.url} reachable and ${upgraderId.toText()} an upgrader?): ${error instanceof Error ? error.message : String(error)}`);
+    }
     const { lines, exitCode } = reportVerdict(verdict);
     for (const line of lines) console.log(line);
     return exitCode;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-    main(process.argv.slice(2)).then(
-        (code) => process.exit(code),
-        (error: unknown) => {
-            console.error(`could not check: ${error instanceof Error ? error.message : String(error)}`);
-            process.exit(3);
-        }
-    );
-}
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) runMain(() => main(process.argv.slice(2)), USAGE);

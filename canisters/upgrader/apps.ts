@@ -8,6 +8,7 @@ import { canisterSelf, StableBTreeMap, time } from 'azle';
 
 import { audit } from './audit';
 import { CallFailure, fail } from './errors';
+import { findHandOver, forgetHandOver } from './handed-over';
 import { MAX_APPS_PER_REGISTRANT, MAX_RAN_MODULES_KEPT } from './limits';
 import { canisterStatus, type CanisterStatus } from './management';
 import { MemoryId } from './memory';
@@ -26,11 +27,13 @@ export function findApp(app: Principal): StoredApp | undefined {
     return apps.get(app);
 }
 
-/** The app's record; throws AppNotRegistered. */
+/** The app's record; throws HandedOver for an app this upgrader handed over, else AppNotRegistered. */
 export function requireApp(app: Principal): StoredApp {
     const found = apps.get(app);
-    if (found === undefined) throw fail.notRegistered(app);
-    return found;
+    if (found !== undefined) return found;
+    const handedOver = findHandOver(app);
+    if (handedOver !== undefined) throw fail.handedOver(app, handedOver.successor);
+    throw fail.notRegistered(app);
 }
 
 export function saveApp(app: StoredApp): void {
@@ -139,6 +142,7 @@ export async function register(caller: Principal, args: RegisterArgs): Promise<A
     const running = status.module_hash[0];
     saveApp({ info, modules: [], running: running === undefined ? [] : [Uint8Array.from(running)], ran: [] });
     registrants.insert(caller, (registrants.get(caller) ?? 0) + 1);
+    forgetHandOver(args.app);
     audit({ app: args.app, event: { registered: null }, actor: caller });
     collect(fee);
     return info;

@@ -10,8 +10,8 @@
  * (re-registering continues it); it costs at most one ring per canister ever registered, and a
  * canister costs far more to create than its ring costs to keep.
  *
- * The registry's history (audit_log without an app) keeps only registrations, ejections and
- * reaps, each of which takes or frees a registry slot, capped at MAX_AUDIT_ENTRIES.
+ * The registry's history (audit_log without an app) keeps only registrations, ejections, reaps
+ * and hand-overs, each of which takes or frees a registry slot, capped at MAX_AUDIT_ENTRIES.
  */
 import type { Principal } from '@dfinity/principal';
 import { canisterSelf, StableBTreeMap, time } from 'azle';
@@ -41,7 +41,7 @@ export type AuditRecord = {
 };
 
 function isRegistryEvent(event: AuditEvent): boolean {
-    return 'registered' in event || 'ejected' in event || 'reaped' in event;
+    return 'registered' in event || 'ejected' in event || 'reaped' in event || 'handed_over' in event;
 }
 
 /** Appends an entry to its app's ring (and the registry's, for registry events); returns its sequence number. */

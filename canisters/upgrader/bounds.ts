@@ -60,7 +60,7 @@ export const MAX_ARGUMENT_BYTES = {
     delete_module: 86 + ENCODING_SLACK,
     get_module: 86 + ENCODING_SLACK,
     get_module_chunk: 96 + ENCODING_SLACK,
-    propose: MAX_ARG_BYTES + 255 + ENCODING_SLACK,
+    propose: MAX_ARG_BYTES + 274 + ENCODING_SLACK,
     request_upgrade: MAX_ARG_BYTES + 111 + ENCODING_SLACK,
     vote: 71 + ENCODING_SLACK,
     get_proposal: 15 + ENCODING_SLACK,
@@ -135,7 +135,10 @@ function upgradeRequest(value: UpgradeRequest): void {
 
 function action(app: Principal, value: ProposalAction): void {
     if ('upgrade' in value) upgradeRequest(value.upgrade);
-    else if ('change_policy' in value) policyChange(value.change_policy);
+    else if ('hand_over' in value) {
+        principal('the successor', value.hand_over.successor);
+        hash("the successor's module hash", value.hand_over.successor_module_hash);
+    } else if ('change_policy' in value) policyChange(value.change_policy);
     else snapshotId(app, value.restore_snapshot);
 }
 

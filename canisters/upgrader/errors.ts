@@ -62,6 +62,7 @@ export const fail = {
     paused: (app: Principal): Failure => new Failure({ Paused: app }),
     snapshotNotFound: (message: string): Failure => new Failure({ SnapshotNotFound: message }),
     insufficientPayment: (required: bigint, available: bigint): Failure => new Failure({ InsufficientPayment: { required, available } }),
+    handedOver: (app: Principal, successor: Principal): Failure => new Failure({ HandedOver: { app, successor } }),
     /** A management call failed where the caller should see it (not inside an execution). */
     call: (failure: CallFailure): Failure =>
         new Failure({ ManagementCallFailed: { method: failure.method, reject_code: failure.rejectCode, message: failure.rejectMessage } })
@@ -129,6 +130,7 @@ export function describeError(error: UpgraderError): string {
     if ('InsufficientPayment' in error) {
         return `this call costs ${error.InsufficientPayment.required} cycles and carried ${error.InsufficientPayment.available}; attach the price from limits() (from a canister: a wallet or the app itself)`;
     }
+    if ('HandedOver' in error) return `app ${error.HandedOver.app.toText()} was handed over to the upgrader ${error.HandedOver.successor.toText()}: call that one`;
     return unreachable(error);
 }
 

@@ -33,12 +33,14 @@ import { decide, type FailureOutcome, stepTo } from './flow';
 import { CHUNK_BYTES, cyclesRequired, LEASE_NS, MAX_APPS, MAX_MODULE_BYTES } from './limits';
 import { CallNotSent, ContinuationCleanup } from './management';
 import { MemoryId } from './memory';
+import { closeHandedOver } from './hand-over';
 import { getCounter, MetaKey, takeCounter } from './meta';
 import { reclaim } from './modules';
 import { effectiveStatus, findProposal, setStatus } from './proposals';
 import { executionRecord } from './records';
 import { principalEqual, principalKey } from './serde';
-import { Fenced, runStep, type StepReport } from './steps';
+import { Fenced, type StepReport } from './step-support';
+import { runStep } from './steps';
 import type { Execution, ExecutionKind, Outcome, Proposal, ResumeResult } from './types';
 
 const executions = new StableBTreeMap<Principal, Execution>(MemoryId.executions, principalKey, executionRecord);
@@ -259,12 +261,22 @@ function stillInFlight(app: Principal): ResumeResult {
     return found === undefined ? idle(app) : { in_flight: found.step };
 }
 
-/** Ends an execution: reports its outcome on the proposal, frees the app, reclaims an installed module. */
+/**
+ * Ends an execution: reports its outcome on the proposal, frees the app, reclaims an installed
+ * module; after a hand-over, forgets the app (it belongs to the successor now).
+ */
 function finish(execution: Execution): Outcome {
-    const outcome: Outcome = execution.failure[0] ?? ('upgrade' in execution.kind ? { upgraded: null } : { restored: null });
+    const outcome: Outcome = execution.failure[0] ?? successOf(execution.kind);
     executions.remove(execution.app);
     const proposal = findProposal(execution.proposal_id);
     if (proposal !== undefined) setStatus(proposal, { executed: outcome }, canisterSelf());
     if ('upgraded' in outcome && 'upgrade' in execution.kind) reclaim(execution.app, execution.kind.upgrade.module_hash);
+    if ('handed_over' in outcome && 'hand_over' in execution.kind) closeHandedOver(execution.app, execution.kind.hand_over, execution.proposal_id);
     return outcome;
+}
+
+function successOf(kind: ExecutionKind): Outcome {
+    if ('upgrade' in kind) return { upgraded: null };
+    if ('hand_over' in kind) return { handed_over: kind.hand_over.successor };
+    return { restored: null };
 }

@@ -21,12 +21,14 @@ type KeysOf<T> = T extends unknown ? keyof T & string : never;
 /** A step's name, as stored in stable memory (a case of the Candid `Step` variant). */
 export type StepName = KeysOf<Step>;
 /** An outcome that reports a failure (it carries the reason as text). */
-export type FailureOutcome = Exclude<KeysOf<Outcome>, 'upgraded' | 'restored' | 'policy_changed'>;
+export type FailureOutcome = Exclude<KeysOf<Outcome>, 'upgraded' | 'restored' | 'policy_changed' | 'handed_over'>;
 
 /** Facts of the record a route may turn on, each read before the step's own changes apply. */
 export const CONDITIONS = {
     /** The execution restores a snapshot (recovery), rather than installing a module. */
     restore: (e: Execution): boolean => 'restore' in e.kind,
+    /** The execution hands the app over to a successor upgrader. */
+    handOver: (e: Execution): boolean => 'hand_over' in e.kind,
     /** The approved options ask for a snapshot before the install. */
     takeSnapshot: (e: Execution): boolean => 'upgrade' in e.kind && e.kind.upgrade.options.take_snapshot,
     /** A snapshot was taken by this execution. */
@@ -60,13 +62,14 @@ export type StepFlow = {
 const startFailed: Retry = { retry: MAX_START_RETRIES, then: { to: 'cleanup', replaces: 'start_failed' } };
 const verificationFailed: Fork = { if: 'hasSnapshot', then: { to: 'rollback_stop', records: 'rolled_back' }, else: { to: 'cleanup', records: 'verification_failed' } };
 const rollbackFailed: Leg = { to: 'start', replaces: 'rollback_failed' };
+const undoHandOver: Leg = { to: 'remove_successor', records: 'hand_over_failed' };
 
 /** The execution, step by step. Starts at `check`; ends at `done`. */
 export const FLOW = {
     check: {
         call: 'canister_status',
         on: {
-            ok: { if: 'restore', then: { to: 'rollback_stop' }, else: { to: 'clear_chunk_store' } },
+            ok: { if: 'restore', then: { to: 'rollback_stop' }, else: { if: 'handOver', then: { to: 'check_successor' }, else: { to: 'clear_chunk_store' } } },
             /** Not registered, paused, module not installable, or the upgrader is no controller. */
             aborted: { to: 'done', records: 'aborted' },
             /** The app no longer runs the proposal's `from_module`. */
@@ -135,13 +138,53 @@ export const FLOW = {
         call: 'clear_chunk_store',
         on: { ok: { to: 'done' }, failed: { to: 'done' } }
     },
+    check_successor: {
+        call: 'canister_info (the successor), canister_info (the app)',
+        on: {
+            ok: { to: 'add_successor' },
+            /** The successor has a controller, runs another module, is no canister, or already controls the app. */
+            refused: { to: 'done', records: 'hand_over_refused' }
+        }
+    },
+    add_successor: {
+        /** The app's current controllers (read first), plus the successor and the recovery principal. */
+        call: 'canister_info, update_settings',
+        on: { ok: { to: 'confirm_successor' }, failed: undoHandOver }
+    },
+    confirm_successor: {
+        call: 'canister_info',
+        on: { ok: { to: 'remove_self' }, failed: undoHandOver }
+    },
+    remove_self: {
+        /** The app's current controllers (read first), without the upgrader; the successor and recovery stay. */
+        call: 'canister_info, update_settings',
+        on: { ok: { to: 'done' }, failed: undoHandOver }
+    },
+    remove_successor: {
+        /** The app's current controllers (read first), without the successor; recovery stays. */
+        call: 'canister_info, update_settings',
+        on: {
+            ok: { to: 'done' },
+            refused: { retry: MAX_START_RETRIES, then: { to: 'done', replaces: 'hand_over_failed' } },
+            /** The upgrader is no longer a controller either: nothing it can undo. */
+            lost: { to: 'done', replaces: 'hand_over_failed' }
+        }
+    },
     done: { call: '', on: {} }
 } as const satisfies { readonly [S in StepName]: StepFlow };
 
 /** The edge a step reports when its own logic failed unexpectedly (a bug, not a refused call). */
 export const ERROR_EDGE = 'error';
-/** Where ERROR_EDGE leads, from any step: end safely, restarting the app if needed. */
-export const ON_ERROR: Route = { if: 'wasRunning', then: { to: 'start', records: 'aborted' }, else: { to: 'cleanup', records: 'aborted' } };
+/**
+ * Where ERROR_EDGE leads, from any step: end safely, restarting the app if needed; a hand-over
+ * takes the successor out of the app's controllers again.
+ */
+export const ON_ERROR: Route = {
+    if: 'handOver',
+    // Once undoing (an earlier step failed), end: undoing again could loop on the same error.
+    then: { if: 'failedEarlier', then: { to: 'done', records: 'hand_over_failed' }, else: { to: 'remove_successor', records: 'hand_over_failed' } },
+    else: { if: 'wasRunning', then: { to: 'start', records: 'aborted' }, else: { to: 'cleanup', records: 'aborted' } }
+};
 
 /** The edges step `S` may report. */
 export type EdgeOf<S extends StepName> = keyof (typeof FLOW)[S]['on'] & string;
@@ -173,6 +216,11 @@ const STEPS: { readonly [S in Exclude<StepName, 'upload_chunk'>]: Step } = {
     rollback_load: { rollback_load: null },
     rollback_start: { rollback_start: null },
     cleanup: { cleanup: null },
+    check_successor: { check_successor: null },
+    add_successor: { add_successor: null },
+    confirm_successor: { confirm_successor: null },
+    remove_self: { remove_self: null },
+    remove_successor: { remove_successor: null },
     done: { done: null }
 };
 

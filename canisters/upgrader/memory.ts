@@ -30,7 +30,9 @@ export const MemoryId = {
     /** app principal -> nat64: audit entries written for the app so far */
     auditAppCounts: 10,
     /** (app, position) -> StoredAuditEntry: each app's own ring of its latest entries (audit.ts) */
-    appAudit: 21
+    appAudit: 21,
+    /** app principal -> HandedOverRecord: apps handed over to a successor upgrader (handed-over.ts) */
+    handedOver: 22
 } as const;
 
 /**

@@ -7,7 +7,7 @@
  * finished ones, settling the expiry of open ones as it goes; live proposals are kept.
  */
 import type { Principal } from '@dfinity/principal';
-import { StableBTreeMap, time } from 'azle';
+import { canisterSelf, StableBTreeMap, time } from 'azle';
 
 import { findApp, hasRun, mayProposePolicy, mayProposeUpgrade, noteRunning, requireApp, saveApp, type StoredApp } from './apps';
 import { audit } from './audit';
@@ -18,9 +18,9 @@ import { getCounter, MetaKey, setCounter } from './meta';
 import { requireInstallable } from './modules';
 import { policyChangeSubject, validatePolicyChange } from './policy';
 import { proposalRecord } from './records';
-import { bytesEqual, toHex, u64Key } from './serde';
-import type { Execution, Proposal, ProposalAction, ProposalStatus, ProposeArgs, UpgradeRequest } from './types';
-import { argHash, upgradeSubject } from './vote-subject';
+import { bytesEqual, principalEqual, toHex, u64Key } from './serde';
+import type { Execution, HandOver, Proposal, ProposalAction, ProposalStatus, ProposeArgs, UpgradeRequest } from './types';
+import { argHash, handOverSubject, upgradeSubject } from './vote-subject';
 
 const proposals = new StableBTreeMap<bigint, Proposal>(MemoryId.proposals, u64Key, proposalRecord);
 
@@ -122,6 +122,10 @@ function bindingOf(app: StoredApp, action: ProposalAction): Binding {
         const subject = upgradeSubject({ moduleHash: request.module_hash, argHash: hashOfArg, options: request.options, downgrade, fromModule: app.running });
         return { subject, arg_hash: hashOfArg, from_module: app.running, downgrade };
     }
+    if ('hand_over' in action) {
+        const subject = handOverSubject({ successor: action.hand_over.successor.toUint8Array(), successorModuleHash: action.hand_over.successor_module_hash });
+        return { subject, arg_hash: new Uint8Array(0), from_module: [], downgrade: false };
+    }
     const subject = 'change_policy' in action ? policyChangeSubject(action.change_policy) : action.restore_snapshot;
     return { subject, arg_hash: new Uint8Array(0), from_module: [], downgrade: false };
 }
@@ -220,6 +224,19 @@ export function checkPrecondition(execution: Execution, current: Uint8Array | un
     return `the app runs ${name(current)}, not the ${name(expected)} it ran when proposal ${proposal.id} was made; the app was not touched: propose again`;
 }
 
+/**
+ * Throws unless `handOver` can name a successor of this upgrader for `app`: another canister
+ * than this upgrader, the app and the recovery principal. Whether it is sealed and runs the named
+ * module is checked when it executes (canister_info, check_successor), after the votes.
+ */
+function validateHandOver(app: StoredApp, handOver: HandOver): void {
+    const successor = handOver.successor;
+    if (successor.isAnonymous()) throw fail.invalid('the successor cannot be the anonymous principal');
+    if (principalEqual(successor, canisterSelf())) throw fail.invalid('the successor must be another upgrader, not this one');
+    if (principalEqual(successor, app.info.app)) throw fail.invalid('the successor cannot be the app itself');
+    if (principalEqual(successor, app.info.recovery)) throw fail.invalid("the successor cannot be the app's recovery principal: name the successor upgrader canister");
+}
+
 /** Throws ProposalInProgress when the app's slot is taken. */
 function requireFreeSlot(app: StoredApp): void {
     const live = liveProposal(app);
@@ -227,8 +244,8 @@ function requireFreeSlot(app: StoredApp): void {
 }
 
 /**
- * `propose`: the app itself or one of its maintainers proposes the app's upgrade; only
- * maintainers propose a policy change. Restores are for the recovery principal only
+ * `propose`: the app itself or one of its maintainers proposes the app's upgrade or its hand-over
+ * to a successor upgrader; only maintainers propose a policy change. Restores are for the recovery principal only
  * (`restore_snapshot`).
  */
 export function propose(caller: Principal, args: ProposeArgs): bigint {
@@ -242,6 +259,7 @@ export function propose(caller: Principal, args: ProposeArgs): bigint {
     if (app.info.paused) throw fail.paused(args.app);
     if ('restore_snapshot' in action) throw fail.invalid('restoring a snapshot is a recovery operation: the recovery principal calls restore_snapshot');
     if ('upgrade' in action) validateUpgrade(app, action.upgrade, false);
+    else if ('hand_over' in action) validateHandOver(app, action.hand_over);
     else validatePolicyChange(action.change_policy);
     requireFreeSlot(app);
     return createProposal({ app: requireApp(args.app), proposer: caller, action, emergency: false, status: { open: null } }).id;

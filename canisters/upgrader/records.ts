@@ -7,6 +7,7 @@
  * it in Node.
  */
 import { IDL } from '@dfinity/candid';
+import type { Principal } from '@dfinity/principal';
 
 import { valueCodec } from './candid-codec';
 import { AppInfo, type AppInfo as AppInfoValue, AuditEntry, type AuditEntry as AuditEntryValue, Execution, type Execution as ExecutionValue, ModuleInfo, type ModuleInfo as ModuleInfoValue, Proposal, type Proposal as ProposalValue } from './types';
@@ -28,8 +29,13 @@ export type StoredApp = { info: AppInfoValue; modules: Uint8Array[]; running: []
 export const StoredAuditEntry = IDL.Record({ entry: AuditEntry, app_position: IDL.Nat64 });
 export type StoredAuditEntry = { entry: AuditEntryValue; app_position: bigint };
 
+/** An app handed over to a successor upgrader: where it went, by which proposal, when. */
+export const HandedOverRecord = IDL.Record({ successor: IDL.Principal, module_hash: IDL.Vec(IDL.Nat8), proposal_id: IDL.Nat64, at: IDL.Nat64 });
+export type HandedOverRecord = { successor: Principal; module_hash: Uint8Array; proposal_id: bigint; at: bigint };
+
 export const appRecord = valueCodec<StoredApp>(StoredApp);
 export const moduleRecord = valueCodec<ModuleInfoValue>(ModuleInfo);
 export const proposalRecord = valueCodec<ProposalValue>(Proposal);
 export const executionRecord = valueCodec<ExecutionValue>(Execution);
 export const auditRecord = valueCodec<StoredAuditEntry>(StoredAuditEntry);
+export const handedOverRecord = valueCodec<HandedOverRecord>(HandedOverRecord);

@@ -9,36 +9,14 @@
  * cleanup callback (ContinuationCleanup) are not the step's to handle: they go to the driver.
  */
 import { findApp, requireApp, saveApp } from './apps';
-import { CallFailure, describeError, Failure } from './errors';
 import { type EdgeOf, ERROR_EDGE, stepName, type StepName } from './flow';
+import { addSuccessor, checkSuccessor, confirmSuccessor, removeSelf, removeSuccessor } from './hand-over-steps';
 import * as ic from './management';
 import { markRejected, readChunk, requireInstallable } from './modules';
 import { checkPrecondition, findProposal } from './proposals';
 import { bytesEqual, toHex } from './serde';
+import { isDriverError, messageOf, type StepContext, type StepReport, stepError } from './step-support';
 import type { Execution, Outcome, UpgradeRequest } from './types';
-
-/** What a step came to: the edge of the flow it took, and what to write on the record. */
-export type StepReport<E extends string = string> = {
-    edge: E;
-    /** What went wrong: logged as step_failed, and the text of the outcome the edge records. */
-    note?: string;
-    /** The outcome's text, where it says more than the note. */
-    text?: string;
-    update?: (execution: Execution) => void;
-};
-
-/** What a step gets besides the record: whether it was resumed, and the fence between calls. */
-export type StepContext = {
-    /** An earlier driver's call for this step was in flight and never completed here. */
-    resumed: boolean;
-    /** Throws Fenced when the execution is no longer this driver's. */
-    fence: () => void;
-};
-
-/** Thrown by `fence`: another driver (or another execution) owns the record now. */
-export class Fenced extends Error {
-    override readonly name = 'Fenced';
-}
 
 type StepFunction<S extends StepName> = (execution: Execution, context: StepContext) => Promise<StepReport<EdgeOf<S>>>;
 
@@ -56,13 +34,13 @@ const STEP_FUNCTIONS: { readonly [S in Exclude<StepName, 'done'>]: StepFunction<
     rollback_stop: (execution) => rollbackStop(execution),
     rollback_load: (execution) => rollbackLoad(execution),
     rollback_start: (execution) => rollbackStart(execution),
-    cleanup: (execution) => cleanup(execution)
+    cleanup: (execution) => cleanup(execution),
+    check_successor: (execution, context) => checkSuccessor(execution, context),
+    add_successor: (execution, context) => addSuccessor(execution, context),
+    confirm_successor: (execution) => confirmSuccessor(execution),
+    remove_self: (execution, context) => removeSelf(execution, context),
+    remove_successor: (execution, context) => removeSuccessor(execution, context)
 };
-
-/** Errors a step passes on to the driver instead of turning them into an outcome. */
-function isDriverError(error: unknown): boolean {
-    return error instanceof ic.CallNotSent || error instanceof ic.ContinuationCleanup || error instanceof Fenced;
-}
 
 /** Runs the record's step; an unexpected failure of its own logic is reported as ERROR_EDGE. */
 export async function runStep(execution: Execution, context: StepContext): Promise<StepReport> {
@@ -78,18 +56,6 @@ export async function runStep(execution: Execution, context: StepContext): Promi
 
 function upgradeOf(execution: Execution): UpgradeRequest | undefined {
     return 'upgrade' in execution.kind ? execution.kind.upgrade : undefined;
-}
-
-function messageOf(error: unknown): string {
-    if (error instanceof CallFailure) return error.message;
-    if (error instanceof Failure) return describeError(error.error);
-    return error instanceof Error ? error.message : String(error);
-}
-
-/** Rethrows what belongs to the driver; otherwise the error is the step's to report. */
-function stepError(error: unknown): string {
-    if (isDriverError(error)) throw error;
-    return messageOf(error);
 }
 
 /** The text of an outcome, for building a later one on it. */

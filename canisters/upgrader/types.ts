@@ -146,8 +146,17 @@ export type UpgradeRequest = ValueOf<typeof UpgradeRequest>;
 export const PolicyChange = Candid.Record({ policy: Policy, snapshot_policy: SnapshotPolicy });
 export type PolicyChange = ValueOf<typeof PolicyChange>;
 
+/**
+ * "Hand the app over to another upgrader": `successor` must be a canister that reports no
+ * controllers (sealed) and runs the module `successor_module_hash`; votes bind both.
+ */
+export const HandOver = Candid.Record({ successor: Candid.Principal, successor_module_hash: Candid.Blob });
+export type HandOver = ValueOf<typeof HandOver>;
+
 export const ProposalAction = Candid.Variant({
     upgrade: UpgradeRequest,
+    /** Move the app to a successor upgrader (see HandOver and README "Hand-over"). */
+    hand_over: HandOver,
     change_policy: PolicyChange,
     /** Load this snapshot of the app: only the recovery principal, through `restore_snapshot`. */
     restore_snapshot: Candid.Blob
@@ -198,7 +207,13 @@ export const Outcome = Candid.Variant({
      * The app could not be started again and is left stopped (the text says on which module and
      * why, e.g. the upgrader is no longer its controller): its recovery principal must start it.
      */
-    start_failed: Candid.Text
+    start_failed: Candid.Text,
+    /** The app is controlled by this successor upgrader and its recovery principal; this upgrader left. */
+    handed_over: Candid.Principal,
+    /** The hand-over was refused before anything changed (successor not sealed, other module...). */
+    hand_over_refused: Candid.Text,
+    /** A hand-over step failed: the successor was removed again; the app stays with this upgrader. */
+    hand_over_failed: Candid.Text
 });
 export type Outcome = ValueOf<typeof Outcome>;
 
@@ -257,6 +272,16 @@ export const Step = Candid.Variant({
     rollback_load: Candid.Null,
     rollback_start: Candid.Null,
     cleanup: Candid.Null,
+    /** Hand-over: canister_info of the successor (sealed, named module), then of the app. */
+    check_successor: Candid.Null,
+    /** Hand-over: the successor joins the app's controllers. */
+    add_successor: Candid.Null,
+    /** Hand-over: canister_info shows the successor among the app's controllers. */
+    confirm_successor: Candid.Null,
+    /** Hand-over: this upgrader leaves the app's controllers (the successor and recovery stay). */
+    remove_self: Candid.Null,
+    /** Hand-over failed: the successor leaves the app's controllers again (best effort, retried). */
+    remove_successor: Candid.Null,
     done: Candid.Null
 });
 export type Step = ValueOf<typeof Step>;
@@ -264,7 +289,9 @@ export type Step = ValueOf<typeof Step>;
 export const ExecutionKind = Candid.Variant({
     upgrade: UpgradeRequest,
     /** Recovery: stop, load this snapshot, start. */
-    restore: Candid.Blob
+    restore: Candid.Blob,
+    /** An approved hand-over to a successor upgrader. */
+    hand_over: HandOver
 });
 export type ExecutionKind = ValueOf<typeof ExecutionKind>;
 
@@ -349,7 +376,9 @@ export const AuditEvent = Candid.Variant({
     restore_requested: Candid.Blob,
     ejected: Candid.Null,
     /** Someone showed that the upgrader no longer controls the app; the app was forgotten. */
-    reaped: Candid.Null
+    reaped: Candid.Null,
+    /** The app was handed over to this successor upgrader and forgotten here. */
+    handed_over: Candid.Principal
 });
 export type AuditEvent = ValueOf<typeof AuditEvent>;
 
@@ -467,7 +496,9 @@ export const UpgraderError = Candid.Variant({
     SnapshotNotFound: Candid.Text,
     ManagementCallFailed: Candid.Record({ method: Candid.Text, reject_code: Candid.Nat32, message: Candid.Text }),
     /** The call did not carry the cycles the method costs; none were taken. */
-    InsufficientPayment: Candid.Record({ required: Candid.Nat, available: Candid.Nat })
+    InsufficientPayment: Candid.Record({ required: Candid.Nat, available: Candid.Nat }),
+    /** The app was handed over to `successor`: use that upgrader now. */
+    HandedOver: Candid.Record({ app: Candid.Principal, successor: Candid.Principal })
 });
 export type UpgraderError = ValueOf<typeof UpgraderError>;
 

@@ -55,3 +55,31 @@ export function upgradeSubject(parts: UpgradeSubjectParts): Uint8Array {
 export function argHash(arg: Uint8Array): Uint8Array {
     return sha256(arg);
 }
+
+/**
+ * What a vote on a hand-over approves: the SHA-256 of
+ *
+ *   "upgrader-vote/hand-over/v1"      26 ASCII bytes (domain separation)
+ *   len(successor)                    1 byte (a principal is at most 29 bytes)
+ *   successor                         its bytes
+ *   successor_module_hash             32 bytes: the sealed code that takes over
+ */
+export const HAND_OVER_SUBJECT_DOMAIN = 'upgrader-vote/hand-over/v1';
+
+export type HandOverSubjectParts = { successor: Uint8Array; successorModuleHash: Uint8Array };
+
+/** The canonical bytes that `handOverSubject` hashes (see the layout above). */
+export function handOverSubjectBytes(parts: HandOverSubjectParts): Uint8Array {
+    const domain = new TextEncoder().encode(HAND_OVER_SUBJECT_DOMAIN);
+    const out = new Uint8Array(domain.length + 1 + parts.successor.length + parts.successorModuleHash.length);
+    out.set(domain, 0);
+    out[domain.length] = parts.successor.length;
+    out.set(parts.successor, domain.length + 1);
+    out.set(parts.successorModuleHash, domain.length + 1 + parts.successor.length);
+    return out;
+}
+
+/** The subject of a vote on a hand-over proposal. */
+export function handOverSubject(parts: HandOverSubjectParts): Uint8Array {
+    return sha256(handOverSubjectBytes(parts));
+}

@@ -38,12 +38,17 @@ export function vote(caller: Principal, args: VoteArgs): Proposal {
     return requireProposal(proposal.id);
 }
 
-/** An approved upgrade goes to the executor; an approved policy change applies at once. */
+/** An approved upgrade or hand-over goes to the executor; an approved policy change applies at once. */
 function approve(proposal: Proposal): void {
     const action = proposal.action;
     if ('upgrade' in action) {
         setStatus(proposal, { executing: null });
         startExecution(proposal, { upgrade: action.upgrade });
+        return;
+    }
+    if ('hand_over' in action) {
+        setStatus(proposal, { executing: null });
+        startExecution(proposal, { hand_over: action.hand_over });
         return;
     }
     if ('change_policy' in action) {

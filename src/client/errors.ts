@@ -84,6 +84,9 @@ export class ManagementCallFailedError extends UpgraderClientError {
 export class InsufficientPaymentError extends UpgraderClientError {
     override name = 'InsufficientPaymentError';
 }
+export class HandedOverError extends UpgraderClientError {
+    override name = 'HandedOverError';
+}
 
 /**
  * A downloaded module whose bytes do not hash to the name it is stored under (thrown by
@@ -139,6 +142,10 @@ export function toClientError(error: UpgraderError): UpgraderClientError {
     if ('InsufficientPayment' in error) {
         const { required, available } = error.InsufficientPayment;
         return new InsufficientPaymentError(error, `This call costs ${required} cycles and carried ${available}; none were taken. Call from a canister (a cycles wallet, or the app itself) attaching the price limits() reports.`);
+    }
+    if ('HandedOver' in error) {
+        const { app, successor } = error.HandedOver;
+        return new HandedOverError(error, `App ${text(app)} was handed over to the upgrader ${text(successor)}; call that upgrader for it now.`);
     }
     const unknown: never = error;
     return new UpgraderClientError(unknown, `Unknown upgrader error ${JSON.stringify(unknown)}`);

@@ -39,18 +39,19 @@ import {
     type UploadChunkArgs,
     type VoteArgs
 } from '../../canisters/upgrader/types.js';
-import { argHash, upgradeSubject } from '../../canisters/upgrader/vote-subject.js';
+import { argHash, handOverSubject, upgradeSubject } from '../../canisters/upgrader/vote-subject.js';
 import { ModuleHashMismatchError, toClientError } from './errors.js';
 
 export * from './errors.js';
-export { argHash, upgradeSubject, upgradeSubjectBytes, UPGRADE_SUBJECT_DOMAIN } from '../../canisters/upgrader/vote-subject.js';
+export { argHash, HAND_OVER_SUBJECT_DOMAIN, handOverSubject, handOverSubjectBytes, upgradeSubject, upgradeSubjectBytes, UPGRADE_SUBJECT_DOMAIN } from '../../canisters/upgrader/vote-subject.js';
 
 /**
  * Recomputes what a vote on an upgrade proposal approves, from the proposal's own fields (its
  * request, its downgrade flag and the module the app ran when proposed), as a voter should
  * before voting: the result must equal `proposal.subject`, and `proposal.arg_hash` must be the
  * SHA-256 of the argument the voter reviewed.
- * @returns the subject, or undefined for a proposal that is not an upgrade.
+ * For a hand-over, the subject binds the successor and its module hash (`handOverSubject`).
+ * @returns the subject, or undefined for a proposal that is neither an upgrade nor a hand-over.
  * @example
  * ```ts
  * const proposal = await upgrader.getProposal(id);
@@ -60,6 +61,10 @@ export { argHash, upgradeSubject, upgradeSubjectBytes, UPGRADE_SUBJECT_DOMAIN } 
  * ```
  */
 export function expectedSubject(proposal: Proposal): Uint8Array | undefined {
+    if ('hand_over' in proposal.action) {
+        const handOver = proposal.action.hand_over;
+        return handOverSubject({ successor: handOver.successor.toUint8Array(), successorModuleHash: handOver.successor_module_hash });
+    }
     if (!('upgrade' in proposal.action)) return undefined;
     const request = proposal.action.upgrade;
     return upgradeSubject({ moduleHash: request.module_hash, argHash: argHash(request.arg), options: request.options, downgrade: proposal.downgrade, fromModule: proposal.from_module });

@@ -14,11 +14,13 @@ import type { Execution, Step } from '../../canisters/upgrader/types';
 import { principalOf, upgradeRequest } from './fixture';
 import { renderFlow } from './flow-table';
 
-type Facts = { restore: boolean; takeSnapshot: boolean; wasRunning: boolean };
+type Facts = { restore: boolean; takeSnapshot: boolean; wasRunning: boolean; handOver?: boolean };
 /** Where a walk is: the step, and what the steps so far changed on the record that forks read. */
 type State = { step: Step; failed: boolean; hasSnapshot: boolean };
 
-const ALL_FACTS: Facts[] = [false, true].flatMap((restore) => [false, true].flatMap((takeSnapshot) => [false, true].map((wasRunning) => ({ restore, takeSnapshot, wasRunning }))));
+const UPGRADE_FACTS: Facts[] = [false, true].flatMap((restore) => [false, true].flatMap((takeSnapshot) => [false, true].map((wasRunning) => ({ restore, takeSnapshot, wasRunning }))));
+const HAND_OVER_FACTS: Facts[] = [false, true].map((wasRunning) => ({ restore: false, takeSnapshot: false, wasRunning, handOver: true }));
+const ALL_FACTS: Facts[] = [...UPGRADE_FACTS, ...HAND_OVER_FACTS];
 const app = principalOf('flow-app');
 const module = { name: 'any', bytes: new Uint8Array(), hash: new Uint8Array(32) };
 
@@ -27,7 +29,12 @@ function record(facts: Facts, state: State, retries = 0): Execution {
         id: 1n,
         proposal_id: 1n,
         app,
-        kind: facts.restore ? { restore: new Uint8Array(16) } : { upgrade: upgradeRequest(module, { take_snapshot: facts.takeSnapshot }) },
+        kind:
+            facts.handOver === true
+                ? { hand_over: { successor: principalOf('flow-successor'), successor_module_hash: new Uint8Array(32) } }
+                : facts.restore
+                  ? { restore: new Uint8Array(16) }
+                  : { upgrade: upgradeRequest(module, { take_snapshot: facts.takeSnapshot }) },
         step: state.step,
         was_running: facts.wasRunning,
         snapshot_id: state.hasSnapshot ? [new Uint8Array(16)] : [],
@@ -150,6 +157,7 @@ describe('the executor flow table', () => {
         expect(path({ restore: false, takeSnapshot: true, wasRunning: true }, 2)).toEqual(['check', 'clear_chunk_store', 'upload_chunk', 'upload_chunk', 'stop', 'snapshot', 'install', 'start', 'verify', 'health_check', 'cleanup']);
         expect(path({ restore: false, takeSnapshot: false, wasRunning: true }, 1)).toEqual(['check', 'clear_chunk_store', 'upload_chunk', 'stop', 'install', 'start', 'verify', 'health_check', 'cleanup']);
         expect(path({ restore: true, takeSnapshot: false, wasRunning: true }, 1)).toEqual(['check', 'rollback_stop', 'rollback_load', 'rollback_start']);
+        expect(path({ restore: false, takeSnapshot: false, wasRunning: true, handOver: true }, 1)).toEqual(['check', 'check_successor', 'add_successor', 'confirm_successor', 'remove_self']);
     });
 
     it('tries a refused start again MAX_START_RETRIES times in all, then reports the app left stopped', () => {
@@ -169,10 +177,35 @@ describe('the executor flow table', () => {
                 const state: State = { step: stepTo(name, { check: null }), failed: false, hasSnapshot: false };
                 const decision = decide(record(facts, state), ERROR_EDGE);
                 if (decision.retry) throw new Error('an error is never retried');
-                expect(decision.leg).toEqual({ to: facts.wasRunning ? 'start' : 'cleanup', records: 'aborted' });
+                const expected = facts.handOver === true ? { to: 'remove_successor', records: 'hand_over_failed' } : { to: facts.wasRunning ? 'start' : 'cleanup', records: 'aborted' };
+                expect(decision.leg).toEqual(expected);
                 expect(reaches(facts, after(state, ERROR_EDGE, decision.leg), 'done')).toBe(true);
             }
         }
+    });
+
+    it('undoes a hand-over after every failure once the successor may have been added, and never leaves the app without this upgrader before remove_self succeeded', () => {
+        const facts = HAND_OVER_FACTS[1] ?? { restore: false, takeSnapshot: false, wasRunning: true, handOver: true };
+        const at = (step: Step, failed = false): State => ({ step, failed, hasSnapshot: false });
+        // Before anything changes, a refusal ends the hand-over at once, recording why.
+        for (const step of [{ check: null }, { check_successor: null }] as Step[]) {
+            for (const next of successors(facts, at(step)).filter((n) => n.edge !== 'ok')) expect(next.state).toEqual(at({ done: null }, true));
+        }
+        // After the successor may have been added, every failure goes through remove_successor first.
+        for (const step of [{ add_successor: null }, { confirm_successor: null }, { remove_self: null }] as Step[]) {
+            const failures = successors(facts, at(step)).filter((n) => n.edge !== 'ok');
+            expect(failures.length).toBeGreaterThan(0);
+            for (const next of failures) expect(next.state).toEqual(at({ remove_successor: null }, true));
+        }
+        // The undo is retried like a refused start, then ends, the outcome saying the successor may remain.
+        const undo = at({ remove_successor: null }, true);
+        const tries = Array.from({ length: MAX_START_RETRIES }, (_, retries) => decide(record(facts, undo, retries), 'refused'));
+        expect(tries.filter((d) => d.retry).length).toBe(MAX_START_RETRIES - 1);
+        const last = tries[MAX_START_RETRIES - 1];
+        expect(last?.retry === false ? last.leg : undefined).toEqual({ to: 'done', replaces: 'hand_over_failed' });
+        // An error while undoing ends the execution instead of undoing again (it could loop).
+        const onError = decide(record(facts, undo), ERROR_EDGE);
+        expect(onError.retry === false ? onError.leg : undefined).toEqual({ to: 'done', records: 'hand_over_failed' });
     });
 
     it('refuses an edge the table does not have', () => {

@@ -87,6 +87,7 @@ const REJECTION_CASES: readonly RejectionCase[] = [
     { method: 'delete_module', label: 'largest', args: (s) => [{ app: s.app, hash: s.moduleHash }] },
     { method: 'propose', label: '64 KiB upgrade argument', args: (s) => [{ app: s.app, action: { upgrade: upgradeRequest(s) } }] },
     { method: 'propose', label: 'largest policy change', args: (s) => [{ app: s.app, action: { change_policy: { policy: largestPolicy, snapshot_policy: largestSnapshots } } }] },
+    { method: 'propose', label: 'largest hand-over', args: (s) => [{ app: s.app, action: { hand_over: { successor: largest(201), successor_module_hash: s.moduleHash } } }] },
     { method: 'request_upgrade', label: '64 KiB upgrade argument', args: (s) => [upgradeRequest(s)] },
     { method: 'vote', label: 'largest', args: (s) => [{ proposal_id: s.proposalId, subject: s.moduleHash, approve: true }] },
     { method: 'cancel_proposal', label: 'largest', args: (s) => [s.proposalId] },
@@ -106,6 +107,7 @@ const REJECTION_CASES: readonly RejectionCase[] = [
     // Past the bounds.
     { method: 'upload_module_chunk', label: 'malformed: a 250 KB hash', args: (s) => [{ app: s.app, hash: new Uint8Array(250_000), index: 0, chunk: new Uint8Array(1) }] },
     { method: 'restore_snapshot', label: 'malformed: a 1.9 MB snapshot id', args: (s) => [{ app: s.app, snapshot_id: [new Uint8Array(1_900_000)] }] },
+    { method: 'propose', label: "malformed: a 1.9 MB successor's module hash", args: (s) => [{ app: s.app, action: { hand_over: { successor: largest(201), successor_module_hash: new Uint8Array(1_900_000) } } }] },
     { method: 'propose', label: 'malformed: a 1.9 MB upgrade argument', args: (s) => [{ app: s.app, action: { upgrade: upgradeRequest(s, new Uint8Array(1_900_000)) } }] },
     {
         method: 'upload_module_chunk',

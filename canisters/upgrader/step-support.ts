@@ -1,0 +1,48 @@
+/**
+ * What every step shares: the report it gives the driver, the context it runs in, and how its
+ * failures are told apart from those that belong to the driver (no cycles to send, a
+ * continuation in the IC's cleanup callback, another driver owning the record).
+ */
+import { CallFailure, describeError, Failure } from './errors';
+import * as ic from './management';
+import type { Execution } from './types';
+
+/** What a step came to: the edge of the flow it took, and what to write on the record. */
+export type StepReport<E extends string = string> = {
+    edge: E;
+    /** What went wrong: logged as step_failed, and the text of the outcome the edge records. */
+    note?: string;
+    /** The outcome's text, where it says more than the note. */
+    text?: string;
+    update?: (execution: Execution) => void;
+};
+
+/** What a step gets besides the record: whether it was resumed, and the fence between calls. */
+export type StepContext = {
+    /** An earlier driver's call for this step was in flight and never completed here. */
+    resumed: boolean;
+    /** Throws Fenced when the execution is no longer this driver's. */
+    fence: () => void;
+};
+
+/** Thrown by `fence`: another driver (or another execution) owns the record now. */
+export class Fenced extends Error {
+    override readonly name = 'Fenced';
+}
+
+/** Errors a step passes on to the driver instead of turning them into an outcome. */
+export function isDriverError(error: unknown): boolean {
+    return error instanceof ic.CallNotSent || error instanceof ic.ContinuationCleanup || error instanceof Fenced;
+}
+
+export function messageOf(error: unknown): string {
+    if (error instanceof CallFailure) return error.message;
+    if (error instanceof Failure) return describeError(error.error);
+    return error instanceof Error ? error.message : String(error);
+}
+
+/** Rethrows what belongs to the driver; otherwise the error is the step's to report. */
+export function stepError(error: unknown): string {
+    if (isDriverError(error)) throw error;
+    return messageOf(error);
+}
