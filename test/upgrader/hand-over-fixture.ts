@@ -1,12 +1,10 @@
 /**
  * The scene of a hand-over test: two upgraders built from the same Wasm, each sealed (no
- * controllers) through the replica's management API by their deployer, and a demo app with two
+ * controllers) by their deployer (fixture.ts's deployUpgrader), and a demo app with two
  * notes, controlled by the first upgrader and the recovery principal only, registered with it.
  * Also: proposing and approving a hand-over, driving it round by round while checking that the
  * app always keeps a working controller, and reading the app's controllers.
- *
- * `sealUpgrader` is local for now: the integrator may fold it into fixture.ts's `sealed` option.
- */
+ * */
 import { IDL } from '@dfinity/candid';
 import type { Principal } from '@dfinity/principal';
 
@@ -17,11 +15,6 @@ import { Replica } from '../../src/replica/index';
 import type { ExecutionScene } from './execution-fixture';
 import { admin, alice, bob, castVote, deployApp, deployUpgrader, getProposal, hex, loadModule, maintainer, ok, recovery, registerApp, type Upgrader } from './fixture';
 import { deployRelay, relayCall } from './relay';
-
-/** Seals a canister as its deployer would: its controllers become none (the IC allows it). */
-async function sealUpgrader(replica: Replica, id: Principal): Promise<void> {
-    await replica.updateCanisterSettings({ canisterId: id, sender: admin, controllers: [] });
-}
 
 export type HandOverScene = ExecutionScene & {
     /** The second upgrader, the successor. */
@@ -41,7 +34,7 @@ export type HandOverSceneOptions = {
 export async function createHandOverScene(options: HandOverSceneOptions = {}): Promise<HandOverScene> {
     const replica = await Replica.create();
     const { id: upgraderId, upgrader } = await deployUpgrader(replica);
-    const { id: successorId, upgrader: successor } = await deployUpgrader(replica);
+    const { id: successorId, upgrader: successor } = await deployUpgrader(replica, {}, undefined, { sealed: options.sealSuccessor ?? true });
     const app = await deployApp(replica, { name: 'demo_app_v1', upgraderId });
     const notes = replica.createActor<DemoAppV1Service>(v1Idl, app);
     notes.setPrincipal(admin);
@@ -50,8 +43,6 @@ export async function createHandOverScene(options: HandOverSceneOptions = {}): P
     // The deployer steps back: the app is the upgrader's and the recovery principal's.
     await replica.updateCanisterSettings({ canisterId: app, sender: admin, controllers: [upgraderId, recovery, ...(options.otherControllers ?? [])] });
     ok(await registerApp(upgrader, app, { as: recovery }));
-    await sealUpgrader(replica, upgraderId);
-    if (options.sealSuccessor ?? true) await sealUpgrader(replica, successorId);
     const oldHash = (await moduleHashOf(replica, app, recovery)) ?? '';
     return { replica, upgraderId, upgrader, app, notes, oldHash, limits: await upgrader.limits(), successorId, successor, upgraderHash: loadModule('upgrader').hash };
 }
