@@ -1,6 +1,4 @@
 /** How the page writes values: hashes, principals, IC times, statuses and outcomes. */
-import type { Principal } from '@dfinity/principal';
-
 import type { Outcome, ProposalStatus, Step } from '../../../canisters/upgrader/types.js';
 import { toHex } from '../../encoding/hex.js';
 
@@ -46,10 +44,6 @@ export function statusText(status: ProposalStatus): string {
 export function stepText(step: Step): string {
     if ('upload_chunk' in step) return `upload chunk ${step.upload_chunk + 1}`;
     return tag(step).replace(/_/g, ' ');
-}
-
-export function principalText(principal: Principal): string {
-    return principal.toText();
 }
 
 /** Whether an outcome left the app upgraded as voted. */

@@ -10,7 +10,7 @@ import { Ed25519KeyIdentity } from '@dfinity/identity';
 const STORAGE_KEY = 'upgrader-voter-key';
 
 /** A key file that is none of the formats above; the message says what is accepted. */
-export class KeyFormatError extends Error {
+class KeyFormatError extends Error {
     override name = 'KeyFormatError';
 }
 
