@@ -7,8 +7,8 @@ import type { AuditEntry, Execution, Proposal, Step } from '../../../canisters/u
 import { h, replaceContent } from './dom.js';
 import { outcomeText, stepText, succeeded, tag, time } from './format.js';
 
-/** The upgrade's steps in the executor's order (rollback steps appear only when taken). */
-const PLAN: string[] = ['check', 'clear_chunk_store', 'upload_chunk', 'stop', 'snapshot', 'install', 'start', 'verify', 'health_check', 'cleanup', 'done'];
+/** The upgrade's steps in the executor's order (rollback steps appear only when taken; the outcome line marks the end). */
+const PLAN: string[] = ['check', 'clear_chunk_store', 'upload_chunk', 'stop', 'snapshot', 'install', 'start', 'verify', 'health_check', 'cleanup'];
 
 type StepState = 'done' | 'current' | 'failed' | 'pending' | 'skipped';
 

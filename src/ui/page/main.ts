@@ -1,7 +1,7 @@
 /**
  * The voters' page: reads the configuration, keeps the voter's key, and redraws each view when
- * its data changes (polling the upgrader's queries every second while an app is open, so an
- * execution's progress shows step by step). The address's fragment names what is shown:
+ * its data changes (polling the upgrader's queries while an app is open, every second during an
+ * execution so its progress shows step by step). The address's fragment names what is shown:
  * `#app=<id>&proposal=<n>`.
  */
 import { Principal } from '@dfinity/principal';
@@ -17,7 +17,9 @@ import { renderIdentity } from './identity-view.js';
 import { type AppSnapshot, connect, proposalsOf, readApp, RegistryReader } from './network.js';
 import { renderProposal, renderProposalList, type VoteRequest } from './proposals-view.js';
 
-const POLL_MS = 1_000;
+/** How often the page reads the upgrader: every second while an execution runs, else every 3 s. */
+const POLL_LIVE_MS = 1_000;
+const POLL_IDLE_MS = 3_000;
 
 function region(id: string): HTMLElement {
     const element = document.getElementById(id);
@@ -130,7 +132,11 @@ async function main(): Promise<void> {
     });
     await refresh();
     region('main').setAttribute('aria-busy', 'false');
-    setInterval(() => void refresh(), POLL_MS);
+    const poll = (): void => {
+        const live = snapshot?.proposal !== undefined && 'executing' in snapshot.proposal.status;
+        setTimeout(() => void refresh().finally(poll), live ? POLL_LIVE_MS : POLL_IDLE_MS);
+    };
+    poll();
 }
 
 main().catch((error: unknown) => {
