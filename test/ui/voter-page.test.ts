@@ -174,19 +174,22 @@ it('on a phone-sized screen: no horizontal scroll, labelled controls in a sensib
         const order = await tabTo(page, 'vote-approve');
         const at = (id: string): number => order.indexOf(id);
         expect(at('copy-principal')).toBeGreaterThan(-1);
-        expect(at('copy-principal')).toBeLessThan(at('key-file'));
-        expect(at('key-file')).toBeLessThan(at('app-id'));
+        expect(at('copy-principal')).toBeLessThan(at('key-tools-summary'));
+        expect(at('key-tools-summary')).toBeLessThan(at('app-id'));
         expect(at('app-id')).toBeLessThan(order.length - 1);
 
         // Importing a key file switches the voting principal (the key never leaves the page).
+        await page.locator('#key-tools-summary').click();
+        await page.locator('#key-file').waitFor({ state: 'visible' });
         const imported = Ed25519KeyIdentity.generate();
         await page.locator('#key-file').setInputFiles({ name: 'voter.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(imported.toJSON())) });
         await page.locator('#voter-principal').getByText(imported.getPrincipal().toText()).waitFor({ timeout: 10_000 });
-        expect(await page.locator('#whoami').textContent()).toContain(imported.getPrincipal().toText());
+        expect(await page.locator('#whoami').textContent()).toContain(imported.getPrincipal().toText()); // shown on wider screens
         // Not a voter with this key: the page says so instead of offering to vote.
         await page.locator('.vote').getByText('not a voter').waitFor({ timeout: 10_000 });
         expect(await page.locator('#vote-approve').count()).toBe(0);
         // A secp256k1 PEM (dfx's default) is refused with what to do instead.
+        await page.locator('#key-tools-summary').click();
         await page.locator('#key-file').setInputFiles({ name: 'identity.pem', mimeType: 'text/plain', buffer: Buffer.from('-----BEGIN EC PRIVATE KEY-----\nMHQCAQEE\n-----END EC PRIVATE KEY-----\n') });
         await page.locator('#announce').getByText(/secp256k1/).waitFor({ timeout: 10_000 });
         expect(await page.locator('#voter-principal').textContent()).toBe(imported.getPrincipal().toText());

@@ -46,33 +46,36 @@ export function renderIdentity(region: HTMLElement, identity: Ed25519KeyIdentity
             );
         }
     });
+    const copy = (): void =>
+        void navigator.clipboard.writeText(principal).then(
+            () => actions.announce('Principal copied.'),
+            () => actions.announce('Copying was refused by the browser; select the principal and copy it.', true)
+        );
+    const replace = (): void => {
+        if (!window.confirm('Replace this key with a new one? Export it first if its principal is a voter: a replaced key cannot be recovered.')) return;
+        const made = actions.fresh();
+        actions.use(made);
+        actions.announce(`New key: now voting as ${made.getPrincipal().toText()}.`);
+    };
     replaceContent(
         region,
         h('h2', { id: 'identity-title' }, 'Your identity'),
         h('p', {}, 'Voting as ', h('code', { id: 'voter-principal', class: 'principal' }, principal)),
+        h('div', { class: 'actions' }, h('button', { type: 'button', id: 'copy-principal', onclick: copy }, 'Copy principal')),
         h(
-            'div',
-            { class: 'actions' },
-            h('button', { type: 'button', id: 'copy-principal', onclick: () => void navigator.clipboard.writeText(principal).then(() => actions.announce('Principal copied.'), () => actions.announce('Copying was refused by the browser; select the principal and copy it.', true)) }, 'Copy principal'),
-            h('button', { type: 'button', id: 'export-key', onclick: () => download(`voter-${principal.slice(0, 5)}.json`, exportKey(identity)) }, 'Export key'),
+            'details',
+            { id: 'key-tools' },
+            h('summary', { id: 'key-tools-summary' }, 'Manage this key'),
             h(
-                'button',
-                {
-                    type: 'button',
-                    id: 'new-key',
-                    onclick: () => {
-                        if (!window.confirm('Replace this key with a new one? Export it first if its principal is a voter: a replaced key cannot be recovered.')) return;
-                        const made = actions.fresh();
-                        actions.use(made);
-                        actions.announce(`New key: now voting as ${made.getPrincipal().toText()}.`);
-                    }
-                },
-                'New key'
-            )
+                'div',
+                { class: 'actions' },
+                h('button', { type: 'button', id: 'export-key', onclick: () => download(`voter-${principal.slice(0, 5)}.json`, exportKey(identity)) }, 'Export key'),
+                h('button', { type: 'button', id: 'new-key', onclick: replace }, 'New key')
+            ),
+            h('label', { for: 'key-file' }, 'Import a key file'),
+            fileInput,
+            h('p', { id: 'key-formats', class: 'hint' }, 'Ed25519 only: a key exported here (JSON), a 32-byte secret key in hex, or a PKCS#8 PEM. The key stays in this browser (localStorage); only signatures leave it.')
         ),
-        h('label', { for: 'key-file' }, 'Import a key file'),
-        fileInput,
-        h('p', { id: 'key-formats', class: 'hint' }, 'Ed25519 only: a key exported here (JSON), a 32-byte secret key in hex, or a PKCS#8 PEM. The key stays in this browser (localStorage); only signatures leave it.'),
         h(
             'details',
             {},
