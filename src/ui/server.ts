@@ -40,7 +40,7 @@ export interface VoterPageOptions {
 }
 
 export interface VoterPage {
-    /** `http://<host>:<port>/` */
+    /** `http://<host>:<port>` (what `upgrader ui` prints after "ui on "). */
     url: string;
     close(): Promise<void>;
 }
@@ -119,7 +119,7 @@ export async function startVoterPage(options: VoterPageOptions): Promise<VoterPa
     const { port } = server.address() as AddressInfo;
     const shownHost = host.includes(':') ? `[${host}]` : host;
     return {
-        url: `http://${shownHost}:${port}/`,
+        url: `http://${shownHost}:${port}`,
         close: () =>
             new Promise<void>((resolve) => {
                 server.close(() => resolve());
