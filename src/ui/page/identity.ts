@@ -2,8 +2,8 @@
  * The voter's key: an Ed25519 key made in this browser and kept in its localStorage (never sent
  * anywhere; only signatures leave the page), or imported from a file in one of the formats the
  * project's scripts read: `Ed25519KeyIdentity.toJSON()` JSON, a 32-byte secret key in hex, or an
- * Ed25519 PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`, as `dfx identity new --storage-mode
- * plaintext` or `openssl genpkey -algorithm ed25519` write it).
+ * Ed25519 PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`, as `openssl genpkey -algorithm ed25519`
+ * writes it, with or without the public key).
  */
 import { Ed25519KeyIdentity } from '@dfinity/identity';
 
@@ -59,7 +59,7 @@ function indexOf(bytes: Uint8Array, pattern: number[], from = 0): number {
 function fromPem(text: string): Ed25519KeyIdentity {
     const match = /-----BEGIN PRIVATE KEY-----([\s\S]+?)-----END PRIVATE KEY-----/.exec(text);
     if (match === null) {
-        throw new KeyFormatError(text.includes('EC PRIVATE KEY') ? 'This PEM holds a secp256k1 key (dfx\'s default); the page signs with Ed25519 keys only: make one with `dfx identity new --storage-mode plaintext <name>` and name its principal a voter, or use the page\'s own key.' : 'A PEM file must hold an Ed25519 private key (-----BEGIN PRIVATE KEY-----).');
+        throw new KeyFormatError(text.includes('EC PRIVATE KEY') ? 'This PEM holds a secp256k1 key (dfx\'s default); the page signs with Ed25519 keys only: make one with `openssl genpkey -algorithm ed25519 -out voter.pem` and name its principal a voter, or use the page\'s own key.' : 'A PEM file must hold an Ed25519 private key (-----BEGIN PRIVATE KEY-----).');
     }
     const der = Uint8Array.from(atob(match[1]!.replace(/\s+/g, '')), (c) => c.charCodeAt(0));
     const oid = indexOf(der, ED25519_OID);
