@@ -99,6 +99,14 @@ function actionFields(proposal: Proposal): Node[] {
             ...field('New snapshots', `keep ${snapshot_policy.keep}${snapshot_policy.required ? ', required' : ''}`)
         ];
     }
+    if ('hand_over' in action) {
+        const { successor, successor_module_hash } = action.hand_over;
+        return [
+            ...field('Action', 'hand the app over to a successor upgrader'),
+            ...field('Successor', h('code', { id: 'successor', class: 'hash' }, successor.toText())),
+            ...field('Its module hash', h('code', { id: 'module-hash', class: 'hash' }, toHex(successor_module_hash)), ' (check: scripts/verify.ts --canister <successor> --expect-wasm <your build>)')
+        ];
+    }
     return [...field('Action', 'restore a snapshot'), ...field('Snapshot', h('code', { class: 'hash' }, toHex(action.restore_snapshot)))];
 }
 
