@@ -39,10 +39,11 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNR
 
 /** Whether `error` (or one of its causes) is a failure to reach the server at all. */
 export function isNetworkFailure(error: unknown): boolean {
-    for (let current: unknown = error, depth = 0; current instanceof Error && depth < 8; current = current.cause, depth++) {
-        const code = Reflect.get(current, 'code');
+    for (let current: unknown = error, depth = 0; typeof current === 'object' && current !== null && depth < 8; current = Reflect.get(current, 'cause'), depth++) {
+        const code: unknown = Reflect.get(current, 'code');
+        const message: unknown = Reflect.get(current, 'message');
         if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
-        if (current.message === 'fetch failed' || /ECONNREFUSED|ENOTFOUND|fetch failed/.test(current.message)) return true;
+        if (typeof message === 'string' && /ECONNREFUSED|ENOTFOUND|fetch failed/.test(message)) return true;
     }
     return false;
 }

@@ -71,7 +71,7 @@ export async function resolveUpgraderId(given: string | undefined, network: Netw
     try {
         ids = JSON.parse(await readFile(path, 'utf8')) as CanisterIds;
     } catch (error) {
-        if (!(error instanceof Error && Reflect.get(error, 'code') === 'ENOENT')) throw new UsageError(`${path} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+        if (!isMissingFile(error)) throw new UsageError(`${path} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
     }
     const id = ids?.upgrader?.[network.name];
     if (id === undefined) throw new UsageError(`no upgrader id for network ${network.name}: pass --upgrader <id>, or add {"upgrader": {"${network.name}": "<id>"}} to canister_ids.json (deploy --save writes it)`);
@@ -85,9 +85,14 @@ export async function saveUpgraderId(id: Principal, network: Network, cwd: strin
     try {
         ids = JSON.parse(await readFile(path, 'utf8')) as CanisterIds;
     } catch (error) {
-        if (!(error instanceof Error && Reflect.get(error, 'code') === 'ENOENT')) throw new UsageError(`${path} is not valid JSON; fix or remove it first`);
+        if (!isMissingFile(error)) throw new UsageError(`${path} is not valid JSON; fix or remove it first`);
     }
     ids.upgrader = { ...(ids.upgrader ?? {}), [network.name]: id.toText() };
     await writeFile(path, `${JSON.stringify(ids, null, 2)}\n`);
     return path;
+}
+
+/** Whether a file-system error says the file does not exist (tested by shape: such errors may come from another realm). */
+function isMissingFile(error: unknown): boolean {
+    return typeof error === 'object' && error !== null && Reflect.get(error, 'code') === 'ENOENT';
 }
