@@ -13,9 +13,7 @@ import { UpgraderClient } from '../../src/client/upgrader.js';
 import { gzWasmPath } from '../../scripts/paths.js';
 import { toHex } from '../../src/encoding/hex.js';
 import { type ReplicaServer, startReplicaServer } from '../../src/server/server.js';
-import { agentAs, cli, deployApp, type Home, makeHome, V2_ARG_HEX, V2_WASM } from './support.js';
-
-const NAMES = ['deployer', 'recovery', 'alice', 'bob', 'carol', 'maintainer', 'stranger'] as const;
+import { agentAs, governedApp, V2_ARG_HEX, V2_WASM } from './support.js';
 
 let server: ReplicaServer;
 
@@ -27,27 +25,8 @@ afterAll(async () => {
     await server.close();
 });
 
-/** A fresh home, a sealed free upgrader recorded in its canister_ids.json, and a registered demo app. */
-async function setUp(): Promise<{ home: Home; run: (args: string[]) => ReturnType<typeof cli>; upgrader: string; app: string }> {
-    const home = makeHome(NAMES, 'deployer');
-    const run = (args: string[]): ReturnType<typeof cli> => cli(['--network', server.url, ...args], { home: home.dir });
-    const deployed = await run(['deploy', '--registration-fee', '0', '--storage-fee-per-mib', '0', '--save', '--yes', '--json']);
-    expect(deployed.stderr).toBe('');
-    expect(deployed.code).toBe(0);
-    const upgrader = deployed.json<{ upgrader: string }>().upgrader;
-    const deployer = await agentAs(server.url, home.identities.deployer!);
-    const app = await deployApp(deployer, Principal.fromText(upgrader), Principal.fromText(home.principal('recovery')));
-    const registered = await run([
-        'register', '--app', app.toText(), '--recovery', home.principal('recovery'),
-        '--voter', home.principal('alice'), '--voter', home.principal('bob'), '--voter', `${home.principal('carol')}:1`,
-        '--threshold', '2', '--proposer', home.principal('maintainer'), '--health-check', 'health', '--identity', 'recovery', '--json'
-    ]);
-    expect(registered.code).toBe(0);
-    return { home, run, upgrader, app: app.toText() };
-}
-
 it('deploys and seals, registers, uploads (resuming), proposes, votes, watches the upgrade to its outcome, and reads status and audit, all as --json', async () => {
-    const { home, run, upgrader, app } = await setUp();
+    const { home, run, upgrader, app } = await governedApp(server.url);
 
     const sealed = await run(['verify', '--expect-wasm', gzWasmPath('upgrader'), '--json']);
     expect(sealed.code).toBe(0);
@@ -104,7 +83,7 @@ it('deploys and seals, registers, uploads (resuming), proposes, votes, watches t
 });
 
 it('refuses a vote from a non-voter (NotAVoterError), a vote on an unknown proposal (ProposalNotFoundError), and a vote for what was not reviewed; cancels', async () => {
-    const { run, app } = await setUp();
+    const { run, app } = await governedApp(server.url);
     await expect(run(['upload', V2_WASM, '--app', app, '--identity', 'maintainer', '--json'])).resolves.toMatchObject({ code: 0 });
     const id = (await run(['propose', '--app', app, '--wasm', V2_WASM, '--arg', V2_ARG_HEX, '--identity', 'maintainer', '--json'])).json<{ proposal_id: string }>().proposal_id;
 
@@ -140,7 +119,7 @@ it('refuses a vote from a non-voter (NotAVoterError), a vote on an unknown propo
 });
 
 it('proposes a policy change, which voters approve with the subject recomputed from its fields', async () => {
-    const { home, run, app } = await setUp();
+    const { home, run, app } = await governedApp(server.url);
     const proposed = await run(['propose', '--app', app, '--voter', home.principal('alice'), '--voter', `${home.principal('carol')}:3`, '--threshold', '3', '--snapshots-keep', '1', '--identity', 'maintainer', '--json']);
     expect(proposed.code).toBe(0);
     const id = proposed.json<{ proposal_id: string }>().proposal_id;

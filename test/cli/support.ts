@@ -10,7 +10,7 @@ import { join } from 'node:path';
 
 import type { HttpAgent, Identity } from '@dfinity/agent';
 import { IDL } from '@dfinity/candid';
-import type { Principal } from '@dfinity/principal';
+import { Principal as PrincipalClass, type Principal } from '@dfinity/principal';
 
 import { AppConfig } from '../../canisters/demo_app/v1/types.js';
 import { createCanister, installCode, setControllers } from '../../scripts/lib/ic.js';
@@ -94,3 +94,35 @@ export async function deployApp(deployer: HttpAgent, upgrader: Principal, recove
 /** demo_app_v2's post_upgrade argument, in hex. */
 export const V2_ARG_HEX = toHex(new Uint8Array(IDL.encode([AppConfig], [{ owner: [], upgrader: [] }])));
 export const V2_WASM = gzWasmPath('demo_app_v2');
+
+const NAMES = ['deployer', 'recovery', 'alice', 'bob', 'carol', 'maintainer', 'stranger'] as const;
+
+export interface GovernedApp {
+    home: Home;
+    /** The CLI on the server, in the home (whose canister_ids.json names the upgrader). */
+    run: (args: string[]) => Promise<CliRun>;
+    upgrader: string;
+    app: string;
+}
+
+/**
+ * Through the CLI: a fresh home (deployer, recovery, alice, bob, carol, maintainer, stranger),
+ * a sealed free upgrader recorded in its canister_ids.json, and demo app v1 registered by its
+ * recovery principal with voters alice, bob and carol (2 of 3) and proposer maintainer.
+ */
+export async function governedApp(url: string): Promise<GovernedApp> {
+    const home = makeHome(NAMES, 'deployer');
+    const run = (args: string[]): Promise<CliRun> => cli(['--network', url, ...args], { home: home.dir });
+    const deployed = await run(['deploy', '--registration-fee', '0', '--storage-fee-per-mib', '0', '--save', '--yes', '--json']);
+    if (deployed.code !== 0 || deployed.stderr !== '') throw new Error(`deploy failed: ${deployed.stderr}`);
+    const upgrader = deployed.json<{ upgrader: string }>().upgrader;
+    const deployer = await agentAs(url, home.identities.deployer!);
+    const app = await deployApp(deployer, PrincipalClass.fromText(upgrader), PrincipalClass.fromText(home.principal('recovery')));
+    const registered = await run([
+        'register', '--app', app.toText(), '--recovery', home.principal('recovery'),
+        '--voter', home.principal('alice'), '--voter', home.principal('bob'), '--voter', `${home.principal('carol')}:1`,
+        '--threshold', '2', '--proposer', home.principal('maintainer'), '--health-check', 'health', '--identity', 'recovery', '--json'
+    ]);
+    if (registered.code !== 0) throw new Error(`register failed: ${registered.stderr}`);
+    return { home, run, upgrader, app: app.toText() };
+}
