@@ -28,7 +28,7 @@ export interface LoadedIdentity {
 }
 
 /** dfx's identity store under `home`. */
-export function dfxIdentityDir(home: string): string {
+function dfxIdentityDir(home: string): string {
     return join(home, '.config', 'dfx', 'identity');
 }
 

@@ -15,7 +15,7 @@ import { parsePrincipal } from './args.js';
 import { isNetworkFailure, networkError, UsageError } from './errors.js';
 
 export const LOCAL_URL = 'http://127.0.0.1:4943';
-export const IC_URL = 'https://icp-api.io';
+const IC_URL = 'https://icp-api.io';
 
 const IC_HOSTS = new Set(['icp-api.io', 'ic0.app', 'icp0.io']);
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);

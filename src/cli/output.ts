@@ -18,7 +18,7 @@ export interface CommandResult {
 }
 
 /** A plain JSON value for any result value: bigint → string, Principal → text, bytes → hex. */
-export function toJsonValue(value: unknown): unknown {
+function toJsonValue(value: unknown): unknown {
     if (typeof value === 'bigint') return value.toString();
     if (value instanceof Principal) return value.toText();
     if (value instanceof Uint8Array) return toHex(value);

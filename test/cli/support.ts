@@ -82,7 +82,7 @@ export async function agentAs(url: string, identity: Identity): Promise<HttpAgen
 }
 
 /** Demo app v1, installed by `deployer`, then controlled by the upgrader and `recovery` only. */
-export async function deployApp(deployer: HttpAgent, upgrader: Principal, recovery: Principal): Promise<Principal> {
+async function deployApp(deployer: HttpAgent, upgrader: Principal, recovery: Principal): Promise<Principal> {
     const owner = await deployer.getPrincipal();
     const app = await createCanister(deployer, [owner]);
     const config = new Uint8Array(IDL.encode([AppConfig], [{ owner: [owner], upgrader: [upgrader] }]));

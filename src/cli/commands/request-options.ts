@@ -7,7 +7,7 @@ import { parseHash, parseHexBytes, readBytes } from '../args.js';
 import { UsageError } from '../errors.js';
 
 /** The Candid encoding of `()`: the argument when none is given. */
-export const EMPTY_CANDID = Uint8Array.from([0x44, 0x49, 0x44, 0x4c, 0x00, 0x00]);
+const EMPTY_CANDID = Uint8Array.from([0x44, 0x49, 0x44, 0x4c, 0x00, 0x00]);
 
 export interface RequestOptions {
     module?: string;
