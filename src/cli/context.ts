@@ -69,7 +69,7 @@ export class Context {
     async agent(readOnly = false): Promise<HttpAgent> {
         this.agentPromise ??= (async () => {
             const { identity, source } = await this.identity(readOnly);
-            if (!this.json) this.io.stderr(`network: ${this.network.name} (${this.network.url}); identity: ${source} (${identity.getPrincipal().toText()})\n`);
+            if (!this.json) this.io.stderr(`network: ${this.network.name === this.network.url ? this.network.url : `${this.network.name} (${this.network.url})`}; identity: ${source} (${identity.getPrincipal().toText()})\n`);
             return connect(this.network, identity);
         })();
         return this.agentPromise;

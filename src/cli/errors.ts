@@ -56,7 +56,7 @@ function rootMessage(error: unknown): string {
 }
 
 /** One line for the user and the exit code, for any error a command threw. */
-export function describe(error: unknown, debug: boolean): { line: string; code: number } {
+export function describeFailure(error: unknown, debug: boolean): { line: string; code: number } {
     if (error instanceof UsageError) return { line: `usage error: ${error.message}`, code: EXIT_USAGE };
     if (error instanceof UpgraderClientError || error instanceof CliFailure) return { line: `${error.name}: ${error.message}`, code: EXIT_FAILED };
     const first = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';

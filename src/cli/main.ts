@@ -10,7 +10,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 
-import { describe, EXIT_FAILED, EXIT_OK, EXIT_USAGE, isNetworkFailure, networkError, UsageError } from './errors.js';
+import { describeFailure, EXIT_FAILED, EXIT_OK, EXIT_USAGE, isNetworkFailure, networkError, UsageError } from './errors.js';
 import { commands } from './commands/index.js';
 import type { Run } from './command.js';
 import { type CliIo, processIo } from './io.js';
@@ -69,7 +69,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
         }
         const url = run.context?.network.url;
         const mapped = url !== undefined && !(error instanceof UsageError) && isNetworkFailure(error) ? networkError(url, error) : (rejectFailure(error) ?? error);
-        const { line, code } = describe(mapped, debug);
+        const { line, code } = describeFailure(mapped, debug);
         io.stderr(`${line}\n`);
         if (run.context?.json === true) io.stdout(jsonDocument({ error: { name: mapped instanceof Error ? mapped.name : 'Error', message: line, exit_code: code } }));
         return code;

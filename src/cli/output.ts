@@ -49,8 +49,14 @@ export function opt<T>(value: [] | [T], show: (inner: T) => string = String): st
 export function variantText(variant: object): string {
     const [tag, payload] = Object.entries(variant)[0] ?? ['?', null];
     if (payload === null || payload === undefined) return tag;
+    if (isVariant(payload)) return `${tag} ${variantText(payload)}`;
     if (typeof payload === 'object' && !(payload instanceof Uint8Array) && !(payload instanceof Principal)) return `${tag} ${JSON.stringify(toJsonValue(payload))}`;
     return `${tag} ${String(toJsonValue(payload))}`;
+}
+
+/** A nested Candid variant: a plain object with exactly one key. */
+function isVariant(value: unknown): value is object {
+    return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array) && !(value instanceof Principal) && Object.keys(value).length === 1;
 }
 
 /** `label: value` lines with the values aligned. */

@@ -13,7 +13,7 @@ import { UpgraderClient } from '../../src/client/upgrader.js';
 import { gzWasmPath } from '../../scripts/paths.js';
 import { toHex } from '../../src/encoding/hex.js';
 import { type ReplicaServer, startReplicaServer } from '../../src/server/server.js';
-import { agentAs, governedApp, V2_ARG_HEX, V2_WASM } from './support.js';
+import { agentAs, cli, governedApp, makeHome, V2_ARG_HEX, V2_WASM } from './support.js';
 
 let server: ReplicaServer;
 
@@ -83,9 +83,20 @@ it('deploys and seals, registers, uploads (resuming), proposes, votes, watches t
 });
 
 it('refuses a vote from a non-voter (NotAVoterError), a vote on an unknown proposal (ProposalNotFoundError), and a vote for what was not reviewed; cancels', async () => {
-    const { run, app } = await governedApp(server.url);
-    await expect(run(['upload', V2_WASM, '--app', app, '--identity', 'maintainer', '--json'])).resolves.toMatchObject({ code: 0 });
+    const { run, upgrader, app } = await governedApp(server.url);
+    const uploaded = await run(['upload', V2_WASM, '--app', app, '--identity', 'maintainer', '--json', '--progress']);
+    expect(uploaded.code).toBe(0);
+    expect(uploaded.stderr).toBe('chunks 0/2\nchunks 1/2\nchunks 2/2\n');
+    expect(uploaded.json()).toMatchObject({ chunks_already_there: 0, chunks_sent: 2 });
     const id = (await run(['propose', '--app', app, '--wasm', V2_WASM, '--arg', V2_ARG_HEX, '--identity', 'maintainer', '--json'])).json<{ proposal_id: string }>().proposal_id;
+
+    // Text form; and a reader without any dfx identity reads with a throwaway key.
+    const text = await cli(['status', '--network', server.url, '--upgrader', upgrader, '--proposal', id], { home: makeHome([]).dir });
+    expect(text.code).toBe(0);
+    expect(text.stderr).toMatch(/^network: http:\/\/127\.0\.0\.1:\d+; identity: throwaway \(read-only; no dfx default identity\)/);
+    expect(text.stdout).toMatch(new RegExp(`^app: +${app}$`, 'm'));
+    expect(text.stdout).toMatch(new RegExp(`^proposal: +${id}$[\\s\\S]*^status: +open$`, 'm'));
+    expect(text.stdout).toMatch(/^execution: none running$/m);
 
     const stranger = await run(['vote', id, '--approve', '--identity', 'stranger', '--yes', '--json']);
     expect(stranger.code).toBe(1);

@@ -41,9 +41,10 @@ it('pauses, unpauses, upgrades without votes, restores the snapshot and ejects, 
     expect(snapshots).toHaveLength(1);
     const restore = await run(['restore', '--app', app, '--snapshot', snapshots[0]!.id, '--identity', 'recovery', '--yes', '--json']);
     expect(restore.code).toBe(0);
-    const restored = await run(['watch', restore.json<{ proposal_id: string }>().proposal_id, '--interval', '100', '--json']);
+    const restored = await run(['watch', restore.json<{ proposal_id: string }>().proposal_id, '--interval', '100']);
     expect(restored.code).toBe(0);
-    expect(restored.json()).toMatchObject({ outcome: 'restored', success: true });
+    expect(restored.stdout).toMatch(/ step_started rollback_stop by [\s\S]* step_started rollback_load by [\s\S]* step_started rollback_start by /);
+    expect(restored.stdout).toMatch(/ status_changed executed restored by [^\n]+\noutcome: restored\n$/);
 
     const eject = await run(['eject', '--app', app, '--identity', 'recovery', '--yes', '--json']);
     expect(eject.code).toBe(0);
