@@ -55,10 +55,19 @@ function rootMessage(error: unknown): string {
     return text.split('\n')[0] ?? text;
 }
 
+/** What to do next, from the command line, after the client's own message. */
+const NEXT_STEP: Record<string, string> = {
+    NotAVoterError: ' Vote as one of its voters (--identity <name>); `npx upgrader status --app <app>` lists them.',
+    ProposalNotFoundError: ' `npx upgrader status --app <app>` shows the live proposal.',
+    PausedError: ' Its recovery principal can run `npx upgrader unpause --app <app>`.',
+    ProposalInProgressError: ' `npx upgrader watch <proposal>` follows it to its end.'
+};
+
 /** One line for the user and the exit code, for any error a command threw. */
 export function describeFailure(error: unknown, debug: boolean): { line: string; code: number } {
     if (error instanceof UsageError) return { line: `usage error: ${error.message}`, code: EXIT_USAGE };
-    if (error instanceof UpgraderClientError || error instanceof CliFailure) return { line: `${error.name}: ${error.message}`, code: EXIT_FAILED };
+    if (error instanceof UpgraderClientError) return { line: `${error.name}: ${error.message}${NEXT_STEP[error.name] ?? ''}`, code: EXIT_FAILED };
+    if (error instanceof CliFailure) return { line: `${error.name}: ${error.message}`, code: EXIT_FAILED };
     const first = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
     const stack = debug && error instanceof Error ? `\n${error.stack ?? ''}` : '';
     const name = error instanceof Error ? error.name : 'Error';

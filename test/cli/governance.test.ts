@@ -100,7 +100,7 @@ it('refuses a vote from a non-voter (NotAVoterError), a vote on an unknown propo
 
     const stranger = await run(['vote', id, '--approve', '--identity', 'stranger', '--yes', '--json']);
     expect(stranger.code).toBe(1);
-    expect(stranger.stderr).toMatch(/^NotAVoterError: .* is not a voter of this app's policy\.\n$/);
+    expect(stranger.stderr).toMatch(/^NotAVoterError: .* is not a voter of this app's policy\. Vote as one of its voters \(--identity <name>\); `npx upgrader status --app <app>` lists them\.\n$/);
     expect(stranger.json()).toMatchObject({ error: { name: 'NotAVoterError', exit_code: 1 } });
 
     const unknown = await run(['vote', '999', '--approve', '--identity', 'alice', '--yes']);

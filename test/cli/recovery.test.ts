@@ -29,7 +29,7 @@ it('pauses, unpauses, upgrades without votes, restores the snapshot and ejects, 
     expect((await run(['upload', V2_WASM, '--app', app, '--identity', 'maintainer'])).code).toBe(0);
     const paused = await run(['propose', '--app', app, '--wasm', V2_WASM, '--arg', V2_ARG_HEX, '--identity', 'maintainer']);
     expect(paused.code).toBe(1);
-    expect(paused.stderr).toMatch(/^PausedError: Upgrades of .* are paused by its recovery principal\.$/m);
+    expect(paused.stderr).toMatch(/^PausedError: Upgrades of .* are paused by its recovery principal\. Its recovery principal can run `npx upgrader unpause --app <app>`\.$/m);
     expect((await run(['unpause', '--app', app, '--identity', 'recovery', '--json'])).json()).toEqual({ app, paused: false });
 
     const emergency = await run(['emergency', '--app', app, '--wasm', V2_WASM, '--arg', V2_ARG_HEX, '--identity', 'recovery', '--yes', '--json']);

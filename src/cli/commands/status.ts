@@ -5,6 +5,7 @@ import type { AppInfo, AuditEntry, Execution, Proposal } from '../../../canister
 import { toClientError } from '../../client/upgrader.js';
 import { parseNat, parsePrincipal, parseSmall } from '../args.js';
 import { examples, handle, type Run } from '../command.js';
+import { UsageError } from '../errors.js';
 import { fields } from '../output.js';
 import { appLines, auditLine, executionLines, proposalLines } from './show.js';
 
@@ -26,13 +27,15 @@ export function statusCommand(run: Run): Command {
             return { data: { limits }, lines: fields(Object.entries(limits).map(([key, value]) => [key, String(value)])) };
         }
         let proposal: Proposal | undefined;
+        let appId = options.app === undefined ? undefined : parsePrincipal(options.app, '--app');
         if (options.proposal !== undefined) {
             const id = parseNat(options.proposal, '--proposal');
-            proposal = await client.getProposal(id);
-            if (proposal === undefined) throw toClientError({ ProposalNotFound: id });
+            const found = await client.getProposal(id);
+            if (found === undefined) throw toClientError({ ProposalNotFound: id });
+            proposal = found;
+            appId ??= found.app;
         }
-        const appId = options.app !== undefined ? parsePrincipal(options.app, '--app') : proposal?.app;
-        if (appId === undefined) throw new Error('unreachable: status without app or proposal');
+        if (appId === undefined) throw new UsageError('give --app or --proposal');
         const app: AppInfo | undefined = await client.getApp(appId);
         if (app === undefined && proposal === undefined) throw toClientError({ AppNotRegistered: appId });
         const liveId = app?.live_proposal[0];
