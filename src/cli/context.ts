@@ -60,7 +60,7 @@ export class Context {
         try {
             return await loadIdentity(this.options.identity, { env: this.io.env, cwd: this.io.cwd, network: this.network });
         } catch (error) {
-            if (readOnly && this.options.identity === undefined && error instanceof UsageError) return { identity: Ed25519KeyIdentity.generate(), source: 'throwaway (read-only; no dfx default identity)' };
+            if (readOnly && this.options.identity === undefined && error instanceof UsageError) return { identity: Ed25519KeyIdentity.generate(), source: "throwaway (read-only; dfx's default identity is missing or unusable)" };
             throw error;
         }
     }
@@ -88,12 +88,6 @@ export class Context {
     async client(readOnly = false): Promise<UpgraderClient> {
         const canisterId = await this.upgraderId();
         return UpgraderClient.create({ agent: await this.agent(readOnly), canisterId });
-    }
-
-    /** Who and where, for JSON results. */
-    async who(): Promise<{ network: string; url: string; identity: string; principal: string }> {
-        const { identity, source } = await this.identity(true);
-        return { network: this.network.name, url: this.network.url, identity: source, principal: identity.getPrincipal().toText() };
     }
 
     /**

@@ -93,7 +93,7 @@ it('refuses a vote from a non-voter (NotAVoterError), a vote on an unknown propo
     // Text form; and a reader without any dfx identity reads with a throwaway key.
     const text = await cli(['status', '--network', server.url, '--upgrader', upgrader, '--proposal', id], { home: makeHome([]).dir });
     expect(text.code).toBe(0);
-    expect(text.stderr).toMatch(/^network: http:\/\/127\.0\.0\.1:\d+; identity: throwaway \(read-only; no dfx default identity\)/);
+    expect(text.stderr).toMatch(/^network: http:\/\/127\.0\.0\.1:\d+; identity: throwaway \(read-only; dfx's default identity is missing or unusable\)/);
     expect(text.stdout).toMatch(new RegExp(`^app: +${app}$`, 'm'));
     expect(text.stdout).toMatch(new RegExp(`^proposal: +${id}$[\\s\\S]*^status: +open$`, 'm'));
     expect(text.stdout).toMatch(/^execution: none running$/m);
