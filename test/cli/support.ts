@@ -16,6 +16,7 @@ import { AppConfig } from '../../canisters/demo_app/v1/types.js';
 import { createCanister, installCode, setControllers } from '../../scripts/lib/ic.js';
 import { gzWasmPath } from '../../scripts/paths.js';
 import { identityFromPem } from '../../src/cli/identity.js';
+import type { CliIo } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
 import { connect, resolveNetwork } from '../../src/cli/network.js';
 import { toHex } from '../../src/encoding/hex.js';
@@ -63,7 +64,7 @@ export interface CliRun {
 }
 
 /** Runs `main` in-process as the CLI would run with `args`, HOME and the working directory given. */
-export async function cli(args: readonly string[], options: { home: string; cwd?: string; env?: Record<string, string> }): Promise<CliRun> {
+export async function cli(args: readonly string[], options: { home: string; cwd?: string; env?: Record<string, string>; stdin?: CliIo['stdin'] }): Promise<CliRun> {
     let stdout = '';
     let stderr = '';
     const code = await main(args, {
@@ -71,7 +72,8 @@ export async function cli(args: readonly string[], options: { home: string; cwd?
         stderr: (text) => void (stderr += text),
         env: { HOME: options.home, ...options.env },
         cwd: options.cwd ?? options.home,
-        stderrIsTTY: false
+        stderrIsTTY: false,
+        stdin: options.stdin
     });
     return { code, stdout, stderr, json: <T>() => JSON.parse(stdout) as T };
 }

@@ -4,13 +4,14 @@
  * example, and identities come from dfx's store (both PEM kinds, the default identity), a PEM
  * path, or a demo name on local networks only.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-
-import { generateKeyPairSync } from 'node:crypto';
+import { PassThrough } from 'node:stream';
 
 import { demoIdentity } from '../../scripts/lib/ic.js';
+import { gzWasmPath } from '../../scripts/paths.js';
 import { commands } from '../../src/cli/commands/index.js';
 import { cli, makeHome, pemOf } from './support.js';
 
@@ -109,6 +110,16 @@ it('exits 2 naming what to do for a missing, password-protected or encrypted ide
     expect(unsupported.code).toBe(2);
     expect(unsupported.stderr).toMatch(/only Ed25519 and secp256k1 keys/);
     expect(pemOf('secp256k1')).toMatch(/BEGIN EC PRIVATE KEY/);
+});
+
+it('asks on a terminal before a consequential command, and does nothing when the answer is no', async () => {
+    const home = makeHome(['deployer'], 'deployer');
+    const port = await freePort();
+    const terminal = Object.assign(new PassThrough(), { isTTY: true });
+    terminal.end('n\n');
+    const run = await cli(['deploy', '--network', `http://127.0.0.1:${port}`, '--wasm', gzWasmPath('upgrader')], { home: home.dir, stdin: terminal });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^Seal the upgrader \(module [0-9a-f]{16}…\) on http:\/\/127\.0\.0\.1:\d+\? Nobody will ever be able to change its code or prices\. \[y\/N\] NotConfirmed: not confirmed; nothing was done\n$/);
 });
 
 /** A port nothing listens on (bound, then released). */
