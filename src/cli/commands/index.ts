@@ -1,0 +1,37 @@
+/**
+ * Every command, in the order `--help` lists them. A new command (backup, rehearse,
+ * interface-check, review, compare, ui) is one file exporting `xCommand(run): Command` and one
+ * line here.
+ */
+import type { Command } from 'commander';
+
+import type { Run } from '../command.js';
+import { deployCommand, verifyCommand } from './deploy.js';
+import { cancelCommand, proposeCommand } from './propose.js';
+import { ejectCommand, emergencyCommand, pauseCommands, restoreCommand } from './recovery.js';
+import { registerCommand } from './register.js';
+import { auditCommand, statusCommand } from './status.js';
+import { uploadCommand } from './upload.js';
+import { voteCommand } from './vote.js';
+import { watchCommand } from './watch.js';
+import { whoamiCommand } from './whoami.js';
+
+export function commands(run: Run): Command[] {
+    return [
+        deployCommand(run),
+        verifyCommand(run),
+        registerCommand(run),
+        uploadCommand(run),
+        proposeCommand(run),
+        voteCommand(run),
+        cancelCommand(run),
+        statusCommand(run),
+        watchCommand(run),
+        auditCommand(run),
+        ...pauseCommands(run),
+        emergencyCommand(run),
+        restoreCommand(run),
+        ejectCommand(run),
+        whoamiCommand(run)
+    ];
+}

@@ -1,0 +1,80 @@
+/**
+ * The recovery principal's commands: `pause`, `unpause`, `emergency`, `restore`, `eject`. Each
+ * needs the app's recovery principal as the identity; the last three ask first (or --yes).
+ */
+import { Command } from 'commander';
+
+import { toHex } from '../../encoding/hex.js';
+import { parseHexBytes, parsePrincipal } from '../args.js';
+import { examples, handle, type Run } from '../command.js';
+import { fields } from '../output.js';
+import { addRequestOptions, type RequestOptions, requestFrom } from './request-options.js';
+
+interface AppOption {
+    app: string;
+}
+
+export function pauseCommands(run: Run): Command[] {
+    return (['pause', 'unpause'] as const).map((name) => {
+        const command = new Command(name)
+            .description(name === 'pause' ? "Pause an app's upgrades: no proposals, votes or executions start (emergency ones still can). As its recovery principal." : "Let an app's upgrades go on again. As its recovery principal.")
+            .requiredOption('--app <id>', 'the app');
+        examples(command, `${name} --app bkyz2-fmaaa-aaaaa-qaaaq-cai --identity recovery`);
+        return handle<AppOption>(run, command, async (ctx, options) => {
+            const app = parsePrincipal(options.app, '--app');
+            const client = await ctx.client();
+            await (name === 'pause' ? client.pause(app) : client.unpause(app));
+            return { data: { app, paused: name === 'pause' }, lines: fields([[name === 'pause' ? 'paused' : 'unpaused', app.toText()]]) };
+        });
+    });
+}
+
+interface EmergencyOptions extends RequestOptions, AppOption {}
+
+export function emergencyCommand(run: Run): Command {
+    const command = addRequestOptions(
+        new Command('emergency')
+            .description('Upgrade an app without votes (also while paused), e.g. with --skip-pre-upgrade to escape a trapping pre_upgrade. As its recovery principal. Asks, or --yes. Follow it with `watch`.')
+            .requiredOption('--app <id>', 'the app')
+    );
+    examples(command, 'emergency --app bkyz2-fmaaa-aaaaa-qaaaq-cai --module <sha256> --skip-pre-upgrade --identity recovery --yes');
+    return handle<EmergencyOptions>(run, command, async (ctx, options) => {
+        const app = parsePrincipal(options.app, '--app');
+        const request = await requestFrom(options, ctx.io.cwd);
+        await ctx.confirm(`Upgrade ${app.toText()} to ${toHex(request.module_hash)} WITHOUT votes?`);
+        const id = await (await ctx.client()).emergencyUpgrade({ app, request });
+        return { data: { app, proposal_id: id }, lines: [...fields([['emergency upgrade', `proposal ${id}`]]), `Follow it: npx upgrader watch ${id}`] };
+    });
+}
+
+interface RestoreOptions extends AppOption {
+    snapshot?: string;
+}
+
+export function restoreCommand(run: Run): Command {
+    const command = new Command('restore')
+        .description("Load a snapshot the upgrader took of an app (default: the newest): stop, load, start. As its recovery principal. Asks, or --yes. Follow it with `watch`.")
+        .requiredOption('--app <id>', 'the app')
+        .option('--snapshot <hex>', 'the snapshot id (status --app lists them)');
+    examples(command, 'restore --app bkyz2-fmaaa-aaaaa-qaaaq-cai --identity recovery --yes');
+    return handle<RestoreOptions>(run, command, async (ctx, options) => {
+        const app = parsePrincipal(options.app, '--app');
+        const snapshot = options.snapshot === undefined ? undefined : parseHexBytes(options.snapshot, '--snapshot');
+        await ctx.confirm(`Restore ${app.toText()} from ${snapshot === undefined ? 'its newest snapshot' : `snapshot ${toHex(snapshot)}`}? Its current state is replaced.`);
+        const id = await (await ctx.client()).restoreSnapshot({ app, snapshot_id: snapshot === undefined ? [] : [snapshot] });
+        return { data: { app, proposal_id: id }, lines: [...fields([['restore', `proposal ${id}`]]), `Follow it: npx upgrader watch ${id}`] };
+    });
+}
+
+export function ejectCommand(run: Run): Command {
+    const command = new Command('eject')
+        .description('Hand an app back: remove the upgrader from its controllers (the recovery principal stays) and forget it. As its recovery principal. Asks, or --yes.')
+        .requiredOption('--app <id>', 'the app');
+    examples(command, 'eject --app bkyz2-fmaaa-aaaaa-qaaaq-cai --identity recovery --yes');
+    return handle<AppOption>(run, command, async (ctx, options) => {
+        const app = parsePrincipal(options.app, '--app');
+        await ctx.confirm(`Remove the upgrader from ${app.toText()}'s controllers and forget the app?`);
+        await (await ctx.client()).eject(app);
+        return { data: { app, ejected: true }, lines: fields([['ejected', `${app.toText()} (the upgrader is no longer its controller)`]]) };
+    });
+}

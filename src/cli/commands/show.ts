@@ -1,0 +1,69 @@
+/** The text form of the upgrader's records (the JSON form is the record itself). */
+import type { AppInfo, AuditEntry, Execution, ModuleInfo, Proposal } from '../../../canisters/upgrader/types.js';
+import { toHex } from '../../encoding/hex.js';
+import { fields, opt, timeText, variantText } from '../output.js';
+
+export function appLines(info: AppInfo): string[] {
+    const { policy } = info;
+    return fields([
+        ['app', info.app.toText()],
+        ['recovery', info.recovery.toText()],
+        ['paused', info.paused ? 'yes' : 'no'],
+        ['voters', policy.voters.map((v) => `${v.principal.toText()} (${v.weight})`).join(', ')],
+        ['threshold', String(policy.threshold)],
+        ['proposers', policy.proposers.length === 0 ? 'none' : policy.proposers.map((p) => p.toText()).join(', ')],
+        ['proposal lifetime', `${policy.proposal_lifetime_seconds} s`],
+        ['health check', opt(policy.health_check)],
+        ['snapshots', `keep ${info.snapshot_policy.keep}${info.snapshot_policy.required ? ', required' : ''}; taken: ${info.snapshots.length === 0 ? 'none' : info.snapshots.map((s) => toHex(s.id)).join(', ')}`],
+        ['live proposal', opt(info.live_proposal)],
+        ['policy version', String(info.policy_version)]
+    ]);
+}
+
+export function proposalLines(proposal: Proposal): string[] {
+    const action = proposal.action;
+    const what =
+        'upgrade' in action
+            ? `upgrade to ${toHex(action.upgrade.module_hash)} (arg sha256 ${toHex(proposal.arg_hash)}; snapshot ${action.upgrade.options.take_snapshot ? 'yes' : 'no'}, skip_pre_upgrade ${action.upgrade.options.skip_pre_upgrade ? 'yes' : 'no'}${proposal.downgrade ? ', DOWNGRADE' : ''})`
+            : 'change_policy' in action
+              ? `change policy: voters ${action.change_policy.policy.voters.map((v) => `${v.principal.toText()} (${v.weight})`).join(', ')}, threshold ${action.change_policy.policy.threshold}`
+              : `restore snapshot ${toHex(action.restore_snapshot)}`;
+    return fields([
+        ['proposal', String(proposal.id)],
+        ['app', proposal.app.toText()],
+        ['status', variantText(proposal.status)],
+        ['action', what],
+        ['from module', opt(proposal.from_module, toHex)],
+        ['proposer', `${proposal.proposer.toText()}${proposal.emergency ? ' (emergency, no votes)' : ''}`],
+        ['votes', `${proposal.approving_weight} approving, ${proposal.rejecting_weight} rejecting${proposal.votes.length === 0 ? '' : `: ${proposal.votes.map((v) => `${v.voter.toText()} ${v.approve ? 'yes' : 'no'}`).join(', ')}`}`],
+        ['subject', toHex(proposal.subject)],
+        ['expires', timeText(proposal.expires_at)]
+    ]);
+}
+
+export function executionLines(execution: Execution): string[] {
+    return fields([
+        ['execution', String(execution.id)],
+        ['step', variantText(execution.step)],
+        ['attempt', `${execution.attempt} (retries ${execution.retries})`],
+        ['waiting', opt(execution.waiting)],
+        ['failure', opt(execution.failure, variantText)],
+        ['snapshot', opt(execution.snapshot_id, toHex)],
+        ['updated', timeText(execution.updated_at)]
+    ]);
+}
+
+export function moduleLines(info: ModuleInfo): string[] {
+    return fields([
+        ['module', toHex(info.hash)],
+        ['size', `${info.size} bytes`],
+        ['chunks', `${info.chunks_received}/${info.chunks_expected}${info.complete ? ' (complete)' : ''}`],
+        ['uploader', info.uploader.toText()],
+        ['rejected', info.rejected ? 'YES: its bytes do not hash to its name' : 'no']
+    ]);
+}
+
+export function auditLine(entry: AuditEntry): string {
+    const proposal = entry.proposal_id.length === 0 ? '' : ` proposal ${entry.proposal_id[0]}`;
+    return `#${String(entry.seq).padStart(4)} ${timeText(entry.at)} ${entry.app.toText()}${proposal} ${variantText(entry.event)} by ${entry.actor.toText()}`;
+}
