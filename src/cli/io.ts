@@ -15,6 +15,8 @@ export interface CliIo {
     stderrIsTTY: boolean;
     /** A terminal to ask confirmations on; absent: --yes is required where a command asks. */
     stdin?: Readable & { isTTY?: boolean };
+    /** Resolves when a command that serves until stopped (`ui`) should stop: Ctrl-C or SIGTERM for the process. */
+    untilStopped: () => Promise<void>;
 }
 
 /** The real process's streams and environment. */
@@ -25,6 +27,10 @@ export function processIo(): CliIo {
         env: process.env,
         cwd: process.cwd(),
         stderrIsTTY: process.stderr.isTTY === true,
-        stdin: process.stdin.isTTY === true ? process.stdin : undefined
+        stdin: process.stdin.isTTY === true ? process.stdin : undefined,
+        untilStopped: () => new Promise((resolve) => {
+            process.once('SIGINT', () => resolve());
+            process.once('SIGTERM', () => resolve());
+        })
     };
 }

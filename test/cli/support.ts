@@ -64,7 +64,7 @@ export interface CliRun {
 }
 
 /** Runs `main` in-process as the CLI would run with `args`, HOME and the working directory given. */
-export async function cli(args: readonly string[], options: { home: string; cwd?: string; env?: Record<string, string>; stdin?: CliIo['stdin'] }): Promise<CliRun> {
+export async function cli(args: readonly string[], options: { home: string; cwd?: string; env?: Record<string, string>; stdin?: CliIo['stdin']; untilStopped?: () => Promise<void> }): Promise<CliRun> {
     let stdout = '';
     let stderr = '';
     const code = await main(args, {
@@ -73,7 +73,8 @@ export async function cli(args: readonly string[], options: { home: string; cwd?
         env: { HOME: options.home, ...options.env },
         cwd: options.cwd ?? options.home,
         stderrIsTTY: false,
-        stdin: options.stdin
+        stdin: options.stdin,
+        untilStopped: options.untilStopped ?? (() => Promise.reject(new Error('this test does not expect a command that serves until stopped')))
     });
     return { code, stdout, stderr, json: <T>() => JSON.parse(stdout) as T };
 }

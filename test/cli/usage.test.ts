@@ -19,7 +19,7 @@ const UPGRADER = 'ryjl3-tyaaa-aaaaa-aaaba-cai';
 
 it('prints help with an example for every command, and exits 0', async () => {
     const home = makeHome([]);
-    const names = commands({ io: { stdout: () => undefined, stderr: () => undefined, env: {}, cwd: '/', stderrIsTTY: false } }).map((c) => c.name());
+    const names = commands({ io: { stdout: () => undefined, stderr: () => undefined, env: {}, cwd: '/', stderrIsTTY: false, untilStopped: () => Promise.resolve() } }).map((c) => c.name());
     expect(names).toEqual(expect.arrayContaining(['deploy', 'verify', 'register', 'upload', 'propose', 'vote', 'cancel', 'status', 'watch', 'audit', 'pause', 'unpause', 'emergency', 'restore', 'eject']));
     for (const name of names) {
         const help = await cli([name, '--help'], { home: home.dir });

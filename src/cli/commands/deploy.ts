@@ -38,7 +38,7 @@ export function deployCommand(run: Run): Command {
         await ctx.confirm(`Seal the upgrader (module ${sha256Hex(wasm).slice(0, 16)}…) on ${ctx.network.name}? Nobody will ever be able to change its code or prices.`);
         const agent = await ctx.agent();
         ctx.progress.note('installing the upgrader, then removing its controllers…');
-        const sealed = await sealUpgrader(agent, wasm, canister, settings).catch((error: unknown) => {
+        const sealed = await sealUpgrader(agent, wasm, canister, settings, (line) => ctx.progress.note(line)).catch((error: unknown) => {
             if (error instanceof Error && /still has controllers|runs module/.test(error.message)) throw new CliFailure('SealFailed', `${error.message}. Check the canister with \`npx upgrader verify\`.`);
             throw error;
         });
@@ -76,7 +76,6 @@ export function verifyCommand(run: Run): Command {
         const canister = options.canister === undefined ? await ctx.upgraderId() : parsePrincipal(options.canister, '--canister');
         const expected = options.expectWasm !== undefined ? sha256Hex(await readBytes(options.expectWasm, ctx.io.cwd, '--expect-wasm')) : options.expect === undefined ? undefined : Buffer.from(parseHash(options.expect, '--expect')).toString('hex');
         const verdict = await verifySealed(await ctx.agent(true), canister, expected);
-        const ok = verdict.sealed && verdict.matches !== false;
         return {
             data: { canister, sealed: verdict.sealed, module_hash: verdict.moduleHash, controllers: verdict.controllers, expected_hash: expected ?? null, matches: verdict.matches },
             lines: fields([
@@ -86,7 +85,7 @@ export function verifyCommand(run: Run): Command {
                 ['sealed', verdict.sealed ? 'yes: nobody can change its code' : 'NO: its controllers can change its code'],
                 ...(verdict.matches === null ? [] : ([['expected', verdict.matches ? 'matches' : `MISMATCH (expected ${expected})`]] as Array<[string, string]>))
             ]),
-            exitCode: ok ? 0 : 1
+            exitCode: verdict.verified ? 0 : 1
         };
     });
 }

@@ -1,16 +1,18 @@
 /**
  * Every command, in the order `--help` lists them. A new command (backup, rehearse,
- * interface-check, review, compare, ui) is one file exporting `xCommand(run): Command` and one
+ * interface-check, review) is one file exporting `xCommand(run): Command` and one
  * line here.
  */
 import type { Command } from 'commander';
 
 import type { Run } from '../command.js';
+import { compareCommand } from './compare.js';
 import { deployCommand, verifyCommand } from './deploy.js';
 import { cancelCommand, proposeCommand } from './propose.js';
 import { ejectCommand, emergencyCommand, pauseCommands, restoreCommand } from './recovery.js';
 import { registerCommand } from './register.js';
 import { auditCommand, statusCommand } from './status.js';
+import { uiCommand } from './ui.js';
 import { uploadCommand } from './upload.js';
 import { voteCommand } from './vote.js';
 import { watchCommand } from './watch.js';
@@ -23,6 +25,7 @@ export function commands(run: Run): Command[] {
         registerCommand(run),
         uploadCommand(run),
         proposeCommand(run),
+        compareCommand(run),
         voteCommand(run),
         cancelCommand(run),
         statusCommand(run),
@@ -32,6 +35,7 @@ export function commands(run: Run): Command[] {
         emergencyCommand(run),
         restoreCommand(run),
         ejectCommand(run),
+        uiCommand(run),
         whoamiCommand(run)
     ];
 }

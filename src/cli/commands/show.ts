@@ -20,14 +20,25 @@ export function appLines(info: AppInfo): string[] {
     ]);
 }
 
-export function proposalLines(proposal: Proposal): string[] {
+function actionText(proposal: Proposal): string {
     const action = proposal.action;
-    const what =
-        'upgrade' in action
-            ? `upgrade to ${toHex(action.upgrade.module_hash)} (arg sha256 ${toHex(proposal.arg_hash)}; snapshot ${action.upgrade.options.take_snapshot ? 'yes' : 'no'}, skip_pre_upgrade ${action.upgrade.options.skip_pre_upgrade ? 'yes' : 'no'}${proposal.downgrade ? ', DOWNGRADE' : ''})`
-            : 'change_policy' in action
-              ? `change policy: voters ${action.change_policy.policy.voters.map((v) => `${v.principal.toText()} (${v.weight})`).join(', ')}, threshold ${action.change_policy.policy.threshold}`
-              : `restore snapshot ${toHex(action.restore_snapshot)}`;
+    if ('upgrade' in action) {
+        const { options } = action.upgrade;
+        return `upgrade to ${toHex(action.upgrade.module_hash)} (arg sha256 ${toHex(proposal.arg_hash)}; snapshot ${options.take_snapshot ? 'yes' : 'no'}, skip_pre_upgrade ${options.skip_pre_upgrade ? 'yes' : 'no'}${proposal.downgrade ? ', DOWNGRADE' : ''})`;
+    }
+    if ('change_policy' in action) {
+        const { policy } = action.change_policy;
+        return `change policy: voters ${policy.voters.map((v) => `${v.principal.toText()} (${v.weight})`).join(', ')}, threshold ${policy.threshold}`;
+    }
+    if ('hand_over' in action) {
+        const { successor, successor_module_hash } = action.hand_over;
+        return `hand over to the upgrader ${successor.toText()} running ${toHex(successor_module_hash)} (check it: npx upgrader verify --canister ${successor.toText()} --expect-wasm <your build>)`;
+    }
+    return `restore snapshot ${toHex(action.restore_snapshot)}`;
+}
+
+export function proposalLines(proposal: Proposal): string[] {
+    const what = actionText(proposal);
     return fields([
         ['proposal', String(proposal.id)],
         ['app', proposal.app.toText()],

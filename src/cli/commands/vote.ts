@@ -59,7 +59,7 @@ export function voteCommand(run: Run): Command {
 /** The subject recomputed from the proposal; @throws CliFailure when it differs from the proposal's. */
 function subjectOf(proposal: Proposal): Uint8Array {
     const action = proposal.action;
-    const computed = 'upgrade' in action ? expectedSubject(proposal) : 'change_policy' in action ? sha256(new Uint8Array(IDL.encode([PolicyChange], [action.change_policy]))) : proposal.subject;
+    const computed = 'upgrade' in action || 'hand_over' in action ? expectedSubject(proposal) : 'change_policy' in action ? sha256(new Uint8Array(IDL.encode([PolicyChange], [action.change_policy]))) : proposal.subject;
     if (computed === undefined || toHex(computed) !== toHex(proposal.subject)) {
         throw new CliFailure('SubjectMismatch', `proposal ${proposal.id} says its subject is ${toHex(proposal.subject)} but its fields give ${computed === undefined ? 'nothing' : toHex(computed)}; do not vote, and report it`);
     }
@@ -70,13 +70,16 @@ async function checkReviewed(proposal: Proposal, options: VoteOptions, cwd: stri
     const wantsModule = options.expectModule !== undefined || options.expectWasm !== undefined;
     const wantsArg = options.expectArg !== undefined || options.expectArgFile !== undefined;
     if (!wantsModule && !wantsArg) return;
-    if (!('upgrade' in proposal.action)) throw new UsageError(`proposal ${proposal.id} is not an upgrade: --expect-module, --expect-wasm and --expect-arg apply to upgrades only`);
-    const request = proposal.action.upgrade;
+    const action = proposal.action;
     if (wantsModule) {
+        // An upgrade installs its module in the app; a hand-over names the module its successor runs.
+        const named = 'upgrade' in action ? action.upgrade.module_hash : 'hand_over' in action ? action.hand_over.successor_module_hash : undefined;
+        if (named === undefined) throw new UsageError(`proposal ${proposal.id} names no module: --expect-module and --expect-wasm apply to upgrades and hand-overs`);
         const module = options.expectWasm !== undefined ? sha256(await readBytes(options.expectWasm, cwd, '--expect-wasm')) : parseHash(options.expectModule ?? '', '--expect-module');
-        if (toHex(module) !== toHex(request.module_hash)) throw new CliFailure('NotWhatWasReviewed', `proposal ${proposal.id} installs module ${toHex(request.module_hash)}, not the ${toHex(module)} you reviewed; nothing was voted`);
+        if (toHex(module) !== toHex(named)) throw new CliFailure('NotWhatWasReviewed', `proposal ${proposal.id} names module ${toHex(named)}, not the ${toHex(module)} you reviewed; nothing was voted`);
     }
     if (wantsArg) {
+        if (!('upgrade' in action)) throw new UsageError(`proposal ${proposal.id} is not an upgrade: --expect-arg and --expect-arg-file apply to upgrades only`);
         const arg = options.expectArgFile !== undefined ? await readBytes(options.expectArgFile, cwd, '--expect-arg-file') : parseHexBytes(options.expectArg ?? '', '--expect-arg');
         if (toHex(sha256(arg)) !== toHex(proposal.arg_hash)) throw new CliFailure('NotWhatWasReviewed', `proposal ${proposal.id}'s argument hashes to ${toHex(proposal.arg_hash)}, not to that of the argument you reviewed (${toHex(sha256(arg))}); nothing was voted`);
     }
