@@ -30,14 +30,14 @@ import {
     type ProposeArgs,
     type RegisterArgs,
     type RestoreArgs,
-    type Result,
     type ResumeResult,
     type SetPolicyArgs,
     type UpgradeRequest,
+    type UpgraderError,
     type UpgraderService,
     type UploadChunkArgs,
     type VoteArgs
-} from '../../canisters/upgrader/types.js';
+} from './upgrader-idl.js';
 import { argHash, upgradeSubject } from '../../canisters/upgrader/vote-subject.js';
 import { toClientError } from './errors.js';
 
@@ -80,6 +80,9 @@ export interface UploadModuleOptions {
     /** Called after each chunk with (chunks sent, chunks in all). */
     onProgress?: (sent: number, total: number) => void;
 }
+
+/** Every `ResultX` of the interface: `variant { Ok : X; Err : UpgraderError }`. */
+type Result<T> = { Ok: T } | { Err: UpgraderError };
 
 function unwrap<T>(result: Result<T>): T {
     if ('Err' in result) throw toClientError(result.Err);
