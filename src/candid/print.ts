@@ -11,7 +11,7 @@ export const isTuple = (fields: Field[]): boolean => fields.length > 0 && fields
 const isNull = (t: CandidType): boolean => t.kind === 'primitive' && t.name === 'null';
 
 /** A name as Candid writes it: bare when it is an identifier and no keyword, quoted otherwise. */
-export const didName = (name: string): string => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !KEYWORDS.includes(name) ? name : JSON.stringify(name));
+const didName = (name: string): string => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !KEYWORDS.includes(name) ? name : JSON.stringify(name));
 
 function didLabel(field: Field): string {
     return field.label.kind === 'name' ? didName(field.label.name) : String(labelId(field.label));
@@ -25,7 +25,7 @@ function fieldText(kind: 'record' | 'variant', field: Field, type: string): stri
 }
 
 /** One type on one line, e.g. `record { a : nat; b : opt text; }`. */
-export function printType(t: CandidType): string {
+function printType(t: CandidType): string {
     switch (t.kind) {
         case 'primitive':
         case 'ref':
