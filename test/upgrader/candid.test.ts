@@ -14,15 +14,19 @@ import { canister_info_result, canister_status_result } from '../../canisters/up
 import { canonicalFunc, canonicalType } from '../../src/candid/canonical';
 import { parseDid } from '../../src/candid/parser';
 import { IdlConverter } from '../../src/candid/to-idl';
+import type * as client from '../../src/client/upgrader-idl';
 import { idlFactory as clientIdlFactory } from '../../src/client/upgrader-idl';
 import {
     type AppInfo,
+    type AuditPage,
+    type Execution,
     idlFactory,
     type InitArgs,
     type InstallSettings,
     type Limits,
     type Outcome,
     Policy,
+    type Proposal,
     type ProposalStatus,
     type RegisterArgs,
     type Result,
@@ -105,7 +109,23 @@ const derivedExactly: boolean[] = [
     false satisfies Equal<Voter, any> // the derivation must not fall back to `any`
 ];
 
+// The client's TS types, generated from upgrader.did, are exactly those types.ts derives (checked by `npm run typecheck`).
+const clientTypesAgree: boolean[] = [
+    true satisfies Equal<client.Proposal, Proposal>,
+    true satisfies Equal<client.AppInfo, AppInfo>,
+    true satisfies Equal<client.Execution, Execution>,
+    true satisfies Equal<client.AuditPage, AuditPage>,
+    true satisfies Equal<client.ResumeResult, ResumeResult>,
+    true satisfies Equal<client.UpgraderError, UpgraderError>,
+    true satisfies Equal<client.Limits, Limits>,
+    true satisfies Equal<client.UpgraderService, UpgraderService>
+];
+
 describe('upgrader TS types derived from the IDL values', () => {
+    it("are the client's generated types", () => {
+        expect(clientTypesAgree).toEqual(Array<boolean>(8).fill(true));
+    });
+
     it('type values the way @dfinity/candid decodes them', () => {
         expect(derivedExactly).toHaveLength(11);
         const policy: Policy = {
