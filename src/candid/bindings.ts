@@ -70,7 +70,6 @@ const TS_PRIMITIVES: Record<string, string> = {
     principal: 'Principal'
 };
 
-
 /** The JS property name of a field (`_<id>_` for numeric labels, as @dfinity/candid names them). */
 function propertyName(field: Field): string {
     return field.label.kind === 'name' ? field.label.name : `_${labelId(field.label)}_`;
