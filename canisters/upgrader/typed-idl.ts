@@ -31,6 +31,17 @@ type Fields = Record<string, IDL.Type>;
 
 const typed = <T, C extends IDL.Type>(type: C): Typed<T, C> => type as Typed<T, C>;
 
+/** The field names of each record and variant built here, as declared (@dfinity/candid sorts them by id). */
+const declaredFields = new WeakMap<IDL.Type, readonly string[]>();
+
+/** The fields of a record or variant in the order its declaration wrote them, so a printed `.did` reads like its source. */
+export const declaredFieldOrder = (type: IDL.Type): readonly string[] | undefined => declaredFields.get(type);
+
+function withFields<C extends IDL.Type>(type: C, fields: Fields): C {
+    declaredFields.set(type, Object.keys(fields));
+    return type;
+}
+
 function func<A extends readonly IDL.Type[], R extends IDL.Type | undefined>(args: A, ret: R, annotations: string[]) {
     const rets = ret === undefined ? [] : [ret];
     return IDL.Func([...args] as unknown as IDL.GenericIdlFuncArgs, rets as unknown as IDL.GenericIdlFuncRets, annotations) as Method<
@@ -52,8 +63,8 @@ export const Candid = {
 
     Opt: <X extends IDL.Type>(inner: X) => typed<[] | [ValueOf<X>], IDL.OptClass<ValueOf<X>>>(IDL.Opt(inner)),
     Vec: <X extends IDL.Type>(inner: X) => typed<Array<ValueOf<X>>, IDL.VecClass<ValueOf<X>>>(IDL.Vec(inner)),
-    Record: <F extends Fields>(fields: F) => typed<{ [K in keyof F]: ValueOf<F[K]> }, IDL.RecordClass>(IDL.Record(fields)),
-    Variant: <F extends Fields>(fields: F) => typed<{ [K in keyof F]: { [P in K]: ValueOf<F[K]> } }[keyof F], IDL.VariantClass>(IDL.Variant(fields)),
+    Record: <F extends Fields>(fields: F) => typed<{ [K in keyof F]: ValueOf<F[K]> }, IDL.RecordClass>(withFields(IDL.Record(fields), fields)),
+    Variant: <F extends Fields>(fields: F) => typed<{ [K in keyof F]: { [P in K]: ValueOf<F[K]> } }[keyof F], IDL.VariantClass>(withFields(IDL.Variant(fields), fields)),
 
     /** An update method `(args) -> (ret)`; `ret` undefined for `()`. */
     Update: <const A extends readonly IDL.Type[], R extends IDL.Type | undefined>(args: A, ret: R) => func(args, ret, []),

@@ -2,8 +2,9 @@
  * (Over 400 lines on purpose: the upgrader's whole Candid interface, read top to bottom next to upgrader.did.)
  *
  * The upgrader's Candid types: one IDL value per name, its TS type derived from it (typed-idl.ts),
- * shared by the canister, the app-side library (`canisters/app_lib`), the typed client
- * (`src/client/upgrader.ts`) and the tests. This file and typed-idl.ts import only
+ * shared by the canister, the app-side library (`canisters/app_lib`) and the tests. `upgrader.did`
+ * is generated from this file (`npm run candid-bindings`: each exported IDL value is a named type
+ * there, in this order), and the typed client's bindings from that. This file and typed-idl.ts import only
  * `@dfinity/candid` and `@dfinity/principal` (the same copies Azle bundles), so they load in a
  * canister, in Node and in jest alike.
  *

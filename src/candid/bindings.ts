@@ -1,7 +1,8 @@
 /**
  * TypeScript bindings for a `.did` file: one module with an IDL value and a TS type per named
- * type, and the service's method table, so a Candid type is written once (in the `.did`) and
- * both forms are derived from it. Also prints the `.did` subset the bindings cover.
+ * type, and the service's method table (or, for clients, its `idlFactory` and its methods'
+ * signatures), so a Candid type is written once (in the `.did`) and both forms are derived from
+ * it. Also prints the `.did` subset the bindings cover.
  *
  * The emitted module imports only `@dfinity/candid` and (as a type) `@dfinity/principal`, so it
  * loads in an Azle canister bundle as well as in Node. Conventions: `opt T` is `[] | [T]`,
@@ -9,12 +10,18 @@
  */
 import { type CandidType, type Field, type FuncType, labelId, type Method, type TypeDefinition } from './ast';
 import { CandidSyntaxError } from './lexer';
-import { type DidFile, KEYWORDS } from './parser';
+import { type DidFile } from './parser';
+import { isBlob, isTuple, printDid } from './print';
 
 export type BindingsInput = {
     did: DidFile;
-    /** The service methods to cover, in this order; their types are emitted, nothing else. */
-    methods: readonly string[];
+    /** The service methods to cover, in this order, or all of them in the service's order; their types are emitted, nothing else. */
+    methods: readonly string[] | 'all';
+    /**
+     * Emit an actor's faces, `idlFactory` and a type of this name with each method's signature,
+     * instead of the method table (`methods`, `Signatures`) a dispatcher needs.
+     */
+    actor?: string;
     /** First lines of both outputs (without comment markers): where the input comes from, how to regenerate. */
     header: readonly string[];
 };
@@ -62,9 +69,6 @@ const TS_PRIMITIVES: Record<string, string> = {
     empty: 'never',
     principal: 'Principal'
 };
-
-const isBlob = (t: CandidType): boolean => t.kind === 'vec' && t.inner.kind === 'primitive' && t.inner.name === 'nat8';
-const isTuple = (fields: Field[]): boolean => fields.length > 0 && fields.every((f, i) => f.label.kind === 'position' && f.label.index === i);
 
 /** The JS property name of a field (`_<id>_` for numeric labels, as @dfinity/candid names them). */
 function propertyName(field: Field): string {
@@ -173,46 +177,52 @@ function serviceMethods(did: DidFile, definitions: Map<string, CandidType>): Map
     return funcs;
 }
 
-// ---------------------------------------------------------------- Candid text
-
-const didName = (name: string): string => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !KEYWORDS.includes(name) ? name : JSON.stringify(name));
-
-function didLabel(field: Field): string {
-    return field.label.kind === 'name' ? didName(field.label.name) : String(labelId(field.label));
-}
-
-function didOf(t: CandidType): string {
-    switch (t.kind) {
-        case 'primitive':
-            return t.name;
-        case 'ref':
-            return t.name;
-        case 'opt':
-            return `opt ${didOf(t.inner)}`;
-        case 'vec':
-            return isBlob(t) ? 'blob' : `vec ${didOf(t.inner)}`;
-        case 'record':
-            if (isTuple(t.fields)) return `record { ${t.fields.map((f) => `${didOf(f.type)};`).join(' ')} }`;
-            return `record { ${t.fields.map((f) => `${didLabel(f)} : ${didOf(f.type)};`).join(' ')} }`;
-        case 'variant':
-            return `variant { ${t.fields.map((f) => (f.type.kind === 'primitive' && f.type.name === 'null' ? `${didLabel(f)};` : `${didLabel(f)} : ${didOf(f.type)};`)).join(' ')} }`;
-        case 'func':
-            return `(${t.args.map(didOf).join(', ')}) -> (${t.rets.map(didOf).join(', ')})${t.annotations.map((a) => ` ${a}`).join('')}`;
-        case 'service':
-            throw new CandidSyntaxError('bindings do not print nested services', 0);
-    }
-}
-
 // ---------------------------------------------------------------- the module
 
-export function generateBindings(input: BindingsInput): Bindings {
-    const definitions = new Map(input.did.definitions.map((d) => [d.name, d.type]));
-    const available = serviceMethods(input.did, definitions);
-    const funcs = input.methods.map((name) => {
+function selectMethods(did: DidFile, methods: BindingsInput['methods'], definitions: Map<string, CandidType>): Array<readonly [string, FuncType]> {
+    const available = serviceMethods(did, definitions);
+    if (methods === 'all') return [...available.entries()];
+    return methods.map((name) => {
         const func = available.get(name);
         if (func === undefined) throw new CandidSyntaxError(`the service has no method ${name}`, 0);
         return [name, func] as const;
     });
+}
+
+/** `methods` (IDL types per method) and `Signatures` (their values), for a dispatcher of the methods. */
+function methodTable(funcs: ReadonlyArray<readonly [string, FuncType]>): string[] {
+    const ts = ["/** Each method's argument and result types, and whether it is a query. */", 'export const methods = {'];
+    for (const [name, f] of funcs) {
+        ts.push(`    ${jsKey(name)}: { args: [${f.args.map(idlOf).join(', ')}], rets: [${f.rets.map(idlOf).join(', ')}], query: ${f.annotations.includes('query')} },`);
+    }
+    ts.push('} as const;', '', "/** Each method's argument and result values, as tuples. */", 'export interface Signatures {');
+    for (const [name, f] of funcs) {
+        ts.push(`    ${jsKey(name)}: { args: [${f.args.map(tsOf).join(', ')}]; rets: [${f.rets.map(tsOf).join(', ')}] };`);
+    }
+    ts.push('}');
+    return ts;
+}
+
+/** What an actor needs: the service's `idlFactory`, and the methods as the actor offers them (named `service`). */
+function actorFaces(funcs: ReadonlyArray<readonly [string, FuncType]>, service: string): string[] {
+    const ts = ["/** The service's methods, for `Actor.createActor` and the replica's actors. */", 'export const idlFactory: IDL.InterfaceFactory = () =>', '    IDL.Service({'];
+    for (const [name, f] of funcs) {
+        const annotations = f.annotations.map((a) => `'${a}'`).join(', ');
+        ts.push(`        ${jsKey(name)}: IDL.Func([${f.args.map(idlOf).join(', ')}], [${f.rets.map(idlOf).join(', ')}], [${annotations}]),`);
+    }
+    ts.push('    });', '', `/** Each method as an actor over \`idlFactory\` offers it. */`, `export type ${service} = {`);
+    for (const [name, f] of funcs) {
+        const args = f.args.map((a, i) => `arg${i}: ${tsOf(a)}`).join(', ');
+        const result = f.rets.length === 0 ? 'undefined' : f.rets.length === 1 ? tsOf(f.rets[0] as CandidType) : `[${f.rets.map(tsOf).join(', ')}]`;
+        ts.push(`    ${jsKey(name)}: (${args}) => Promise<${result}>;`);
+    }
+    ts.push('};');
+    return ts;
+}
+
+export function generateBindings(input: BindingsInput): Bindings {
+    const definitions = new Map(input.did.definitions.map((d) => [d.name, d.type]));
+    const funcs = selectMethods(input.did, input.methods, definitions);
     const needed = definitionsNeeded(
         funcs.map(([, f]) => f),
         definitions
@@ -223,24 +233,10 @@ export function generateBindings(input: BindingsInput): Bindings {
         ts.push(`export const ${d.name} = ${idlOf(d.type)};`);
         ts.push(`export type ${d.name} = ${tsOf(d.type)};`);
     }
-    ts.push('', '/** Each method\'s argument and result types, and whether it is a query. */');
-    ts.push('export const methods = {');
-    for (const [name, f] of funcs) {
-        ts.push(`    ${jsKey(name)}: { args: [${f.args.map(idlOf).join(', ')}], rets: [${f.rets.map(idlOf).join(', ')}], query: ${f.annotations.includes('query')} },`);
-    }
-    ts.push('} as const;', '', '/** Each method\'s argument and result values, as tuples. */', 'export interface Signatures {');
-    for (const [name, f] of funcs) {
-        ts.push(`    ${jsKey(name)}: { args: [${f.args.map(tsOf).join(', ')}]; rets: [${f.rets.map(tsOf).join(', ')}] };`);
-    }
-    ts.push('}', '');
+    ts.push('', ...(input.actor === undefined ? methodTable(funcs) : actorFaces(funcs, input.actor)), '');
     const imports = [`import { IDL } from '@dfinity/candid';`];
     if (ts.some((line) => /\bPrincipal\b/.test(line))) imports.push(`import type { Principal } from '@dfinity/principal';`);
     const typescript = [`/*`, ...input.header.map((l) => ` * ${l}`), ` */`, ...imports, '', ...ts].join('\n');
-
-    const did: string[] = [...input.header.map((l) => `// ${l}`), ''];
-    for (const d of needed) did.push(`type ${didName(d.name)} = ${didOf(d.type)};`);
-    did.push('', 'service : {');
-    for (const [name, f] of funcs) did.push(`  ${didName(name)} : ${didOf(f)};`);
-    did.push('};', '');
-    return { typescript, did: did.join('\n') };
+    const did = printDid({ header: input.header, definitions: needed, methods: funcs.map(([name, type]) => ({ name, type })) });
+    return { typescript, did };
 }

@@ -5,7 +5,7 @@
  */
 import type { Principal } from '@dfinity/principal';
 
-import type { ProposalStatus, UpgraderError } from '../../canisters/upgrader/types.js';
+import type { ProposalStatus, UpgraderError } from './upgrader-idl.js';
 import { toHex } from '../encoding/hex.js';
 
 function statusName(status: ProposalStatus): string {

@@ -31,14 +31,14 @@ import {
     type ProposeArgs,
     type RegisterArgs,
     type RestoreArgs,
-    type Result,
     type ResumeResult,
     type SetPolicyArgs,
     type UpgradeRequest,
+    type UpgraderError,
     type UpgraderService,
     type UploadChunkArgs,
     type VoteArgs
-} from '../../canisters/upgrader/types.js';
+} from './upgrader-idl.js';
 import { argHash, handOverSubject, upgradeSubject } from '../../canisters/upgrader/vote-subject.js';
 import { ModuleHashMismatchError, toClientError } from './errors.js';
 
@@ -105,6 +105,9 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
     return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
+
+/** Every `ResultX` of the interface: `variant { Ok : X; Err : UpgraderError }`. */
+type Result<T> = { Ok: T } | { Err: UpgraderError };
 
 function unwrap<T>(result: Result<T>): T {
     if ('Err' in result) throw toClientError(result.Err);

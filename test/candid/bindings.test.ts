@@ -13,8 +13,10 @@ import { canonicalFunc, canonicalType } from '../../src/candid/canonical';
 import { parseDid } from '../../src/candid/parser';
 import { IdlConverter } from '../../src/candid/to-idl';
 import * as upgraderManagement from '../../canisters/upgrader/management-idl';
+import * as upgraderClient from '../../src/client/upgrader-idl';
 import * as replicaManagement from '../../src/replica/management/candid/generated';
-import { BINDING_TARGETS, renderTarget } from '../../scripts/lib/candid-bindings';
+import { BINDING_TARGETS, type BindingTarget, renderTarget } from '../../scripts/lib/candid-bindings';
+import { renderUpgraderDid, UPGRADER_DID } from '../../scripts/lib/upgrader-did';
 import { repoRoot } from '../../scripts/paths';
 
 const read = (path: string): string => readFileSync(join(repoRoot, path), 'utf8');
@@ -25,15 +27,22 @@ function serviceOf(converter: IdlConverter, type: Parameters<IdlConverter['conve
     return (converted instanceof IDL.RecClass ? converted.getType() : converted) as IDL.ServiceClass;
 }
 
+const withSubset = (t: BindingTarget): t is BindingTarget & { did: string } => t.did !== undefined;
+
 describe('checked-in Candid bindings', () => {
+    it(`${UPGRADER_DID} is what canisters/upgrader/types.ts declares now`, () => {
+        // On a difference: run `npm run candid-bindings` and review the diff (then the client's bindings are fresh too).
+        expect(read(UPGRADER_DID)).toBe(renderUpgraderDid());
+    });
+
     it.each(BINDING_TARGETS.map((t) => [t.typescript, t] as const))('%s and its .did are fresh', (_name, target) => {
         // On a difference: run `npm run candid-bindings` and review the diff of both files.
         const rendered = renderTarget(target);
-        expect(read(target.typescript)).toBe(rendered.typescript);
-        expect(read(target.did)).toBe(rendered.did);
+        expect(rendered.length).toBe(target.did === undefined ? 1 : 2);
+        for (const [path, text] of rendered) expect(`${path}:\n${read(path)}`).toBe(`${path}:\n${text}`);
     });
 
-    it.each(BINDING_TARGETS.map((t) => [t.did, t] as const))('%s types each method as its source does', (_name, target) => {
+    it.each(BINDING_TARGETS.filter(withSubset).map((t) => [t.did, t] as const))('%s types each method as its source does', (_name, target) => {
         const source = parseDid(read(target.input));
         const subset = parseDid(read(target.did));
         const fromSource = serviceOf(new IdlConverter(source.definitions), source.service?.type);
@@ -47,23 +56,28 @@ describe('checked-in Candid bindings', () => {
 
     const modules: Record<string, Record<string, unknown>> = {
         'src/replica/management/candid/generated.ts': replicaManagement,
-        'canisters/upgrader/management-idl.ts': upgraderManagement
+        'canisters/upgrader/management-idl.ts': upgraderManagement,
+        'src/client/upgrader-idl.ts': upgraderClient
     };
     it.each(BINDING_TARGETS.map((t) => [t.typescript, t] as const))('%s gives every IDL value the meaning of its .did definition', (_name, target) => {
         const generatedModule = modules[target.typescript];
         if (generatedModule === undefined) throw new Error(`add ${target.typescript} to this test's modules`);
         const source = parseDid(read(target.input));
         const converter = new IdlConverter(source.definitions);
-        const values = Object.entries(generatedModule).filter(([name]) => name !== 'methods');
+        const values = Object.entries(generatedModule).filter(([name]) => name !== 'methods' && name !== 'idlFactory');
         expect(values.length).toBeGreaterThan(10);
         for (const [name, value] of values) {
             expect(`${name} = ${canonicalType(value as IDL.Type)}`).toBe(`${name} = ${canonicalType(converter.named(name))}`);
         }
         const service = serviceOf(converter, source.service?.type);
-        const methods = generatedModule['methods'] as Record<string, { args: readonly IDL.Type[]; rets: readonly IDL.Type[]; query: boolean }>;
-        expect(Object.keys(methods)).toEqual([...target.methods]);
-        for (const [name, spec] of Object.entries(methods)) {
-            const func = IDL.Func([...spec.args] as [] | [IDL.Type], [...spec.rets] as [] | [IDL.Type], spec.query ? ['query'] : []);
+        const generatedFuncs = (): Array<[string, IDL.FuncClass]> => {
+            if (target.actor !== undefined) return (generatedModule['idlFactory'] as IDL.InterfaceFactory)({ IDL })._fields;
+            const methods = generatedModule['methods'] as Record<string, { args: readonly IDL.Type[]; rets: readonly IDL.Type[]; query: boolean }>;
+            return Object.entries(methods).map(([name, spec]) => [name, IDL.Func([...spec.args] as [] | [IDL.Type], [...spec.rets] as [] | [IDL.Type], spec.query ? ['query'] : [])]);
+        };
+        const funcs = generatedFuncs();
+        expect(funcs.map(([name]) => name)).toEqual(target.methods === 'all' ? service._fields.map(([name]) => name) : [...target.methods]);
+        for (const [name, func] of funcs) {
             const original = service._fields.find(([n]) => n === name)?.[1];
             expect(`${name}: ${canonicalFunc(func)}`).toBe(`${name}: ${original === undefined ? 'missing' : canonicalFunc(original)}`);
         }
@@ -107,6 +121,20 @@ describe('generateBindings', () => {
             expect(before === undefined ? 'missing' : canonicalFunc(before)).toBe(canonicalFunc(func));
         }
         expect(printed._fields.map(([name]) => name)).toEqual(['get', 'put']);
+    });
+
+    it("emits an actor's idlFactory and service type, for every method when asked for all", () => {
+        const actor = generateBindings({ did, methods: 'all', actor: 'EntryService', header: [] });
+        const lines = actor.typescript.split('\n');
+        expect(lines).toContain('export const idlFactory: IDL.InterfaceFactory = () =>');
+        expect(lines).toContain("        get: IDL.Func([id], [IDL.Opt(entry)], ['query']),");
+        expect(lines).toContain('        put: IDL.Func([entry, IDL.Nat], [], []),');
+        expect(lines).toContain('export type EntryService = {');
+        expect(lines).toContain('    get: (arg0: id) => Promise<[] | [entry]>;');
+        expect(lines).toContain('    put: (arg0: entry, arg1: bigint) => Promise<undefined>;');
+        expect(lines).toContain('    unused: (arg0: string) => Promise<string>;');
+        expect(actor.typescript).not.toContain('export const methods');
+        expect(actor.did).toContain('  unused : (text) -> (text);');
     });
 
     it('refuses what it cannot bind, naming it', () => {

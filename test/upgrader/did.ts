@@ -5,16 +5,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { parseDid } from '../../src/candid/parser';
 import { repoRoot } from '../../scripts/paths';
 
 export type DidMethod = { name: string; query: boolean };
 
 export function didMethods(): DidMethod[] {
-    const did = readFileSync(join(repoRoot, 'canisters', 'upgrader', 'upgrader.did'), 'utf8');
-    const methods: DidMethod[] = [];
-    for (const line of did.split('\n')) {
-        const match = /^\s{4}([a-z_]+): \(.*\) -> \(.*\)( query)?;$/.exec(line);
-        if (match?.[1] !== undefined) methods.push({ name: match[1], query: match[2] !== undefined });
-    }
-    return methods;
+    const did = parseDid(readFileSync(join(repoRoot, 'canisters', 'upgrader', 'upgrader.did'), 'utf8'));
+    const service = did.service?.type;
+    if (service?.kind !== 'service') throw new Error('canisters/upgrader/upgrader.did has no service');
+    return service.methods.map((m) => ({ name: m.name, query: m.type.kind === 'func' && m.type.annotations.includes('query') }));
 }
