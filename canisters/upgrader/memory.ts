@@ -39,7 +39,10 @@ export const MemoryId = {
  * Version of the layout above; bumped with a migration whenever a stored type changes.
  * 1: records as tagged JSON; 2: records as Candid values without header (records.ts);
  * 3: the hardened upgrader (execution ids, per-app audit rings and module quotas, install
- * settings, proposals that bind argument and options). No upgrader with version 1 or 2 was ever
- * sealed, so there is no migration: an upgrade over them traps and keeps the old code.
+ * settings, proposals that bind argument and options); 4: hand-overs (new cases in the stored
+ * proposal action, execution kind and step, outcome and audit event: a variant's case indexes
+ * shift, so version 3 records do not decode as version 4; and the handed-over map, id 22).
+ * No upgrader with version 1, 2 or 3 was ever sealed, so there is no migration: an upgrade over
+ * them traps and keeps the old code.
  */
-export const SCHEMA_VERSION = 3n;
+export const SCHEMA_VERSION = 4n;

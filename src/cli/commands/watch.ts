@@ -1,7 +1,7 @@
 /**
  * `watch`: follows a proposal until its outcome, printing each step as the upgrader records it
  * (its app's audit log, filtered to the proposal) and why an execution waits, if it does. Exits 0
- * when the proposal executed successfully (upgraded, restored, policy_changed), 1 when it ended
+ * when the proposal executed successfully (upgraded, restored, policy_changed, handed_over), 1 when it ended
  * any other way (rejected, expired, cancelled, or a failed outcome).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -17,7 +17,7 @@ import { CliFailure } from '../errors.js';
 import { fields, variantText } from '../output.js';
 import { auditLine } from './show.js';
 
-const SUCCESS = new Set(['upgraded', 'restored', 'policy_changed']);
+const SUCCESS = new Set(['upgraded', 'restored', 'policy_changed', 'handed_over']);
 
 interface WatchOptions {
     interval: string;
@@ -26,7 +26,7 @@ interface WatchOptions {
 
 export function watchCommand(run: Run): Command {
     const command = new Command('watch')
-        .description('Follow a proposal live, step by step, until its outcome. Exits 0 on success (upgraded, restored, policy_changed), 1 otherwise.')
+        .description('Follow a proposal live, step by step, until its outcome. Exits 0 on success (upgraded, restored, policy_changed, handed_over), 1 otherwise.')
         .argument('<proposal>', 'the proposal id')
         .option('--interval <ms>', 'how often to poll', '1000')
         .option('--timeout <seconds>', 'give up (exit 1) after this long; default: wait for the outcome');

@@ -11,6 +11,7 @@ function eventText(event: AuditEvent): string {
     if ('step_started' in event) return `step started: ${stepText(event.step_started)}`;
     if ('step_failed' in event) return `step failed: ${stepText(event.step_failed.step)}: ${event.step_failed.message}`;
     if ('policy_changed' in event) return `policy changed (version ${event.policy_changed})`;
+    if ('handed_over' in event) return `handed over to the upgrader ${event.handed_over.toText()}`;
     const value = Object.values(event)[0] as unknown;
     const name = tag(event).replace(/_/g, ' ');
     return value instanceof Uint8Array ? `${name} ${toHex(value).slice(0, 16)}…` : name;

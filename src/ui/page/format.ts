@@ -46,7 +46,7 @@ export function stepText(step: Step): string {
     return tag(step).replace(/_/g, ' ');
 }
 
-/** Whether an outcome left the app upgraded as voted. */
+/** Whether an outcome did what was voted (upgraded, policy changed, restored, handed over). */
 export function succeeded(outcome: Outcome): boolean {
-    return 'upgraded' in outcome || 'policy_changed' in outcome || 'restored' in outcome;
+    return 'upgraded' in outcome || 'policy_changed' in outcome || 'restored' in outcome || 'handed_over' in outcome;
 }
