@@ -91,7 +91,7 @@ describe('compare-module against the replica server', () => {
 
         const usage = await compareModule(['--network', server.url]);
         expect(usage.code).toBe(2);
-        expect(usage.stderr).toMatch(/^usage: npx tsx scripts\/compare-module.ts/);
+        expect(usage.stderr).toMatch(/are all needed\nusage: npx tsx scripts\/compare-module.ts/);
         const badId = await compareModule(args(proposalId, gzWasmPath('demo_app_v2')).map((a) => (a === String(proposalId) ? 'seven' : a)));
         expect(badId.code).toBe(2);
         expect(badId.stderr).toMatch(/--proposal must be a proposal id/);
