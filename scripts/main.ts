@@ -1,36 +1,69 @@
 /**
- * npm start: the main job, end to end over @dfinity/agent against the embedded replica's HTTP
- * server (started in this process). Builds the canisters; deploys and seals the upgrader; deploys
- * demo app v1 with the upgrader and a recovery principal as its controllers; writes notes; uploads
- * v2; lets the app propose its own upgrade (one-way); has two of three voters approve; waits for
- * the upgrader to execute; prints every step, the audit log and the proof (data kept and migrated,
- * module hash changed, read from the certified state). Exits 0, or 1 on any failure.
+ * npm start: the main job, end to end against the embedded replica's HTTP server (started in this
+ * process), told through the operators' CLI (`npx upgrader`, run in-process with the commands a
+ * user would type) and @dfinity/agent. Builds the canisters; deploys and seals the upgrader;
+ * deploys demo app v1 with the upgrader and a recovery principal as its controllers; writes notes;
+ * uploads v2; lets the app propose its own upgrade (one-way); has two of three voters check and
+ * approve it; watches the upgrader execute; prints the audit log and the proof (data kept and
+ * migrated, module hash changed, read from the certified state). Ends with how to use the CLI and
+ * the voters' page against the same replica. Exits 0, or 1 on any failure.
+ *
+ *   npm start [-- --serve [--port <P>]]
+ *
+ * `--serve` keeps the replica running afterwards (default port 4943, dfx's, so `--network local`
+ * reaches it) until Ctrl-C.
  */
 import { readFile } from 'node:fs/promises';
+import { relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { Actor, type HttpAgent } from '@dfinity/agent';
 import { IDL } from '@dfinity/candid';
-import type { Principal } from '@dfinity/principal';
+import { Principal } from '@dfinity/principal';
 
 import { AppConfig, type DemoAppV1Service, idlFactory as v1Idl } from '../canisters/demo_app/v1/types.js';
 import { type DemoAppV2Service, idlFactory as v2Idl } from '../canisters/demo_app/v2/types.js';
-import type { AuditEvent, Outcome, UpgradeRequest } from '../canisters/upgrader/types.js';
-import { expectedSubject, UpgraderClient } from '../src/client/upgrader.js';
-import { toHex } from '../src/encoding/hex.js';
+import type { UpgradeRequest } from '../canisters/upgrader/types.js';
+import { main as cliMain } from '../src/cli/main.js';
+import { sha256 } from '../src/encoding/request-id.js';
 import { startReplicaServer } from '../src/server/server.js';
 import { buildCanisters } from './build-lib.js';
+import { parseOptions, runMain, UsageError } from './lib/args.js';
 import { certifiedInfo, connect, createCanister, demoIdentity, installCode, resolveNetwork, setControllers, sha256Hex } from './lib/ic.js';
 import { gzWasmPath } from './paths.js';
-import { priced, sealUpgrader } from './seal.js';
-import { verifySealed } from './verify.js';
+
+const USAGE = 'usage: npm start [-- --serve [--port <P>]]';
+const NAMES = ['deployer', 'recovery', 'alice', 'bob', 'carol', 'maintainer'] as const;
+type Name = (typeof NAMES)[number];
 
 const step = (text: string): void => console.log(`\n▶ ${text}`);
-const show = (label: string, value: unknown): void => console.log(`  ${label.padEnd(18)} ${typeof value === 'string' ? value : JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`);
+const show = (label: string, value: string): void => console.log(`  ${label.padEnd(18)} ${value}`);
 
 function check(condition: boolean, what: string): void {
     if (!condition) throw new Error(`check failed: ${what}`);
     console.log(`  ✓ ${what}`);
+}
+
+/**
+ * `npx upgrader <args>` in-process against `url`: prints the command and its output (indented),
+ * and returns what it printed on stdout. @throws when its exit code is not `expected`.
+ */
+async function upgrader(url: string, args: string[], expected = 0): Promise<string> {
+    console.log(`  $ npx upgrader ${args.join(' ')}`);
+    let stdout = '';
+    let stderr = '';
+    const code = await cliMain(['--network', url, ...args], {
+        stdout: (text) => void (stdout += text),
+        stderr: (text) => void (stderr += text),
+        env: process.env,
+        cwd: process.cwd(),
+        stderrIsTTY: false,
+        untilStopped: () => Promise.resolve()
+    });
+    const printed = args.includes('--json') ? '' : stdout;
+    for (const line of `${printed}${stderr}`.split('\n').filter((l) => l.length > 0)) console.log(`    ${line}`);
+    if (code !== expected) throw new Error(`npx upgrader ${args[0]} exited ${code}, not ${expected}: ${stderr.trim()}`);
+    return stdout;
 }
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
@@ -43,108 +76,90 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
     }
 }
 
-function eventText(event: AuditEvent): string {
-    const [name, value] = Object.entries(event)[0] ?? ['?', null];
-    if (value === null) return name;
-    if (value instanceof Uint8Array) return `${name} ${toHex(value).slice(0, 12)}…`;
-    return `${name} ${JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`;
-}
+async function main(): Promise<number> {
+    const options = parseOptions(process.argv.slice(2).filter((a) => a !== '--serve'), ['--port']);
+    const serve = process.argv.includes('--serve');
+    if (options['--port'] !== undefined && !serve) throw new UsageError('--port goes with --serve');
+    const port = options['--port'] === undefined ? (serve ? 4943 : 0) : Number(options['--port']);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, got ${JSON.stringify(options['--port'])}`);
 
-async function main(): Promise<void> {
     step('Building the canisters (offline, only what changed)');
     await buildCanisters({ names: ['upgrader', 'demo_app_v1', 'demo_app_v2'], log: (line) => console.log(`  ${line}`) });
 
     step('Starting the embedded replica behind its HTTP server (in this process)');
-    const server = await startReplicaServer({ port: 0, log: () => undefined });
+    const server = await startReplicaServer({ port, log: () => undefined }).catch((error: unknown) => {
+        throw new Error(`cannot listen on port ${port} (${error instanceof Error ? error.message : String(error)}): stop what uses it (another replica, dfx start), or pass --port`);
+    });
+    let keepServing = false;
     try {
-        const network = resolveNetwork(server.url);
-        show('network', `${network.url} (embedded replica; use scripts/seal.ts --network for others)`);
-        const names = ['deployer', 'recovery', 'alice', 'bob', 'carol', 'maintainer'] as const;
-        const who = Object.fromEntries(names.map((name) => [name, demoIdentity(name)])) as Record<(typeof names)[number], ReturnType<typeof demoIdentity>>;
-        const agents = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await connect(network, who[name])] as const))) as Record<(typeof names)[number], HttpAgent>;
-        for (const name of names) show(name, who[name].getPrincipal().toText());
+        const url = server.url;
+        const network = resolveNetwork(url);
+        show('network', `${url} (embedded replica)`);
+        const who = Object.fromEntries(NAMES.map((name) => [name, demoIdentity(name)])) as Record<Name, ReturnType<typeof demoIdentity>>;
+        const agents = Object.fromEntries(await Promise.all(NAMES.map(async (name) => [name, await connect(network, who[name])] as const))) as Record<Name, HttpAgent>;
+        const id = (name: Name): string => who[name].getPrincipal().toText();
+        for (const name of NAMES) show(name, `${id(name)} (--identity demo:${name})`);
 
         step('Deploying and sealing the upgrader (a private deployment: registration and storage free)');
-        const upgraderWasm = new Uint8Array(await readFile(gzWasmPath('upgrader')));
-        const sealed = await sealUpgrader(agents.deployer, upgraderWasm, undefined, priced(0n, 0n));
-        const upgraderId = sealed.canisterId;
-        show('upgrader', upgraderId.toText());
-        show('module hash', sealed.moduleHash);
-        const verdict = await verifySealed(agents.alice, upgraderId, sealed.moduleHash);
-        check(verdict.sealed && verdict.matches === true, 'certified state: no controllers, module hash as built');
-        const client = (name: (typeof names)[number]): UpgraderClient => UpgraderClient.create({ agent: agents[name], canisterId: upgraderId });
+        const deployed = await upgrader(url, ['deploy', '--registration-fee', '0', '--storage-fee-per-mib', '0', '--identity', 'demo:deployer', '--yes', '--json']);
+        const upgraderId = (JSON.parse(deployed) as { upgrader: string }).upgrader;
+        const upgraderPrincipal = Principal.fromText(upgraderId);
+        show('upgrader', upgraderId);
+        const on = (...args: string[]): string[] => ['--upgrader', upgraderId, ...args];
+        // Reads need no particular identity; carol (a voter) reads, as anyone could.
+        const read = (...args: string[]): string[] => on(...args, '--identity', 'demo:carol');
+        await upgrader(url, read('verify', '--expect-wasm', relative(process.cwd(), gzWasmPath('upgrader'))));
 
         step('Deploying demo app v1; its controllers become the upgrader and the recovery principal');
-        const recovery = who.recovery.getPrincipal();
         const app = await createCanister(agents.deployer, [who.deployer.getPrincipal()]);
-        const config = new Uint8Array(IDL.encode([AppConfig], [{ owner: [who.deployer.getPrincipal()], upgrader: [upgraderId] }]));
+        const config = new Uint8Array(IDL.encode([AppConfig], [{ owner: [who.deployer.getPrincipal()], upgrader: [upgraderPrincipal] }]));
         await installCode(agents.deployer, app, new Uint8Array(await readFile(gzWasmPath('demo_app_v1'))), config);
-        await setControllers(agents.deployer, app, [upgraderId, recovery]);
+        await setControllers(agents.deployer, app, [upgraderPrincipal, who.recovery.getPrincipal()]);
         const v1Info = await certifiedInfo(agents.alice, app);
         show('app', app.toText());
-        show('controllers', v1Info.controllers.map((c) => c.toText()));
         show('module hash (v1)', v1Info.moduleHash ?? 'none');
 
         step('Registering the app (by its recovery principal, a controller): voters alice, bob, carol; 2 of 3');
-        const info = await client('recovery').register({
-            app,
-            recovery,
-            policy: {
-                voters: [who.alice, who.bob, who.carol].map((id) => ({ principal: id.getPrincipal(), weight: 1 })),
-                threshold: 2,
-                proposers: [who.maintainer.getPrincipal()],
-                proposal_lifetime_seconds: 86_400n,
-                health_check: ['health']
-            },
-            snapshot_policy: { keep: 2, required: true }
-        });
-        show('registered by', info.registered_by.toText());
+        await upgrader(url, on('register', '--app', app.toText(), '--recovery', id('recovery'), '--voter', id('alice'), '--voter', id('bob'), '--voter', id('carol'), '--threshold', '2', '--proposer', id('maintainer'), '--lifetime', '86400', '--health-check', 'health', '--snapshot-required', '--identity', 'demo:recovery'));
 
         step('Writing notes with v1');
-        const notesV1 = (name: (typeof names)[number]): DemoAppV1Service => Actor.createActor<DemoAppV1Service>(v1Idl, { agent: agents[name], canisterId: app });
+        const notesV1 = (name: Name): DemoAppV1Service => Actor.createActor<DemoAppV1Service>(v1Idl, { agent: agents[name], canisterId: app });
         await notesV1('alice').add_note('Groceries\nmilk, eggs, bread');
         await notesV1('bob').add_note('Release plan\nship v2 once the DAO approves');
         await notesV1('carol').add_note('A one-line note');
-        show('notes', await notesV1('alice').count());
+        show('notes', String(await notesV1('alice').count()));
 
         step('Uploading demo app v2 to the upgrader (1 MiB chunks; the IC checks its hash at install)');
-        const v2Wasm = new Uint8Array(await readFile(gzWasmPath('demo_app_v2')));
-        const module = await client('maintainer').uploadModule({ app, wasm: v2Wasm, onProgress: (sent, total) => console.log(`  chunk ${sent}/${total}`) });
-        show('module hash (v2)', toHex(module.hash));
+        const v2Path = relative(process.cwd(), gzWasmPath('demo_app_v2'));
+        await upgrader(url, on('upload', v2Path, '--app', app.toText(), '--identity', 'demo:maintainer'));
 
         step('The app proposes its own upgrade (one-way call through app_lib)');
+        const v2Wasm = new Uint8Array(await readFile(v2Path));
         const request: UpgradeRequest = {
-            module_hash: module.hash,
+            module_hash: sha256(v2Wasm),
             arg: new Uint8Array(IDL.encode([AppConfig], [{ owner: [], upgrader: [] }])),
             options: { take_snapshot: true, skip_pre_upgrade: false, wasm_memory_persistence: [] },
             downgrade: false
         };
         const asked = await notesV1('deployer').request_upgrade(request);
         check('Ok' in asked, 'the app sent its request (it holds no callback for it)');
-        const proposalId = await until('the proposal', async () => (await client('alice').getApp(app))?.live_proposal[0]);
-        const proposal = await client('alice').getProposal(proposalId);
-        show('proposal', proposalId);
-        show('proposer', proposal?.proposer.toText() ?? '?');
-
-        step('Voters recompute what they approve (module, argument hash, options, from module) and vote');
-        const subject = proposal === undefined ? undefined : expectedSubject(proposal);
-        check(subject !== undefined && proposal !== undefined && Buffer.from(subject).equals(Buffer.from(proposal.subject)), 'the proposal binds the reviewed module, argument and options');
-        if (subject === undefined) throw new Error('no upgrade subject');
-        const first = await client('alice').vote({ proposal_id: proposalId, subject, approve: true });
-        show('after alice', Object.keys(first.status)[0]);
-        const second = await client('bob').vote({ proposal_id: proposalId, subject, approve: true });
-        show('after bob', Object.keys(second.status)[0]);
-
-        step('The upgrader executes: stop, snapshot, install, start, verify');
-        const outcome = await until<Outcome>('the execution', async () => {
-            const status = (await client('carol').getProposal(proposalId))?.status;
-            return status !== undefined && 'executed' in status ? status.executed : undefined;
+        const proposalId = await until('the proposal', async () => {
+            const status = JSON.parse(await quiet(url, read('status', '--app', app.toText(), '--json'))) as { app: { live_proposal: string[] } };
+            return status.app.live_proposal[0];
         });
-        show('outcome', outcome);
-        check('upgraded' in outcome, 'upgraded and verified');
+        await upgrader(url, read('status', '--proposal', proposalId));
+
+        step('Voters check the module against their own build and what the proposal binds, then vote');
+        await upgrader(url, read('compare', '--proposal', proposalId, '--wasm', v2Path));
+        const argHex = Buffer.from(request.arg).toString('hex');
+        await upgrader(url, on('vote', proposalId, '--approve', '--expect-wasm', v2Path, '--expect-arg', argHex, '--identity', 'demo:alice', '--yes'));
+        await upgrader(url, on('vote', proposalId, '--approve', '--expect-wasm', v2Path, '--expect-arg', argHex, '--identity', 'demo:bob', '--yes'));
+
+        step('The upgrader executes: stop, snapshot, install, start, verify (watched live)');
+        await upgrader(url, read('watch', proposalId, '--interval', '100'));
 
         step('Audit log (anyone can read it)');
-        for await (const entry of client('carol').auditEntries(app)) console.log(`  #${String(entry.seq).padStart(3)} ${eventText(entry.event)}`);
+        await upgrader(url, read('audit', '--app', app.toText(), '--all'));
 
         step('Proof');
         const after = await certifiedInfo(agents.alice, app);
@@ -154,22 +169,40 @@ async function main(): Promise<void> {
         check((await v2.version()) === 'v2', 'the app runs v2');
         check((await v2.count()) === 3n, 'all 3 notes kept');
         const migration = await v2.migration();
-        show('migration', migration);
         check(migration.schema_version === 2n && migration.remaining_v1 === 0n, 'data migrated to the v2 model');
         const note = (await v2.get_note(0n))[0];
-        show('note 0', { title: note?.title, body: note?.body, tags: note?.tags });
-        check(note?.title === 'Groceries' && note.author.toText() === who.alice.getPrincipal().toText(), 'note 0 has a title and keeps its author');
-        check(after.controllers.map((c: Principal) => c.toText()).sort().join() === [upgraderId, recovery].map((c) => c.toText()).sort().join(), 'controllers unchanged: the upgrader and the recovery principal');
-        console.log('\nDone.');
+        check(note?.title === 'Groceries' && note.author.toText() === id('alice'), 'note 0 has a title and keeps its author');
+        const controllers = after.controllers.map((c: Principal) => c.toText()).sort();
+        check(controllers.join() === [upgraderId, id('recovery')].sort().join(), 'controllers unchanged: the upgrader and the recovery principal');
+
+        step(serve ? 'The replica keeps running (Ctrl-C stops it). Try:' : 'Done. To try the CLI and the voters\' page on this story, run `npm start -- --serve`, then:');
+        // A fresh replica gives the same ids each run, so these also name what `--serve` deploys.
+        const cliNetwork = !serve || port === 4943 ? 'local' : url;
+        const pageNetwork = serve ? url : 'http://127.0.0.1:4943';
+        console.log(`  npx upgrader status --network ${cliNetwork} --upgrader ${upgraderId} --app ${app.toText()}`);
+        console.log(`  npx upgrader audit --network ${cliNetwork} --upgrader ${upgraderId} --app ${app.toText()}`);
+        console.log(`  npx upgrader ui --network ${pageNetwork} --upgrader ${upgraderId} --app ${app.toText()}   (prints "ui on http://127.0.0.1:<port>")`);
+        console.log(`  identities: --identity demo:<name> (${NAMES.join(', ')}; local networks only). \`npx upgrader --help\` lists every command.`);
+        keepServing = serve;
+        if (serve) {
+            await new Promise<void>((resolve) => {
+                process.once('SIGINT', () => resolve());
+                process.once('SIGTERM', () => resolve());
+            });
+            keepServing = false;
+        }
+        return 0;
     } finally {
-        await server.close();
+        if (!keepServing) await server.close();
     }
 }
 
-main().then(
-    () => process.exit(0),
-    (error: unknown) => {
-        console.error(`\nnpm start failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-        process.exit(1);
-    }
-);
+/** A CLI command whose output is only read, not shown. */
+async function quiet(url: string, args: string[]): Promise<string> {
+    let stdout = '';
+    const code = await cliMain(['--network', url, ...args], { stdout: (text) => void (stdout += text), stderr: () => undefined, env: process.env, cwd: process.cwd(), stderrIsTTY: false, untilStopped: () => Promise.resolve() });
+    if (code !== 0) throw new Error(`npx upgrader ${args.join(' ')} exited ${code}`);
+    return stdout;
+}
+
+runMain(main, USAGE);
