@@ -1,0 +1,58 @@
+/**
+ * `npm start` (scripts/main.ts) as a process: it tells the whole governed upgrade through the
+ * CLI, checks its proof, prints the commands to go on with, and with `--serve` keeps the replica
+ * running (the printed commands then work against it) until SIGINT.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { repoRoot } from '../scripts/paths';
+import { main as cli } from '../src/cli/main';
+
+function exitOf(child: ChildProcess): Promise<number | null> {
+    return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+it('runs the governed upgrade through the CLI, then serves the replica for the commands it prints until SIGINT', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/main.ts', '--serve', '--port', '0'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = exitOf(child);
+    let stdout = '';
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const serving = new Promise<void>((resolve, reject) => {
+        child.stdout?.on('data', (chunk: Buffer) => {
+            stdout += chunk.toString();
+            if (stdout.includes('Ctrl-C stops it')) resolve();
+        });
+        void exited.then((code) => reject(new Error(`npm start exited ${code} before serving:\n${stdout}\n${stderr}`)));
+    });
+    try {
+        await serving;
+        for (const proof of ['the app runs v2', 'all 3 notes kept', 'data migrated to the v2 model', 'module hash changed from v1 to v2']) expect(stdout).toContain(`✓ ${proof}`);
+        for (const command of ['deploy', 'register', 'upload', 'compare', 'vote', 'watch', 'audit']) expect(stdout).toMatch(new RegExp(`\\$ npx upgrader .*\\b${command}\\b`));
+        expect(stdout).toContain('matches your build');
+        expect(stdout).toContain('outcome: upgraded');
+
+        // The printed status command works against the replica that keeps running.
+        const printed = /npx upgrader status (--network \S+ --upgrader \S+ --app \S+)/.exec(stdout)?.[1];
+        expect(printed).toBeDefined();
+        let out = '';
+        const home = mkdtempSync(join(tmpdir(), 'npm-start-home-'));
+        const code = await cli(['status', ...(printed ?? '').split(' '), '--json'], {
+            stdout: (text) => void (out += text),
+            stderr: () => undefined,
+            env: { HOME: home },
+            cwd: home,
+            stderrIsTTY: false,
+            untilStopped: () => Promise.resolve()
+        });
+        expect(code).toBe(0);
+        expect(JSON.parse(out)).toMatchObject({ app: { live_proposal: [] } });
+        expect(stdout).toMatch(/npx upgrader ui --network http:\/\/127\.0\.0\.1:\d+ --upgrader/);
+    } finally {
+        child.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
+});
