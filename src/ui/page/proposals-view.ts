@@ -41,6 +41,14 @@ export function renderProposalList(region: HTMLElement, app: string, proposals: 
     );
 }
 
+
+/** What a vote on `action` binds, as shown above the vote buttons. */
+function bindsText(action: Proposal['action']): string {
+    if ('upgrade' in action) return 'its module hash, argument hash, options, downgrade flag and from-module';
+    if ('hand_over' in action) return 'the successor and the module hash it must run';
+    if ('change_policy' in action) return 'the new policy';
+    return 'the snapshot';
+}
 function voteArea(proposal: Proposal, info: AppInfo | undefined, me: string, vote: (request: VoteRequest) => void): Node {
     const area = h('div', { class: 'vote', role: 'group', 'aria-labelledby': 'vote-title' }, h('h3', { id: 'vote-title' }, 'Your vote'));
     const mine = proposal.votes.find((v) => v.voter.toText() === me);
@@ -58,16 +66,17 @@ function voteArea(proposal: Proposal, info: AppInfo | undefined, me: string, vot
         return area;
     }
     let subject = proposal.subject;
-    if ('upgrade' in proposal.action) {
+    const binds = bindsText(proposal.action);
+    if ('upgrade' in proposal.action || 'hand_over' in proposal.action) {
         const recomputed = expectedSubject(proposal);
         if (recomputed === undefined || !equalBytes(recomputed, proposal.subject)) {
-            area.append(h('p', { class: 'error', role: 'alert' }, 'The proposal\'s subject does not match its module, argument hash and options as shown: do not vote; report it.'));
+            area.append(h('p', { class: 'error', role: 'alert' }, `The proposal's subject does not match ${binds} as shown: do not vote; report it.`));
             return area;
         }
         subject = recomputed;
     }
     area.append(
-        h('p', { id: 'vote-binds', class: 'hint' }, `Your vote (weight ${voter.weight}) binds subject ${toHex(subject).slice(0, 16)}…: the module hash, argument hash and options above, nothing else.`),
+        h('p', { id: 'vote-binds', class: 'hint' }, `Your vote (weight ${voter.weight}) binds subject ${toHex(subject).slice(0, 16)}…: ${binds} above, nothing else.`),
         h(
             'div',
             { class: 'actions' },
