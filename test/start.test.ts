@@ -24,7 +24,8 @@ it('runs the governed upgrade through the CLI, then serves the replica for the c
     const serving = new Promise<void>((resolve, reject) => {
         child.stdout?.on('data', (chunk: Buffer) => {
             stdout += chunk.toString();
-            if (stdout.includes('Ctrl-C stops it')) resolve();
+            // The step line comes first, the commands after it: wait for the last of them.
+            if (stdout.includes('Ctrl-C stops it') && stdout.includes('lists every command.')) resolve();
         });
         void exited.then((code) => reject(new Error(`npm start exited ${code} before serving:\n${stdout}\n${stderr}`)));
     });
