@@ -16,6 +16,7 @@ import { gzipSync } from 'node:zlib';
 import { AzleLocation, azleLocation } from './lib/azle-location.js';
 import { computeFingerprint, digestSharedInputs } from './lib/build-fingerprint.js';
 import { withBuildLock } from './lib/build-lock.js';
+import { withCandidMetadata } from './lib/candid-metadata.js';
 import { AzleCanisterEntry, customCandidPath, readAzleCanisters, readAzleVersion, selectCanisters } from './lib/dfx-json.js';
 import { azleOutDir, didPath, fingerprintPath, gzWasmPath, repoRoot, wasmPath } from './paths.js';
 
@@ -163,7 +164,9 @@ async function buildOne(
         }
     }
 
-    const wasm = await readFile(outputs.wasmPath);
+    // The interface goes into the module as dfx puts it there, so the IC serves it as metadata.
+    const wasm = withCandidMetadata(new Uint8Array(await readFile(outputs.wasmPath)), await readFile(outputs.didPath, 'utf8'));
+    await writeFile(outputs.wasmPath, wasm);
     const gz = gzipDeterministic(wasm);
     await writeFile(outputs.gzPath, gz);
     await writeFile(fingerprintPath(name), `${fingerprint}\n`);

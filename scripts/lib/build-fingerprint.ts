@@ -25,7 +25,8 @@ const AZLE_BUILD_ENV = [
 const SHARED_INPUTS = ['tsconfig.json', 'package-lock.json'];
 
 // 2: builds no longer depend on the repository's folder (lib/azle-location.ts), whose path left the inputs.
-const FINGERPRINT_FORMAT = 'azle-build-fingerprint/2';
+// 3: the Wasm carries its Candid interface as metadata (lib/candid-metadata.ts).
+const FINGERPRINT_FORMAT = 'azle-build-fingerprint/3';
 
 export async function computeFingerprint(
     canister: AzleCanisterEntry,

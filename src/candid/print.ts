@@ -25,7 +25,7 @@ function fieldText(kind: 'record' | 'variant', field: Field, type: string): stri
 }
 
 /** One type on one line, e.g. `record { a : nat; b : opt text; }`. */
-function printType(t: CandidType): string {
+export function printType(t: CandidType): string {
     switch (t.kind) {
         case 'primitive':
         case 'ref':

@@ -171,7 +171,8 @@ function differingSections(storedWasm: Uint8Array, stored: WasmSection[], localW
     return names;
 }
 
-async function wasmOf(bytes: Uint8Array, what: string): Promise<{ encoding: Encoding; wasm: Uint8Array }> {
+/** The Wasm of a module as installed (gzipped or raw), and which it was. @throws ModuleDecodeError on bad gzip */
+export async function wasmOf(bytes: Uint8Array, what: string): Promise<{ encoding: Encoding; wasm: Uint8Array }> {
     return startsWith(bytes, GZIP_MAGIC) ? { encoding: 'gzip', wasm: await gunzip(bytes, what) } : { encoding: 'raw', wasm: bytes };
 }
 
