@@ -152,14 +152,14 @@ export class SubtypeChecker {
         return { errors: [], notes: [{ path: [], reason }] };
     }
 
-    #record(subFields: Field[], supFields: Field[], flipped: boolean): SubtypeResult {
+    #record(subFields: Field[], supFields: Field[], flipped: boolean, whole = 'record', part = 'field'): SubtypeResult {
         const byId = new Map(subFields.map((f) => [labelId(f.label), f]));
         return merge(
             supFields.map((f) => {
                 const mine = byId.get(labelId(f.label));
                 if (mine !== undefined) return under(`field ${fieldName(f)}`, this.#check(mine.type, f.type, flipped));
                 if (this.#acceptsNull(f.type, flipped)) return NO_ISSUES;
-                return under(`field ${fieldName(f)}`, fail(`missing from the ${this.#name('sub', flipped)} record, and the ${this.#name('sup', flipped)} field's type ${describe(f.type)} is not opt, null or reserved`));
+                return under(`field ${fieldName(f)}`, fail(`missing from the ${this.#name('sub', flipped)} ${whole}, and the ${this.#name('sup', flipped)} ${part}'s type ${describe(f.type)} is not opt, null or reserved`));
             })
         );
     }
@@ -187,7 +187,7 @@ export class SubtypeChecker {
 
     /** A record comparison whose field steps read `argument N` / `result N`. */
     #tuple(subFields: Field[], supFields: Field[], flipped: boolean, step: string): SubtypeResult {
-        const r = this.#record(subFields, supFields, flipped);
+        const r = this.#record(subFields, supFields, flipped, `${step}s`, step);
         const rename = (i: SubtypeIssue): SubtypeIssue => ({ path: i.path.map((s, k) => (k === 0 ? s.replace(/^field /, `${step} `) : s)), reason: i.reason });
         return { errors: r.errors.map(rename), notes: r.notes.map(rename) };
     }
