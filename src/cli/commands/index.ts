@@ -1,6 +1,6 @@
 /**
  * Every command, in the order `--help` lists them. A new command (backup, rehearse,
- * interface-check, review) is one file exporting `xCommand(run): Command` and one
+ * review) is one file exporting `xCommand(run): Command` and one
  * line here.
  */
 import type { Command } from 'commander';
@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import type { Run } from '../command.js';
 import { compareCommand } from './compare.js';
 import { deployCommand, verifyCommand } from './deploy.js';
+import { interfaceCheckCommand } from './interface-check.js';
 import { cancelCommand, proposeCommand } from './propose.js';
 import { ejectCommand, emergencyCommand, pauseCommands, restoreCommand } from './recovery.js';
 import { registerCommand } from './register.js';
@@ -26,6 +27,7 @@ export function commands(run: Run): Command[] {
         uploadCommand(run),
         proposeCommand(run),
         compareCommand(run),
+        interfaceCheckCommand(run),
         voteCommand(run),
         cancelCommand(run),
         statusCommand(run),

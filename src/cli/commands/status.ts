@@ -2,11 +2,13 @@
 import { Command } from 'commander';
 
 import type { AppInfo, AuditEntry, Execution, Proposal } from '../../../canisters/upgrader/types.js';
+import { type ProposalInterface, reviewProposalInterface } from '../../client/interface-check.js';
 import { toClientError } from '../../client/upgrader.js';
 import { parseNat, parsePrincipal, parseSmall } from '../args.js';
 import { examples, handle, type Run } from '../command.js';
 import { UsageError } from '../errors.js';
 import { fields } from '../output.js';
+import { verdictLines } from './interface-check.js';
 import { appLines, auditLine, executionLines, proposalLines } from './show.js';
 
 interface StatusOptions {
@@ -42,12 +44,14 @@ export function statusCommand(run: Run): Command {
         if (proposal === undefined && liveId !== undefined) proposal = await client.getProposal(liveId);
         const running: Execution | undefined = await client.getExecution(appId);
         const execution = running !== undefined && (proposal === undefined || running.proposal_id === proposal.id) ? running : undefined;
+        const checked: ProposalInterface = proposal === undefined ? { kind: 'not-applicable' } : await reviewProposalInterface(await ctx.agent(true), client, proposal);
         return {
-            data: { app: app ?? null, proposal: proposal ?? null, execution: execution ?? null, step: execution === undefined ? null : execution.step },
+            data: { app: app ?? null, proposal: proposal ?? null, execution: execution ?? null, step: execution === undefined ? null : execution.step, interface: checked.kind === 'not-applicable' ? null : checked },
             lines: [
                 ...(app === undefined ? [`app ${appId.toText()}: no longer registered`] : appLines(app)),
                 '',
                 ...(proposal === undefined ? ['proposal: none live'] : proposalLines(proposal)),
+                ...(checked.kind === 'checked' ? verdictLines(checked.verdict) : checked.kind === 'unavailable' ? [`interface: not checked (${checked.reason})`] : []),
                 '',
                 ...(execution === undefined ? ['execution: none running'] : executionLines(execution))
             ]
