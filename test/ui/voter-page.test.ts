@@ -82,6 +82,9 @@ it('a voter opens the app, checks the proposal, votes with the keyboard and watc
         expect(await page.locator('#proposal').textContent()).toContain('take a snapshot first');
         expect(await page.locator('#app').textContent()).toContain(deployment.recovery.getPrincipal().toText());
         expect(await page.locator('#vote-binds').textContent()).toContain(toHex(expectedSubject(proposal)!).slice(0, 16));
+        // Demo app v2 drops add_attachments and changes add_note: the page says so before the vote.
+        await page.locator('#interface-verdict').getByText(/BREAKS the app's clients/).waitFor({ timeout: 30_000 });
+        expect(await page.locator('#interface').textContent()).toContain('add_attachments');
         await shot(page, '1-proposal');
 
         const order = await tabTo(page, 'vote-approve');

@@ -16,6 +16,8 @@ import { loadOrCreateKey, replaceKey } from './identity.js';
 import { renderIdentity } from './identity-view.js';
 import { type AppSnapshot, connect, proposalsOf, readApp, RegistryReader } from './network.js';
 import { renderProposal, renderProposalList, type VoteRequest } from './proposals-view.js';
+import { type InterfaceState, renderInterface } from './interface-view.js';
+import { reviewProposalInterface } from '../../client/interface-check.js';
 
 /** How often the page reads the upgrader: every second while an execution runs, else every 3 s. */
 const POLL_LIVE_MS = 1_000;
@@ -95,6 +97,8 @@ async function main(): Promise<void> {
 
     let snapshot: AppSnapshot | undefined;
     let running: Promise<void> | undefined;
+    /** Interface checks by proposal id: each module is downloaded and checked once. */
+    const interfaces = new Map<bigint, InterfaceState>();
     const refresh = (): Promise<void> =>
         (running ??= (async () => {
             try {
@@ -116,6 +120,15 @@ async function main(): Promise<void> {
                 draw('app', { info: s.info, me }, (el) => renderApp(el, principal.toText(), s.info, me));
                 draw('proposals', { list: proposalsOf(s.audit), sel: s.proposalId }, (el) => renderProposalList(el, principal.toText(), proposalsOf(s.audit), s.proposalId));
                 draw('proposal', { p: s.proposal, id: s.proposalId, info: s.info, me }, (el) => renderProposal(el, s.proposalId, s.proposal, s.info, me, vote));
+                const shown = s.proposal;
+                if (shown !== undefined && !interfaces.has(shown.id)) {
+                    interfaces.set(shown.id, 'pending');
+                    void reviewProposalInterface(connection.agent, connection.client, shown).then((result) => {
+                        interfaces.set(shown.id, result);
+                        void refresh();
+                    });
+                }
+                draw('interface', { i: shown === undefined ? undefined : interfaces.get(shown.id) }, (el) => renderInterface(el, shown === undefined ? undefined : interfaces.get(shown.id)));
                 draw('execution', { p: s.proposal?.status, id: s.proposalId, a: s.audit.filter((e) => e.proposal_id[0] === s.proposalId), x: s.execution }, (el) => renderExecution(el, s.proposalId, s.proposal, s.audit, s.execution));
                 draw('audit', { a: s.audit, t: s.auditTotal }, (el) => renderAudit(el, s.audit, s.auditTotal));
                 if (announcer.classList.contains('error') && announcer.textContent?.startsWith('Cannot reach')) announce('Connected again.');
