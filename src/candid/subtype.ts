@@ -128,6 +128,8 @@ export class SubtypeChecker {
         if (sub.kind === 'primitive' && sup.kind === 'primitive') {
             return sub.name === sup.name || (sub.name === 'nat' && sup.name === 'int') ? NO_ISSUES : this.#mismatch(sub, sup, flipped, subT, supT);
         }
+        // A service reference is its canister's principal (spec rule added by dfinity/candid#748, 2026); not the reverse.
+        if (sub.kind === 'service' && sup.kind === 'primitive' && sup.name === 'principal') return NO_ISSUES;
         if (sub.kind === 'vec' && sup.kind === 'vec') return under('vec', this.#check(sub.inner, sup.inner, flipped));
         if (sub.kind === 'record' && sup.kind === 'record') return this.#record(sub.fields, sup.fields, flipped);
         if (sub.kind === 'variant' && sup.kind === 'variant') return this.#variant(sub.fields, sup.fields, flipped);

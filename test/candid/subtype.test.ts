@@ -160,6 +160,10 @@ describe('functions and services', () => {
         expect(paths(relate('service { b : () -> () }', 'service { a : () -> () }'))).toEqual(['method a']);
         expect(paths(relate('service { a : () -> (int) }', 'service { a : () -> (nat) }'))).toEqual(['method a > result 0']);
     });
+    it('a service reference is a subtype of principal (spec, since dfinity/candid#748), and principal is not one of a service', () => {
+        expect(holds('service { m : () -> () }', 'principal')).toBe(true);
+        expect(holds('principal', 'service {}')).toBe(false);
+    });
     it('reasons inside arguments name the sides the right way round', () => {
         const env = new TypeEnvironment([]);
         const r = new SubtypeChecker(env, env, { sub: 'new', sup: 'old' }).check(parseType('func (nat) -> ()'), parseType('func (int) -> ()'));
