@@ -74,6 +74,8 @@ export class SubtypeChecker {
     readonly #names: SideNames;
     /** Per pair of resolved types: its result, or 'assumed' while it is being compared. */
     readonly #memo = new Map<CandidType, Map<CandidType, SubtypeResult | 'assumed'>>();
+    /** The pairs decided, in order: when a pair fails, the successes decided while it was assumed may have relied on it. */
+    readonly #decided: [CandidType, CandidType][] = [];
 
     constructor(subEnv: TypeEnvironment, supEnv: TypeEnvironment, names: SideNames = { sub: 'subtype', sup: 'supertype' }) {
         this.#envs = [subEnv, supEnv];
@@ -101,9 +103,25 @@ export class SubtypeChecker {
         if (known === 'assumed') return NO_ISSUES;
         if (known !== undefined) return known;
         row.set(sup, 'assumed');
+        const start = this.#decided.length;
         const result = this.#structural(sub, sup, flipped, subT, supT);
+        if (!holds(result)) this.#forgetSince(start);
         row.set(sup, result);
+        this.#decided.push([sub, sup]);
         return result;
+    }
+
+    /** Forgets the successes decided since `start` (failures stand: an assumption only ever makes a pair hold). */
+    #forgetSince(start: number): void {
+        const kept = this.#decided.splice(start).filter(([a, b]) => {
+            const r = this.#memo.get(a)?.get(b);
+            if (r === undefined || r === 'assumed' || holds(r)) {
+                this.#memo.get(a)?.delete(b);
+                return false;
+            }
+            return true;
+        });
+        this.#decided.push(...kept);
     }
 
     #name(side: 'sub' | 'sup', flipped: boolean): string {
