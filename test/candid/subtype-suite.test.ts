@@ -37,6 +37,14 @@ function readTypeTable(bytes: Uint8Array): { definitions: TypeDefinition[]; args
         return new TextDecoder().decode(bytes.subarray(at.pos - length, at.pos));
     };
     const many = <T>(read: () => T): T[] => Array.from({ length: u() }, read);
+    const annotation = (): FuncAnnotation => {
+        const code = bytes[at.pos++] ?? 0;
+        const known = ANNOTATION_CODES[code];
+        if (known === undefined) throw new Error(`unknown function annotation ${code} in the suite's message`);
+        return known;
+    };
+    /** A method's type: always an index into the table. */
+    const methodType = (): { kind: 'ref'; name: string } => ({ kind: 'ref', name: `t${readS32(bytes, at, end)}` });
     const definitions: TypeDefinition[] = [];
     const count = u();
     for (let i = 0; i < count; i++) {
@@ -44,8 +52,8 @@ function readTypeTable(bytes: Uint8Array): { definitions: TypeDefinition[]; args
         let type: CandidType;
         if (opcode === -18 || opcode === -19) type = { kind: opcode === -18 ? 'opt' : 'vec', inner: ref() };
         else if (opcode === -20 || opcode === -21) type = { kind: opcode === -20 ? 'record' : 'variant', fields: many(() => ({ label: { kind: 'id', id: u() }, type: ref() })) };
-        else if (opcode === -22) type = { kind: 'func', args: many(ref), rets: many(ref), annotations: many(() => ANNOTATION_CODES[bytes[at.pos++] ?? 0] ?? 'query') };
-        else if (opcode === -23) type = { kind: 'service', methods: many(() => ({ name: text(), type: ref() as { kind: 'ref'; name: string } })) };
+        else if (opcode === -22) type = { kind: 'func', args: many(ref), rets: many(ref), annotations: many(annotation) };
+        else if (opcode === -23) type = { kind: 'service', methods: many(() => ({ name: text(), type: methodType() })) };
         else return undefined;
         definitions.push({ name: `t${i}`, type });
     }
