@@ -74,6 +74,8 @@ export class SubtypeChecker {
     readonly #names: SideNames;
     /** Per pair of resolved types: its result, or 'assumed' while it is being compared. */
     readonly #memo = new Map<CandidType, Map<CandidType, SubtypeResult | 'assumed'>>();
+    /** The pairs decided, in order: when a pair fails, the successes decided while it was assumed may have relied on it. */
+    readonly #decided: [CandidType, CandidType][] = [];
 
     constructor(subEnv: TypeEnvironment, supEnv: TypeEnvironment, names: SideNames = { sub: 'subtype', sup: 'supertype' }) {
         this.#envs = [subEnv, supEnv];
@@ -101,9 +103,25 @@ export class SubtypeChecker {
         if (known === 'assumed') return NO_ISSUES;
         if (known !== undefined) return known;
         row.set(sup, 'assumed');
+        const start = this.#decided.length;
         const result = this.#structural(sub, sup, flipped, subT, supT);
+        if (!holds(result)) this.#forgetSince(start);
         row.set(sup, result);
+        this.#decided.push([sub, sup]);
         return result;
+    }
+
+    /** Forgets the successes decided since `start` (failures stand: an assumption only ever makes a pair hold). */
+    #forgetSince(start: number): void {
+        const kept = this.#decided.splice(start).filter(([a, b]) => {
+            const r = this.#memo.get(a)?.get(b);
+            if (r === undefined || r === 'assumed' || holds(r)) {
+                this.#memo.get(a)?.delete(b);
+                return false;
+            }
+            return true;
+        });
+        this.#decided.push(...kept);
     }
 
     #name(side: 'sub' | 'sup', flipped: boolean): string {
@@ -128,6 +146,8 @@ export class SubtypeChecker {
         if (sub.kind === 'primitive' && sup.kind === 'primitive') {
             return sub.name === sup.name || (sub.name === 'nat' && sup.name === 'int') ? NO_ISSUES : this.#mismatch(sub, sup, flipped, subT, supT);
         }
+        // A service reference is its canister's principal (spec rule added by dfinity/candid#748, 2026); not the reverse.
+        if (sub.kind === 'service' && sup.kind === 'primitive' && sup.name === 'principal') return NO_ISSUES;
         if (sub.kind === 'vec' && sup.kind === 'vec') return under('vec', this.#check(sub.inner, sup.inner, flipped));
         if (sub.kind === 'record' && sup.kind === 'record') return this.#record(sub.fields, sup.fields, flipped);
         if (sub.kind === 'variant' && sup.kind === 'variant') return this.#variant(sub.fields, sup.fields, flipped);

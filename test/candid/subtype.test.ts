@@ -160,6 +160,10 @@ describe('functions and services', () => {
         expect(paths(relate('service { b : () -> () }', 'service { a : () -> () }'))).toEqual(['method a']);
         expect(paths(relate('service { a : () -> (int) }', 'service { a : () -> (nat) }'))).toEqual(['method a > result 0']);
     });
+    it('a service reference is a subtype of principal (spec, since dfinity/candid#748), and principal is not one of a service', () => {
+        expect(holds('service { m : () -> () }', 'principal')).toBe(true);
+        expect(holds('principal', 'service {}')).toBe(false);
+    });
     it('reasons inside arguments name the sides the right way round', () => {
         const env = new TypeEnvironment([]);
         const r = new SubtypeChecker(env, env, { sub: 'new', sup: 'old' }).check(parseType('func (nat) -> ()'), parseType('func (int) -> ()'));
@@ -191,6 +195,14 @@ describe('recursive types (coinductive)', () => {
     it('recursion through function references', () => {
         expect(holds('Stream', 'IntStream', defs)).toBe(true);
         expect(paths(relate('IntStream', 'Stream', defs))).toEqual(['field head']);
+    });
+    it('a result that relied on an assumption which then failed is not reused', () => {
+        // Comparing A with B assumes A <: B, so OA <: OB first looks clean; A <: B then fails (field n),
+        // and field r's own OA <: OB must be judged again: it holds only by the opt rule.
+        const both = 'type A = record { a : OA; n : int }; type OA = opt A; type B = record { a : OB; n : nat }; type OB = opt B;';
+        const r = relate('record { p : A; r : OA }', 'record { p : B; r : OB }', both);
+        expect(paths(r)).toEqual(['field p > field n']);
+        expect(r.notes.map((n) => n.path.join(' > '))).toEqual(['field r']);
     });
     it('an undefined or self-defined name is a syntax error', () => {
         expect(() => relate('Missing', 'nat')).toThrow(CandidSyntaxError);
