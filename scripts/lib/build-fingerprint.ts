@@ -21,8 +21,11 @@ const AZLE_BUILD_ENV = [
     'AZLE_RECORD_BENCHMARKS'
 ];
 
-/** Project files outside canisters/ that change what esbuild bundles. */
-const SHARED_INPUTS = ['tsconfig.json', 'package-lock.json'];
+/**
+ * Project files outside canisters/ that change the outputs: what esbuild bundles, and the code that
+ * writes the Candid metadata into the module (lib/candid-metadata.ts: parsing and printing the .did).
+ */
+const SHARED_INPUTS = ['tsconfig.json', 'package-lock.json', 'scripts/lib/candid-metadata.ts', 'src/candid/ast.ts', 'src/candid/lexer.ts', 'src/candid/parser.ts', 'src/candid/print.ts', 'src/encoding/leb128.ts'];
 
 // 2: builds no longer depend on the repository's folder (lib/azle-location.ts), whose path left the inputs.
 // 3: the Wasm carries its Candid interface as metadata (lib/candid-metadata.ts).

@@ -14,7 +14,7 @@ import { gunzipSync } from 'node:zlib';
 import { gzWasmPath, repoRoot, wasmPath } from '../../scripts/paths.js';
 
 /** What `npm run build` reads besides node_modules: the sources and the build scripts. */
-const BUILD_INPUTS = ['dfx.json', 'package.json', 'package-lock.json', 'tsconfig.json', '.npmrc', 'canisters', 'scripts'];
+const BUILD_INPUTS = ['dfx.json', 'package.json', 'package-lock.json', 'tsconfig.json', '.npmrc', 'canisters', 'scripts', 'src/candid', 'src/encoding'];
 
 const CANISTER = 'upgrader';
 
