@@ -25,7 +25,7 @@ const AZLE_BUILD_ENV = [
  * Project files outside canisters/ that change the outputs: what esbuild bundles, and the code that
  * writes the Candid metadata into the module (lib/candid-metadata.ts: parsing and printing the .did).
  */
-const SHARED_INPUTS = ['tsconfig.json', 'package-lock.json', 'scripts/lib/candid-metadata.ts', 'src/candid/ast.ts', 'src/candid/lexer.ts', 'src/candid/parser.ts', 'src/candid/print.ts', 'src/encoding/leb128.ts'];
+const SHARED_INPUTS = ['tsconfig.json', 'package-lock.json', 'scripts/lib/candid-metadata.ts', 'src/candid/ast.ts', 'src/candid/lexer.ts', 'src/candid/parser.ts', 'src/candid/print.ts', 'src/encoding/bytes.ts', 'src/encoding/leb128.ts'];
 
 // 2: builds no longer depend on the repository's folder (lib/azle-location.ts), whose path left the inputs.
 // 3: the Wasm carries its Candid interface as metadata (lib/candid-metadata.ts).

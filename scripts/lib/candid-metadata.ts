@@ -6,23 +6,14 @@
  */
 import { parseDid } from '../../src/candid/parser.js';
 import { printType } from '../../src/candid/print.js';
+import { concatBytes } from '../../src/encoding/bytes.js';
 import { encodeLeb128 } from '../../src/encoding/leb128.js';
 
 function customSection(name: string, content: Uint8Array): Uint8Array {
     const nameBytes = new TextEncoder().encode(name);
     const body = [encodeLeb128(nameBytes.length), nameBytes, content];
     const size = body.reduce((sum, part) => sum + part.length, 0);
-    return concat([new Uint8Array([0]), encodeLeb128(size), ...body]);
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-    const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-    let at = 0;
-    for (const part of parts) {
-        out.set(part, at);
-        at += part.length;
-    }
-    return out;
+    return concatBytes([new Uint8Array([0]), encodeLeb128(size), ...body]);
 }
 
 /** The initialisation arguments of a `.did`'s service as Candid text, e.g. `(opt record { a : nat })`. */
@@ -33,5 +24,5 @@ export function candidArgs(did: string): string {
 /** `wasm` with `candid:service` and `candid:args` metadata appended (public). */
 export function withCandidMetadata(wasm: Uint8Array, did: string): Uint8Array {
     const encoder = new TextEncoder();
-    return concat([wasm, customSection('icp:public candid:service', encoder.encode(did)), customSection('icp:public candid:args', encoder.encode(candidArgs(did)))]);
+    return concatBytes([wasm, customSection('icp:public candid:service', encoder.encode(did)), customSection('icp:public candid:args', encoder.encode(candidArgs(did)))]);
 }

@@ -9,6 +9,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2';
 
+import { concatBytes, equalBytes } from '../encoding/bytes.js';
 import { toHex } from '../encoding/hex.js';
 import { readU32 } from '../encoding/leb128.js';
 
@@ -76,10 +77,6 @@ function startsWith(bytes: Uint8Array, prefix: readonly number[]): boolean {
     return bytes.length >= prefix.length && prefix.every((b, i) => bytes[i] === b);
 }
 
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-    return a.length === b.length && a.every((byte, i) => byte === b[i]);
-}
-
 /** Index of the first byte where `a` and `b` differ (the shorter length if one is a prefix of the other), or -1 if equal. */
 export function firstDifference(a: Uint8Array, b: Uint8Array): number {
     const length = Math.min(a.length, b.length);
@@ -105,13 +102,7 @@ async function gunzip(bytes: Uint8Array, what: string): Promise<Uint8Array> {
         if (error instanceof ModuleDecodeError) throw error;
         throw new ModuleDecodeError(`${what} starts like gzip but is not valid gzip: ${error instanceof Error ? error.message : String(error)}`);
     }
-    const out = new Uint8Array(size);
-    let at = 0;
-    for (const part of parts) {
-        out.set(part, at);
-        at += part.length;
-    }
-    return out;
+    return concatBytes(parts);
 }
 
 /** The sections of a Wasm module, or undefined when the bytes are not a well-formed module. */

@@ -40,6 +40,7 @@ import {
     type VoteArgs
 } from './upgrader-idl.js';
 import { argHash, handOverSubject, upgradeSubject } from '../../canisters/upgrader/vote-subject.js';
+import { concatBytes, equalBytes } from '../encoding/bytes.js';
 import { ModuleHashMismatchError, toClientError } from './errors.js';
 
 export * from './errors.js';
@@ -90,20 +91,6 @@ export interface UploadModuleOptions {
 export interface DownloadModuleOptions {
     /** Called after each chunk with (chunks received, chunks in all). */
     onProgress?: (received: number, total: number) => void;
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-    const whole = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-    let at = 0;
-    for (const part of parts) {
-        whole.set(part, at);
-        at += part.length;
-    }
-    return whole;
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-    return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
 /** Every `ResultX` of the interface: `variant { Ok : X; Err : UpgraderError }`. */
@@ -214,7 +201,7 @@ export class UpgraderClient {
             parts.push(await this.getModuleChunk({ app, hash, index }));
             onProgress?.(index + 1, info.chunks_expected);
         }
-        const bytes = concat(parts);
+        const bytes = concatBytes(parts);
         const actual = sha256(bytes);
         if (!equalBytes(actual, hash)) throw new ModuleHashMismatchError(hash, actual, bytes);
         return bytes;

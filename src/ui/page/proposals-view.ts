@@ -5,6 +5,7 @@
  */
 import type { AppInfo, Proposal, ProposalStatus, UpgradeOptions } from '../../../canisters/upgrader/types.js';
 import { expectedSubject } from '../../client/upgrader.js';
+import { equalBytes } from '../../encoding/bytes.js';
 import { field, h, replaceContent } from './dom.js';
 import { statusText, tag, time, toHex } from './format.js';
 
@@ -12,10 +13,6 @@ export interface VoteRequest {
     proposal: Proposal;
     subject: Uint8Array;
     approve: boolean;
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-    return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
 function optionsText(options: UpgradeOptions): string {
