@@ -7,6 +7,8 @@
 export type Token =
     | { kind: 'id'; value: string; at: number }
     | { kind: 'number'; value: bigint; at: number }
+    /** A decimal literal with a fraction or an exponent (`1.`, `0.5`, `3e10`): only values have them. */
+    | { kind: 'float'; value: number; at: number }
     | { kind: 'text'; bytes: Uint8Array; at: number }
     | { kind: 'symbol'; value: string; at: number };
 
@@ -17,7 +19,7 @@ export class CandidSyntaxError extends Error {
     }
 }
 
-const SYMBOLS = ['!=', '==', '!:', '->', '(', ')', '{', '}', ';', ':', ',', '=', '.'];
+const SYMBOLS = ['!=', '==', '!:', '->', '(', ')', '{', '}', ';', ':', ',', '=', '.', '+', '-'];
 const utf8 = new TextEncoder();
 
 function isIdStart(c: string): boolean {
@@ -92,8 +94,10 @@ export function tokenize(source: string): Token[] {
             tokens.push({ kind: 'text', bytes, at: i });
             i = end;
         } else if (/[0-9]/.test(c)) {
-            const match = /^(0x[0-9a-fA-F_]+|[0-9_]+)/.exec(source.slice(i)) as RegExpExecArray;
-            tokens.push({ kind: 'number', value: BigInt(match[0].replaceAll('_', '')), at: i });
+            const match = /^(0x[0-9a-fA-F_]+|[0-9][0-9_]*(\.[0-9_]*)?([eE][+-]?[0-9][0-9_]*)?)/.exec(source.slice(i)) as RegExpExecArray;
+            const digits = match[0].replaceAll('_', '');
+            const isFloat = match[2] !== undefined || match[3] !== undefined;
+            tokens.push(isFloat ? { kind: 'float', value: Number(digits), at: i } : { kind: 'number', value: BigInt(digits), at: i });
             i += match[0].length;
         } else if (isIdStart(c)) {
             let j = i + 1;

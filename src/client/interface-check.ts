@@ -10,8 +10,10 @@ import { IDL } from '@dfinity/candid';
 import type { Principal } from '@dfinity/principal';
 
 import { type CompatibilityReport, checkServiceCompatibility } from '../candid/compatibility.js';
+import type { CandidType, TypeDefinition } from '../candid/ast.js';
 import { parseDid } from '../candid/parser.js';
 import { IdlConverter } from '../candid/to-idl.js';
+import { encodeTextArguments } from '../candid/value-encode.js';
 import type { Proposal } from './upgrader-idl.js';
 import { candidMetadataOf } from './wasm-metadata.js';
 
@@ -35,17 +37,32 @@ export async function canisterInterface(agent: HttpAgent, canisterId: Principal)
     return did;
 }
 
-/** Whether `arg` decodes as the init arguments `args` (Candid text such as `(opt A)`) of `did`. */
+/** The init argument types `args` (Candid text such as `(opt A)`) of the service `did`, with its named types. */
+function initArgumentTypes(did: string, args: string): { types: CandidType[]; definitions: TypeDefinition[] } {
+    const definitions = parseDid(`${did}\n`).definitions;
+    return { types: parseDid(`service : ${args} -> {}`).service?.args ?? [], definitions };
+}
+
+/** Whether `arg` decodes as the init arguments `args` of `did`. */
 function checkInitArgument(did: string, args: string, arg: Uint8Array): { decodes: boolean; reason?: string } {
     try {
-        const file = parseDid(`${did}\n`);
-        const converter = new IdlConverter(file.definitions);
-        const types = parseDid(`service : ${args} -> {}`).service?.args.map((t) => converter.convert(t)) ?? [];
-        IDL.decode(types, arg);
+        const { types, definitions } = initArgumentTypes(did, args);
+        const converter = new IdlConverter(definitions);
+        IDL.decode(types.map((t) => converter.convert(t)), arg);
         return { decodes: true };
     } catch (error) {
         return { decodes: false, reason: error instanceof Error ? error.message : String(error) };
     }
+}
+
+/**
+ * An upgrade argument written as Candid text (`(opt record { limit = 7 })`, as `didc encode` and
+ * `dfx canister call` read it), encoded at the init arguments `args` of `did`.
+ * @throws CandidSyntaxError or CandidValueError, saying where the text is wrong
+ */
+export function encodeInitArgument(did: string, args: string, text: string): Uint8Array {
+    const { types, definitions } = initArgumentTypes(did, args);
+    return encodeTextArguments(text, types, definitions);
 }
 
 export interface InterfaceVerdict extends CompatibilityReport {

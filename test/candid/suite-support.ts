@@ -11,6 +11,7 @@ import type { IDL } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
 
 import { repoRoot } from '../../scripts/paths';
+import type { TypeDefinition } from '../../src/candid/ast';
 import { parseSuite, type SuiteAssertion } from '../../src/candid/test-suite';
 import { IdlConverter } from '../../src/candid/to-idl';
 
@@ -20,7 +21,7 @@ export const SUITE_FILES = ['prim', 'construct', 'reference', 'subtypes', 'overs
 export type Decoder = (types: IDL.Type[], bytes: Uint8Array) => unknown[];
 
 /** One assertion, ready to run: its IDL types and what a decoder must do. */
-export type SuiteCase = { file: string; name: string; assertion: SuiteAssertion; types: IDL.Type[] };
+export type SuiteCase = { file: string; name: string; assertion: SuiteAssertion; types: IDL.Type[]; definitions: TypeDefinition[] };
 
 export function loadSuite(file: string): SuiteCase[] {
     const suite = parseSuite(readFileSync(join(suiteDir, `${file}.test.did`), 'utf8'));
@@ -29,7 +30,8 @@ export function loadSuite(file: string): SuiteCase[] {
         file,
         name: `${file}:${i + 1} ${assertion.description || assertion.kind}`,
         assertion,
-        types: assertion.types.map((t) => converter.convert(t))
+        types: assertion.types.map((t) => converter.convert(t)),
+        definitions: suite.definitions
     }));
 }
 

@@ -74,10 +74,31 @@ it('reads modules and a live canister: demo app v1 to v2 breaks its clients; the
     expect(badArg.json()).toMatchObject({ compatible: false, argument: { decodes: false }, breaking: [{ method: '(init)' }] });
 });
 
+it('takes the argument as Candid text, encoded at the new module\'s init arguments, and says where text is wrong', async () => {
+    const v1 = gzWasmPath('demo_app_v1');
+    const text = await offline(['--old', v1, '--new', v1, '--arg', '(record { upgrader = opt principal "aaaaa-aa" })', '--json']);
+    expect(text.code).toBe(0);
+    expect(text.json()).toMatchObject({ compatible: true, argument: { decodes: true } });
+    const human = await offline(['--old', v1, '--new', v1, '--arg', '(record { owner = null; upgrader = null })']);
+    expect(human.stdout).toContain("the argument decodes as the new module's init arguments");
+
+    const wrongType = await offline(['--old', v1, '--new', v1, '--arg', '(record { upgrader = opt "aaaaa-aa" })']);
+    expect(wrongType.code).toBe(2);
+    expect(wrongType.stderr).toMatch(/neither hex nor a Candid value .*: Candid value at offset \d+: a text value is not of type principal/);
+    const unparsable = await offline(['--old', v1, '--new', v1, '--arg', '(record { upgrader = })']);
+    expect(unparsable.code).toBe(2);
+    expect(unparsable.stderr).toMatch(/Candid syntax error at offset 21/);
+    const noArgsMetadata = await offline(['--old', 'old.did', '--new', 'old.did', '--arg', '(42)']);
+    expect(noArgsMetadata.code).toBe(2);
+    expect(noArgsMetadata.stderr).toMatch(/--arg needs the new module's init arguments/);
+});
+
 it('shows the verdict where a proposal is reviewed: status --proposal flags a module that breaks the app\'s clients', async () => {
     const { run, app } = await governedApp(server.url);
     expect((await run(['upload', V2_WASM, '--app', app, '--identity', 'maintainer'])).code).toBe(0);
-    const proposed = await run(['propose', '--app', app, '--wasm', V2_WASM, '--arg', V2_ARG_HEX, '--identity', 'maintainer', '--json']);
+    // The argument as Candid text, typed by the module's own candid:args: the same bytes as the hex form.
+    const proposed = await run(['propose', '--app', app, '--wasm', V2_WASM, '--arg', '(record { owner = null; upgrader = null })', '--identity', 'maintainer', '--json']);
+    expect(proposed.json()).toMatchObject({ proposal: { action: { upgrade: { arg: V2_ARG_HEX } } } });
     const id = proposed.json<{ proposal_id: string }>().proposal_id;
     const status = await run(['status', '--proposal', id]);
     expect(status.code).toBe(0);

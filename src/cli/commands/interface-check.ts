@@ -7,7 +7,8 @@ import { Command } from 'commander';
 
 import { CandidSyntaxError } from '../../candid/lexer.js';
 import { canisterInterface, checkInterface, type InterfaceVerdict, InterfaceUnavailableError, moduleInterface } from '../../client/interface-check.js';
-import { parseHexBytes, readBytes } from '../args.js';
+import { readBytes } from '../args.js';
+import { argumentBytes } from '../candid-argument.js';
 import { examples, handle, type Run } from '../command.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -53,14 +54,15 @@ export function interfaceCheckCommand(run: Run): Command {
         .description("Check that a new module's Candid interface can replace the old one without breaking any client (the Candid spec's subtyping), and that the upgrade argument decodes. Exit 0 compatible, 1 breaking, 2 bad input.")
         .requiredOption('--old <did|wasm|canister>', 'the running interface: a .did file, a module (its candid:service metadata), or a canister id (read from the certified state)')
         .requiredOption('--new <did|wasm>', 'the new interface: a .did file or a module')
-        .option('--arg <hex>', "the upgrade argument (Candid, hex), checked against the new module's candid:args");
-    examples(command, 'interface-check --old <app id> --new .azle/demo_app_v2/demo_app_v2.wasm.gz --arg 4449444c0000', 'interface-check --old old.did --new new.did --json');
+        .option('--arg <candid|hex>', "the upgrade argument, checked against the new module's candid:args: Candid text such as '(opt record { limit = 7 })', or the encoded bytes in hex");
+    examples(command, 'interface-check --old <app id> --new .azle/demo_app_v2/demo_app_v2.wasm.gz --arg 4449444c0000',
+        "interface-check --old v1.wasm.gz --new v2.wasm.gz --arg '(opt record { limit = 7 })'", 'interface-check --old old.did --new new.did --json');
     return handle<InterfaceCheckOptions>(run, command, async (ctx, options) => {
         try {
             const before = await interfaceOf(ctx, options.old, '--old', true);
             const after = await interfaceOf(ctx, options.new, '--new', false);
-            const arg = options.arg === undefined ? undefined : parseHexBytes(options.arg, '--arg');
-            if (arg !== undefined && after.args === undefined) throw new UsageError("--arg needs the new module's init arguments: give --new as a module that carries candid:args metadata");
+            if (options.arg !== undefined && after.args === undefined) throw new UsageError("--arg needs the new module's init arguments: give --new as a module that carries candid:args metadata");
+            const arg = options.arg === undefined || after.args === undefined ? undefined : argumentBytes(options.arg, '--arg', after);
             const verdict = checkInterface(before.service, after.service, arg, after.args);
             return {
                 data: { compatible: verdict.compatible, breaking: verdict.breaking, notes: verdict.notes, argument: verdict.argument ?? null, old: before.from, new: after.from },
