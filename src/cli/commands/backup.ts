@@ -73,6 +73,9 @@ export function backupCommand(run: Run): Command {
         const mgmt = snapshotManagement(await ctx.agent());
 
         const resumed = readPending(out, app);
+        if (resumed !== null && chosen !== undefined && resumed.snapshot_id !== toHex(chosen)) {
+            throw new UsageError(`${out} holds an unfinished backup of snapshot ${resumed.snapshot_id}, not ${toHex(chosen)}; resume it (same --snapshot, or none), or choose another --out`);
+        }
         const pending = resumed ?? (await begin(ctx, mgmt, app, out, chosen, options));
         const snapshotId = fromHex(pending.snapshot_id);
         const metadata = await readMetadata(mgmt, app, snapshotId).catch((error: unknown) => {

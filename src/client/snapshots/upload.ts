@@ -4,11 +4,11 @@
  * and adds the chunk store's chunks. Reading goes through `PartReader`s, so parts may come from
  * memory or from files without holding them whole.
  */
-import type { HttpAgent } from '@dfinity/agent';
+import type { ActorSubclass, HttpAgent } from '@dfinity/agent';
 import type { Principal } from '@dfinity/principal';
 
 import type { DownloadedSnapshot } from './download.js';
-import { type SnapshotMetadata, snapshotManagement, type UploadMetadataArgs } from './management.js';
+import { type SnapshotManagement, type SnapshotMetadata, snapshotManagement, type UploadMetadataArgs } from './management.js';
 import { type OnProgress, SLICE_BYTES, SNAPSHOT_PARTS, type SnapshotPart } from './parts.js';
 
 /** Where a part's bytes come from. */
@@ -54,13 +54,25 @@ function uploadMetadataArgs(canisterId: Principal, metadata: SnapshotMetadata, r
 
 /**
  * Uploads `source` as a new snapshot of `canisterId` (replacing `replace` if given) and returns
- * its id; load it with load_canister_snapshot. The agent's identity must control the canister.
+ * its id; load it with load_canister_snapshot. If a data call fails, the new snapshot is deleted
+ * again. The agent's identity must control the canister.
  */
 export async function uploadSnapshot(agent: HttpAgent, canisterId: Principal, source: SnapshotSource, options: { replace?: Uint8Array; onProgress?: OnProgress } = {}): Promise<Uint8Array> {
     const mgmt = snapshotManagement(agent);
     const sizes = SNAPSHOT_PARTS.map((part) => source.parts[part].size);
     const total = sizes.reduce((a, b) => a + b, 0);
     const { snapshot_id } = await mgmt.upload_canister_snapshot_metadata(uploadMetadataArgs(canisterId, source.metadata, options.replace));
+    try {
+        await uploadData(mgmt, canisterId, snapshot_id, source, total, options.onProgress);
+    } catch (error) {
+        // An upload that fails leaves no half-filled snapshot holding one of the canister's slots.
+        await mgmt.delete_canister_snapshot({ canister_id: canisterId, snapshot_id }).catch(() => undefined);
+        throw error;
+    }
+    return snapshot_id;
+}
+
+async function uploadData(mgmt: ActorSubclass<SnapshotManagement>, canisterId: Principal, snapshot_id: Uint8Array, source: SnapshotSource, total: number, onProgress: OnProgress | undefined): Promise<void> {
     let done = 0;
     for (const part of SNAPSHOT_PARTS) {
         const reader = source.parts[part];
@@ -69,12 +81,11 @@ export async function uploadSnapshot(agent: HttpAgent, canisterId: Principal, so
             const kind = { [part]: { offset: BigInt(offset) } } as { wasm_module: { offset: bigint } };
             await mgmt.upload_canister_snapshot_data({ canister_id: canisterId, snapshot_id, kind, chunk });
             done += chunk.length;
-            options.onProgress?.({ part, done, total });
+            onProgress?.({ part, done, total });
         }
     }
     for (const next of source.chunks) {
         await mgmt.upload_canister_snapshot_data({ canister_id: canisterId, snapshot_id, kind: { wasm_chunk: null }, chunk: await next() });
-        options.onProgress?.({ part: 'wasm_chunk', done, total });
+        onProgress?.({ part: 'wasm_chunk', done, total });
     }
-    return snapshot_id;
 }
