@@ -32,4 +32,32 @@ describe('client snapshot transfer over HTTP', () => {
             await server.close();
         }
     });
+
+    it('an upload that fails half-way deletes the snapshot it created', async () => {
+        const server = await startReplicaServer({ port: 0, keys: ReplicaKeys.fromSeed('failed upload'), log: () => undefined });
+        try {
+            const agent = await agentFor(server.url, Ed25519KeyIdentity.generate());
+            const { canister_id } = await management(agent).provisional_create_canister_with_cycles({ amount: [10n ** 15n], settings: [settingsWith([await agent.getPrincipal()])], specified_id: [], sender_canister_version: [] });
+            const bytes = (size: number) => ({ size, read: (offset: number, length: number) => new Uint8Array(length).fill(offset % 251) });
+            const failing = { size: 65_536, read: () => Promise.reject(new Error('disk read failed')) };
+            const metadata = {
+                source: { metadata_upload: null },
+                taken_at_timestamp: 0n,
+                wasm_module_size: 8n,
+                globals: [],
+                wasm_memory_size: 65_536n,
+                stable_memory_size: 65_536n,
+                wasm_chunk_store: [],
+                canister_version: 0n,
+                certified_data: new Uint8Array(0),
+                global_timer: [],
+                on_low_wasm_memory_hook_status: []
+            } satisfies Parameters<typeof uploadSnapshot>[2]['metadata'];
+            const upload = uploadSnapshot(agent, canister_id, { metadata, parts: { wasm_module: bytes(8), wasm_memory: bytes(65_536), stable_memory: failing }, chunks: [] });
+            await expect(upload).rejects.toThrow('disk read failed');
+            expect(await snapshotManagement(agent).list_canister_snapshots({ canister_id })).toEqual([]);
+        } finally {
+            await server.close();
+        }
+    });
 });
