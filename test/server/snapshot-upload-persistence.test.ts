@@ -13,9 +13,8 @@ import { Principal } from '@dfinity/principal';
 import { MANAGEMENT_CANISTER_ID } from '../../src/replica/index.js';
 import { decodeManagementResult, encodeManagementArgs, ManagementArgs, ManagementMethod, ManagementResult } from '../../src/replica/management/candid.js';
 import { openStateDir } from '../../src/server/persistence.js';
-import { EMPTY_ARG, KV_WASM_GZ } from './support.js';
-import { readFileSync } from 'node:fs';
-import { IDL } from '@dfinity/candid';
+import { u64 } from '../replica/conformance/support/harness.js';
+import { DATA, prog, universalWasm } from '../replica/conformance/support/universal.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'upgrader-snapshot-upload-state-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -31,19 +30,14 @@ it('keeps an uploaded snapshot, half uploaded, across a restart; the rest follow
         if (status?.status !== 'replied') throw new Error(`${method}: ${JSON.stringify(status)}`);
         return decodeManagementResult(method, status.reply);
     };
-    const put = async (canisterId: Principal, key: string, value: string): Promise<void> => {
-        const id = randomBytes(32).toString('hex');
-        node.submit({ sender: controller, canisterId, method: 'put', arg: new Uint8Array(IDL.encode([IDL.Text, IDL.Text], [key, value])), messageId: id });
-        expect((await node.awaitIngress(id, { maxRounds: 20 }))?.status).toBe('replied');
-    };
-    const get = (canisterId: Principal, key: string): unknown =>
-        IDL.decode([IDL.Opt(IDL.Text)], (node.subnet.query({ sender: controller, canisterId, method: 'get', arg: new Uint8Array(IDL.encode([IDL.Text], [key])) }) as { payload: Uint8Array }).payload)[0];
+    const heapValue = (canisterId: Principal): bigint =>
+        u64((node.subnet.query({ sender: controller, canisterId, method: 'query', arg: prog().op('load64', DATA).appendI64().ic0('msg_reply').build() }) as { payload: Uint8Array }).payload);
     const create = async () =>
         (await call('provisional_create_canister_with_cycles', { amount: [10n ** 15n], settings: [{ controllers: [[controller]], compute_allocation: [], memory_allocation: [], freezing_threshold: [], reserved_cycles_limit: [], log_visibility: [], wasm_memory_limit: [], wasm_memory_threshold: [], environment_variables: [] }], specified_id: [], sender_canister_version: [] })).canister_id;
 
     const source = await create();
-    await call('install_code', { mode: { install: null }, canister_id: source, wasm_module: new Uint8Array(readFileSync(KV_WASM_GZ)), arg: EMPTY_ARG, sender_canister_version: [] });
-    await put(source, 'k', 'copied');
+    const init = prog().op('store64', DATA, 42).ic0('stable64_grow', 80).op('drop').ic0('stable64_write', 4_000_000, 'far');
+    await call('install_code', { mode: { install: null }, canister_id: source, wasm_module: await universalWasm(), arg: init.build(), sender_canister_version: [] });
     const { id } = await call('take_canister_snapshot', { canister_id: source, replace_snapshot: [] });
     const meta = await call('read_canister_snapshot_metadata', { canister_id: source, snapshot_id: id });
     const read = async (kind: 'wasm_module' | 'wasm_memory' | 'stable_memory', total: bigint) => {
@@ -83,6 +77,7 @@ it('keeps an uploaded snapshot, half uploaded, across a restart; the rest follow
     expect(Buffer.compare(kept.chunk, parts.wasm_module)).toBe(0);
     await upload('stable_memory');
     await call('load_canister_snapshot', { canister_id: target, snapshot_id, sender_canister_version: [] });
-    expect(get(target, 'k')).toEqual(['copied']);
+    expect(heapValue(target)).toBe(42n);
+    expect(Buffer.compare(node.subnet.canister(target)!.code!.stable.toBytes(), parts.stable_memory)).toBe(0);
     await node.close();
 });
