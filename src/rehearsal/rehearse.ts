@@ -59,7 +59,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalRepo
         const failures = failuresOf(steps, maxSharePercent);
         return {
             canisterId: options.app.canisterId.toText(),
-            oldModuleHash: sha256Hex(options.app.snapshot.module),
+            oldModuleHash: sha256Hex(options.app.snapshot.parts.wasm_module),
             newModuleHash: sha256Hex(options.newModule),
             limits: { upgradeInstructions: limits.install, messageInstructions: limits.update },
             maxSharePercent,

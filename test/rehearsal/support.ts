@@ -6,7 +6,7 @@ import { wasmPath } from '../../scripts/paths.js';
 import { AppConfig, idlFactory as demoV1Idl, type DemoAppV1Service } from '../../canisters/demo_app/v1/types.js';
 import { Actor, Replica } from '../../src/replica/index.js';
 import type { AppState } from '../../src/rehearsal/app-state.js';
-import { downloadAppState, type ManagementCall } from '../../src/rehearsal/download.js';
+import { downloadAppState, replicaManagement } from '../../src/rehearsal/download.js';
 
 export const owner = Principal.fromUint8Array(new Uint8Array([7, 0xaa, 0xbb, 0x02]));
 export const recovery = Principal.fromUint8Array(new Uint8Array([8, 0xaa, 0xbb, 0x02]));
@@ -49,14 +49,9 @@ export async function liveDemoApp(replica: Replica, notes: number): Promise<{ ca
     return app;
 }
 
-/** The management canister as `sender` on `replica`. */
-export function managementOf(replica: Replica, sender: Principal): ManagementCall {
-    return (method, args) => replica.callManagement(method, args, sender);
-}
-
 /** The app's state as a controller downloads it. */
 export async function stateOf(replica: Replica, canisterId: Principal): Promise<AppState> {
-    return downloadAppState(managementOf(replica, owner), canisterId);
+    return downloadAppState(replicaManagement(replica, owner), canisterId);
 }
 
 /** The Candid `()` argument. */
