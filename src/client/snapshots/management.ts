@@ -11,7 +11,6 @@ import * as ic from '../../replica/management/candid/generated.js';
 
 export type SnapshotMetadata = ic.read_canister_snapshot_metadata_response;
 export type UploadMetadataArgs = ic.upload_canister_snapshot_metadata_args;
-export type SnapshotInfo = ic.snapshot;
 
 /** The methods the snapshot transfer and the backup commands call. */
 export interface SnapshotManagement {

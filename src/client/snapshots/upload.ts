@@ -24,7 +24,7 @@ export interface SnapshotSource {
     chunks: Array<() => Promise<Uint8Array> | Uint8Array>;
 }
 
-export function bytesReader(bytes: Uint8Array): PartReader {
+function bytesReader(bytes: Uint8Array): PartReader {
     return { size: bytes.length, read: (offset, length) => bytes.subarray(offset, offset + length) };
 }
 
@@ -38,7 +38,7 @@ export function sourceOf(snapshot: DownloadedSnapshot): SnapshotSource {
 }
 
 /** upload_canister_snapshot_metadata's argument from a downloaded snapshot's metadata. */
-export function uploadMetadataArgs(canisterId: Principal, metadata: SnapshotMetadata, replace?: Uint8Array): UploadMetadataArgs {
+function uploadMetadataArgs(canisterId: Principal, metadata: SnapshotMetadata, replace?: Uint8Array): UploadMetadataArgs {
     return {
         canister_id: canisterId,
         replace_snapshot: replace === undefined ? [] : [replace],
