@@ -7,7 +7,6 @@
  */
 import type { Principal } from '@dfinity/principal';
 import type { DownloadedSnapshot } from '../client/snapshots/download.js';
-import { partSizes } from '../client/snapshots/download.js';
 import { type OnProgress, SLICE_BYTES, SNAPSHOT_PARTS } from '../client/snapshots/parts.js';
 import type { SnapshotManagement } from '../client/snapshots/management.js';
 import type { Replica } from '../replica/index.js';
@@ -39,7 +38,7 @@ export async function downloadAppState(call: ManagementCall, canisterId: Princip
 
 async function downloadWhole(call: ManagementCall, canisterId: Principal, snapshotId: Uint8Array, onProgress?: OnProgress): Promise<DownloadedSnapshot> {
     const metadata = await call('read_canister_snapshot_metadata', { canister_id: canisterId, snapshot_id: snapshotId });
-    const sizes = partSizes(metadata);
+    const sizes = { wasm_module: Number(metadata.wasm_module_size), wasm_memory: Number(metadata.wasm_memory_size), stable_memory: Number(metadata.stable_memory_size) };
     const total = sizes.wasm_module + sizes.wasm_memory + sizes.stable_memory;
     let done = 0;
     const parts = { wasm_module: new Uint8Array(sizes.wasm_module), wasm_memory: new Uint8Array(sizes.wasm_memory), stable_memory: new Uint8Array(sizes.stable_memory) };

@@ -6,7 +6,6 @@
  */
 import type { Principal } from '@dfinity/principal';
 import { SLICE_BYTES, SNAPSHOT_PARTS } from '../client/snapshots/parts.js';
-import { uploadMetadataArgs } from '../client/snapshots/upload.js';
 import type { Replica } from '../replica/index.js';
 import type { AppState } from './app-state.js';
 
@@ -26,7 +25,22 @@ export async function loadAppState(replica: Replica, app: AppState): Promise<Pri
         ...(app.wasmMemoryLimit === undefined ? {} : { wasmMemoryLimit: app.wasmMemoryLimit })
     });
     const { snapshot } = app;
-    const { snapshot_id } = await replica.callManagement('upload_canister_snapshot_metadata', uploadMetadataArgs(canisterId, snapshot.metadata), operator);
+    const { metadata } = snapshot;
+    const { snapshot_id } = await replica.callManagement(
+        'upload_canister_snapshot_metadata',
+        {
+            canister_id: canisterId,
+            replace_snapshot: [],
+            wasm_module_size: metadata.wasm_module_size,
+            globals: metadata.globals,
+            wasm_memory_size: metadata.wasm_memory_size,
+            stable_memory_size: metadata.stable_memory_size,
+            certified_data: metadata.certified_data,
+            global_timer: metadata.global_timer,
+            on_low_wasm_memory_hook_status: metadata.on_low_wasm_memory_hook_status
+        },
+        operator
+    );
     for (const part of SNAPSHOT_PARTS) {
         const bytes = snapshot.parts[part];
         for (let at = 0; at < bytes.length; at += SLICE_BYTES) {
