@@ -3,13 +3,12 @@ import { readFileSync } from 'node:fs';
 import { IDL } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
 import { wasmPath } from '../../scripts/paths.js';
-import { AppConfig, idlFactory as demoV1Idl, type DemoAppV1Service } from '../../canisters/demo_app/v1/types.js';
 import { Actor, Replica } from '../../src/replica/index.js';
 import type { AppState } from '../../src/rehearsal/app-state.js';
 import { downloadAppState, replicaManagement } from '../../src/rehearsal/download.js';
 
-export const owner = Principal.fromUint8Array(new Uint8Array([7, 0xaa, 0xbb, 0x02]));
-export const recovery = Principal.fromUint8Array(new Uint8Array([8, 0xaa, 0xbb, 0x02]));
+const owner = Principal.fromUint8Array(new Uint8Array([7, 0xaa, 0xbb, 0x02]));
+const recovery = Principal.fromUint8Array(new Uint8Array([8, 0xaa, 0xbb, 0x02]));
 
 /** The footgun fixtures' init and post_upgrade argument: hashing rounds per record in pre_upgrade. */
 export function footgunArg(checksumRounds: number): Uint8Array {
@@ -40,20 +39,8 @@ export async function liveFootgun(replica: Replica, checksumRounds: number): Pro
     return replica.setupCanister<Footgun>({ idlFactory: footgunIdl, wasm: wasmPath('footgun_v1'), arg: footgunArg(checksumRounds), sender: owner, controllers: [owner, recovery] });
 }
 
-/** demo app v1, live, with `notes` notes. */
-export async function liveDemoApp(replica: Replica, notes: number): Promise<{ canisterId: Principal; actor: Actor<DemoAppV1Service> }> {
-    const arg = new Uint8Array(IDL.encode([AppConfig], [{ owner: [owner], upgrader: [] }]));
-    const app = await replica.setupCanister<DemoAppV1Service>({ idlFactory: demoV1Idl, wasm: wasmPath('demo_app_v1'), arg, sender: owner, controllers: [owner, recovery] });
-    app.actor.setPrincipal(owner);
-    for (let i = 0; i < notes; i++) await app.actor.add_note(`note ${i}`);
-    return app;
-}
-
 /** The app's state as a controller downloads it. */
 export async function stateOf(replica: Replica, canisterId: Principal): Promise<AppState> {
     return downloadAppState(replicaManagement(replica, owner), canisterId);
 }
 
-/** The Candid `()` argument. */
-export const NO_ARG = new Uint8Array(IDL.encode([], []));
-export const KEEP_CONFIG = new Uint8Array(IDL.encode([AppConfig], [{ owner: [], upgrader: [] }]));
