@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 
 import type { Run } from '../command.js';
+import { backupCommand } from './backup.js';
 import { compareCommand } from './compare.js';
 import { deployCommand, verifyCommand } from './deploy.js';
 import { interfaceCheckCommand } from './interface-check.js';
@@ -37,6 +38,7 @@ export function commands(run: Run): Command[] {
         auditCommand(run),
         ...pauseCommands(run),
         emergencyCommand(run),
+        backupCommand(run),
         restoreCommand(run),
         ejectCommand(run),
         uiCommand(run),

@@ -6,7 +6,9 @@ import { Command } from 'commander';
 
 import { toHex } from '../../encoding/hex.js';
 import { parseHexBytes, parsePrincipal } from '../args.js';
+import { restoreFromBackup } from '../backup-restore.js';
 import { examples, handle, type Run } from '../command.js';
+import { UsageError } from '../errors.js';
 import { fields } from '../output.js';
 import { addRequestOptions, type RequestOptions, requestFrom } from './request-options.js';
 
@@ -49,16 +51,24 @@ export function emergencyCommand(run: Run): Command {
 
 interface RestoreOptions extends AppOption {
     snapshot?: string;
+    from?: string;
 }
 
 export function restoreCommand(run: Run): Command {
     const command = new Command('restore')
-        .description("Load a snapshot the upgrader took of an app (default: the newest): stop, load, start. As its recovery principal. Asks, or --yes. Follow it with `watch`.")
+        .description(
+            "Load a snapshot the upgrader took of an app (default: the newest): stop, load, start, through the upgrader. As its recovery principal. Asks, or --yes. Follow it with `watch`. With --from <dir>: restore a backup folder (`backup`) instead, checked whole first, as any controller of the app, straight to the management canister."
+        )
         .requiredOption('--app <id>', 'the app')
-        .option('--snapshot <hex>', 'the snapshot id (status --app lists them)');
-    examples(command, 'restore --app bkyz2-fmaaa-aaaaa-qaaaq-cai --identity recovery --yes');
+        .option('--snapshot <hex>', 'the snapshot id (status --app lists them)')
+        .option('--from <dir>', 'a backup folder written by `npx upgrader backup`');
+    examples(command, 'restore --app bkyz2-fmaaa-aaaaa-qaaaq-cai --identity recovery --yes', 'restore --from backups/2026-12-02 --app bkyz2-fmaaa-aaaaa-qaaaq-cai --identity recovery --yes');
     return handle<RestoreOptions>(run, command, async (ctx, options) => {
         const app = parsePrincipal(options.app, '--app');
+        if (options.from !== undefined) {
+            if (options.snapshot !== undefined) throw new UsageError('--from and --snapshot: pass one of them');
+            return restoreFromBackup(ctx, app, options.from);
+        }
         const snapshot = options.snapshot === undefined ? undefined : parseHexBytes(options.snapshot, '--snapshot');
         await ctx.confirm(`Restore ${app.toText()} from ${snapshot === undefined ? 'its newest snapshot' : `snapshot ${toHex(snapshot)}`}? Its current state is replaced.`);
         const id = await (await ctx.client()).restoreSnapshot({ app, snapshot_id: snapshot === undefined ? [] : [snapshot] });

@@ -18,11 +18,11 @@ export interface DownloadedSnapshot {
 }
 
 /** The size of each part, as the metadata gives it. */
-function partSizes(metadata: SnapshotMetadata): Record<SnapshotPart, number> {
+export function partSizes(metadata: SnapshotMetadata): Record<SnapshotPart, number> {
     return { wasm_module: Number(metadata.wasm_module_size), wasm_memory: Number(metadata.wasm_memory_size), stable_memory: Number(metadata.stable_memory_size) };
 }
 
-function readMetadata(mgmt: ActorSubclass<SnapshotManagement>, canisterId: Principal, snapshotId: Uint8Array): Promise<SnapshotMetadata> {
+export function readMetadata(mgmt: ActorSubclass<SnapshotManagement>, canisterId: Principal, snapshotId: Uint8Array): Promise<SnapshotMetadata> {
     return mgmt.read_canister_snapshot_metadata({ canister_id: canisterId, snapshot_id: snapshotId });
 }
 
@@ -30,7 +30,7 @@ function readMetadata(mgmt: ActorSubclass<SnapshotManagement>, canisterId: Princ
  * Reads bytes [from, size) of a part, slice by slice, handing each to `write` before the next is
  * asked for (so a writer that persists them makes the download resumable at any slice).
  */
-async function downloadPart(
+export async function downloadPart(
     mgmt: ActorSubclass<SnapshotManagement>,
     target: { canisterId: Principal; snapshotId: Uint8Array },
     part: SnapshotPart,
@@ -48,7 +48,7 @@ async function downloadPart(
     }
 }
 
-async function downloadChunk(mgmt: ActorSubclass<SnapshotManagement>, target: { canisterId: Principal; snapshotId: Uint8Array }, hash: Uint8Array): Promise<Uint8Array> {
+export async function downloadChunk(mgmt: ActorSubclass<SnapshotManagement>, target: { canisterId: Principal; snapshotId: Uint8Array }, hash: Uint8Array): Promise<Uint8Array> {
     return (await mgmt.read_canister_snapshot_data({ canister_id: target.canisterId, snapshot_id: target.snapshotId, kind: { wasm_chunk: { hash } } })).chunk;
 }
 
