@@ -1,7 +1,6 @@
 /**
  * Reads an app's live state as a controller may on the IC: its controllers and memory limit
- * (canister_status), a snapshot (the newest it has, or one taken now and deleted after the
- * download), and that snapshot's metadata and data in slices (read_canister_snapshot_*).
+ * (canister_status), a snapshot taken now (deleted after the download), and that snapshot's metadata and data in slices (read_canister_snapshot_*).
  * Works through any management-canister caller: the agent's actor of src/client/snapshots
  * (the CLI), or the embedded replica in-process (tests, bench).
  */
@@ -21,18 +20,34 @@ export function replicaManagement(replica: Replica, sender: Principal): Manageme
     return ((method: keyof SnapshotManagement, args: never) => replica.callManagement(method, args, sender)) as ManagementCall;
 }
 
-/** The app's state, read through `call`; takes a snapshot only when the app has none, and deletes that one again. */
-export async function downloadAppState(call: ManagementCall, canisterId: Principal, onProgress?: OnProgress): Promise<AppState & { snapshotTaken: boolean }> {
+/** Which snapshot the state came from. */
+export type StateSource = { kind: 'taken' } | { kind: 'newest'; takenAt: bigint; why: string };
+
+/**
+ * The app's state now, read through `call`: a snapshot taken for the purpose (the app keeps
+ * running) and deleted after the download. When the app cannot take one more snapshot (at
+ * the IC's limit), its newest existing snapshot instead, and `source` says why.
+ */
+export async function downloadAppState(call: ManagementCall, canisterId: Principal, onProgress?: OnProgress): Promise<AppState & { source: StateSource }> {
     const status = await call('canister_status', { canister_id: canisterId });
-    const existing = await call('list_canister_snapshots', { canister_id: canisterId });
-    const newest = [...existing].sort((a, b) => (a.taken_at_timestamp < b.taken_at_timestamp ? 1 : -1))[0];
-    const taken = newest === undefined ? await call('take_canister_snapshot', { canister_id: canisterId, replace_snapshot: [] }) : undefined;
-    const snapshotId = (newest ?? taken)!.id;
+    let taken: Uint8Array | undefined;
+    let source: StateSource = { kind: 'taken' };
     try {
-        const snapshot = await downloadWhole(call, canisterId, snapshotId, onProgress);
-        return { canisterId, controllers: status.settings.controllers, wasmMemoryLimit: status.settings.wasm_memory_limit, snapshot, snapshotTaken: taken !== undefined };
+        taken = (await call('take_canister_snapshot', { canister_id: canisterId, replace_snapshot: [] })).id;
+    } catch (error) {
+        const existing = await call('list_canister_snapshots', { canister_id: canisterId });
+        const newest = [...existing].sort((a, b) => (a.taken_at_timestamp < b.taken_at_timestamp ? 1 : -1))[0];
+        if (newest === undefined) throw error;
+        source = { kind: 'newest', takenAt: newest.taken_at_timestamp, why: error instanceof Error ? error.message.split('\n')[0]! : String(error) };
+        taken = undefined;
+        const snapshot = await downloadWhole(call, canisterId, newest.id, onProgress);
+        return { canisterId, controllers: status.settings.controllers, wasmMemoryLimit: status.settings.wasm_memory_limit, snapshot, source };
+    }
+    try {
+        const snapshot = await downloadWhole(call, canisterId, taken, onProgress);
+        return { canisterId, controllers: status.settings.controllers, wasmMemoryLimit: status.settings.wasm_memory_limit, snapshot, source };
     } finally {
-        if (taken !== undefined) await call('delete_canister_snapshot', { canister_id: canisterId, snapshot_id: taken.id });
+        await call('delete_canister_snapshot', { canister_id: canisterId, snapshot_id: taken });
     }
 }
 

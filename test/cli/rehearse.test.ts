@@ -3,6 +3,10 @@
  * sealed upgrader whose policy names the health check, rehearsed to v2 on its live state
  * (downloaded by the recovery principal, a controller); over-budget and bad-input exits.
  */
+import { mkdtempSync, readFileSync, truncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import { snapshotManagement } from '../../src/client/snapshots/management.js';
 import { Principal } from '@dfinity/principal';
 import { type ReplicaServer, startReplicaServer } from '../../src/server/server.js';
@@ -86,6 +90,41 @@ it('exits 1 with the trap when the new module cannot run on this state (a bad up
     expect(report.steps[1]!.status).toBe('skipped');
 });
 
+it('rehearses on a backup folder, with the same figures as on the live state, also with the network gone', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'rehearse-backup-')), 'backup');
+    const backup = await governed.run(['backup', '--app', governed.app, '--out', out, '--identity', 'recovery', '--json']);
+    expect(backup.code).toBe(0);
+    const live = await governed.run(['rehearse', '--app', governed.app, '--wasm', V2_WASM, '--arg', V2_ARG_HEX, '--identity', 'recovery', '--json']);
+    const fromBackup = await governed.run(['rehearse', '--app', governed.app, '--wasm', V2_WASM, '--arg', V2_ARG_HEX, '--from-backup', out, '--identity', 'recovery', '--json']);
+    expect(fromBackup.code).toBe(0);
+    const a = live.json<{ report: JsonReport }>().report;
+    const b = fromBackup.json<{ report: JsonReport; state_from: string; controllers_from: string; health_check: string }>();
+    expect(b.state_from).toContain(out);
+    expect(b.controllers_from).toContain('canister_status');
+    expect(b.health_check).toBe('health');
+    expect(b.report.steps.map((s) => s.status)).toEqual(['passed', 'passed', 'passed']);
+    // Same module, same memories: the same heap, and post_upgrade's instructions within 1 %.
+    expect(b.report.steps[0]!.heap).toEqual(a.steps[0]!.heap);
+    const post = (r: JsonReport) => Number(r.steps[0]!.hooks.find((h) => h.hook === 'post_upgrade')!.instructions);
+    expect(Math.abs(post(b.report) - post(a)) / post(a)).toBeLessThan(0.01);
+
+    // Offline (nothing listens on port 1): the identity controls the rehearsal, --health names the check.
+    const home = governed.home.dir;
+    const offline = await cli(['--network', 'http://127.0.0.1:1', 'rehearse', '--app', governed.app, '--wasm', V2_WASM, '--arg', V2_ARG_HEX, '--from-backup', out, '--health', 'health', '--identity', 'recovery', '--json'], { home });
+    expect(offline.code).toBe(0);
+    const c = offline.json<{ report: JsonReport; controllers_from: string }>();
+    expect(c.controllers_from).toMatch(/^the identity alone/);
+    expect(c.report.steps.map((s) => s.status)).toEqual(['passed', 'passed', 'passed']);
+
+    // A truncated backup is refused before anything runs.
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { parts: Array<{ kind: string; file: string }> };
+    const heapFile = join(out, manifest.parts.find((p) => p.kind === 'wasm_memory')!.file);
+    truncateSync(heapFile, 1000);
+    const broken = await governed.run(['rehearse', '--app', governed.app, '--wasm', V2_WASM, '--from-backup', out, '--identity', 'recovery']);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(/BackupCorrupt.*1000 bytes/);
+});
+
 it('refuses bad input with one line and exit 2', async () => {
     const home = makeHome([]);
     const offline = (args: string[]) => cli(['rehearse', ...args], { home: home.dir });
@@ -96,7 +135,8 @@ it('refuses bad input with one line and exit 2', async () => {
         ['--app', app, '--wasm', V2_WASM, '--arg', 'xyz'],
         ['--app', app, '--wasm', V2_WASM, '--max-share', '0'],
         ['--app', app, '--wasm', V2_WASM, '--max-share', '150'],
-        ['--wasm', V2_WASM]
+        ['--wasm', V2_WASM],
+        ['--app', app, '--wasm', V2_WASM, '--from-backup', '/no/such/folder', '--health', 'health']
     ]) {
         const run = await offline(args);
         expect(run.code).toBe(2);

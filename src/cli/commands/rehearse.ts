@@ -2,15 +2,13 @@
 import { Principal } from '@dfinity/principal';
 import { Command } from 'commander';
 
-import { snapshotManagement } from '../../client/snapshots/management.js';
-import type { AppState } from '../../rehearsal/app-state.js';
-import { downloadAppState, type ManagementCall } from '../../rehearsal/download.js';
 import { reportLines } from '../../rehearsal/format.js';
 import { DEFAULT_MAX_SHARE_PERCENT, rehearse } from '../../rehearsal/rehearse.js';
 import { parseHexBytes, parsePrincipal, readBytes } from '../args.js';
 import { examples, handle, type Run } from '../command.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
+import { backupState, liveState } from '../rehearse-state.js';
 
 interface RehearseOptions {
     app: string;
@@ -30,18 +28,11 @@ function parseShare(text: string): number {
     return value;
 }
 
-/** The live state, downloaded by the identity (a controller of the app). */
-async function liveState(ctx: Context, app: Principal): Promise<AppState> {
-    const mgmt = snapshotManagement(await ctx.agent());
-    const call = ((method: string, args: unknown) => (mgmt as unknown as Record<string, (a: unknown) => Promise<unknown>>)[method]!(args)) as ManagementCall;
-    const state = await downloadAppState(call, app, ({ done, total }) => ctx.progress.update(done, total, 'bytes of the snapshot downloaded'));
-    ctx.progress.end();
-    if (state.snapshotTaken && !ctx.json) ctx.io.stderr('the app had no snapshot: took one, downloaded it and deleted it again\n');
-    return state;
-}
-
-/** The health check: --health, else the policy's when the app is registered with the upgrader, else none. */
-async function healthCheckOf(ctx: Context, app: Principal, given: string | undefined): Promise<{ method: string | null; caller?: Principal }> {
+/**
+ * The health check: --health, else the policy's when the app is registered with the upgrader,
+ * else none. On a backup (`offline`), an unreachable upgrader means none, with the reason.
+ */
+async function healthCheckOf(ctx: Context, app: Principal, given: string | undefined, offline: boolean): Promise<{ method: string | null; caller?: Principal; note?: string }> {
     let upgrader: Principal;
     try {
         upgrader = await ctx.upgraderId();
@@ -50,8 +41,13 @@ async function healthCheckOf(ctx: Context, app: Principal, given: string | undef
         throw error;
     }
     if (given !== undefined) return { method: given, caller: upgrader };
-    const registered = await (await ctx.client(true)).getApp(app);
-    return { method: registered?.policy.health_check[0] ?? null, caller: upgrader };
+    try {
+        const registered = await (await ctx.client(true)).getApp(app);
+        return { method: registered?.policy.health_check[0] ?? null, caller: upgrader };
+    } catch (error) {
+        if (!offline) throw error;
+        return { method: null, note: `the upgrader's policy could not be read (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); give --health <method>` };
+    }
 }
 
 export function rehearseCommand(run: Run): Command {
@@ -71,10 +67,13 @@ export function rehearseCommand(run: Run): Command {
         const newModule = await readBytes(options.wasm, ctx.io.cwd, '--wasm');
         const arg = options.arg === undefined ? NO_ARG : parseHexBytes(options.arg, '--arg');
         const maxSharePercent = options.maxShare === undefined ? DEFAULT_MAX_SHARE_PERCENT : parseShare(options.maxShare);
-        if (options.fromBackup !== undefined) throw new UsageError('--from-backup: reading backup folders is not available in this build yet; rehearse on the live state instead');
-        const health = await healthCheckOf(ctx, app, options.health);
-        const state = await liveState(ctx, app);
-        const report = await rehearse({ app: state, newModule, arg, healthCheck: health.method, healthCaller: health.caller, maxSharePercent });
-        return { data: { report }, lines: reportLines(report), exitCode: report.passed ? 0 : 1 };
+        const health = await healthCheckOf(ctx, app, options.health, options.fromBackup !== undefined);
+        const loaded = options.fromBackup === undefined ? await liveState(ctx, app) : await backupState(ctx, app, options.fromBackup);
+        const report = await rehearse({ app: loaded.state, newModule, arg, healthCheck: health.method, healthCaller: health.caller, maxSharePercent });
+        return {
+            data: { report, state_from: loaded.from, controllers_from: loaded.controllersFrom, health_check: health.method },
+            lines: [`state: ${loaded.from}`, `controllers: ${loaded.controllersFrom}`, ...(health.note === undefined ? [] : [`health check: ${health.note}`]), ...reportLines(report)],
+            exitCode: report.passed ? 0 : 1
+        };
     });
 }
