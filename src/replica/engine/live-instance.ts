@@ -225,7 +225,6 @@ export class LiveInstance {
         }
         if (this.#memory === null) return;
         const grow = image.sizeWasmPages - this.logicalWasmPages;
-        if (grow < 0) throw new Error('LiveInstance: image is smaller than the module minimum');
         const freshEnd = this.logicalBytes;
         if (grow > 0) this.#memory.grow(grow);
         const bytes = this.#bytes();
@@ -234,6 +233,9 @@ export class LiveInstance {
             if (page !== null && page !== undefined) bytes.set(page, at);
             else if (i << PAGE_SHIFT < freshEnd) bytes.fill(0, at, at + PAGE_BYTES);
         });
+        // As on the IC, memory never shrinks below the module's minimum: an image smaller than
+        // that (an uploaded snapshot's may be) leaves the rest zero, and the next commit takes the size.
+        if (grow < 0) bytes.fill(0, HEAP_BIAS_BYTES + image.sizeBytes, HEAP_BIAS_BYTES + freshEnd);
         this.#committedWasmPages = image.sizeWasmPages;
     }
 }

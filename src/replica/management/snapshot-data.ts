@@ -144,7 +144,10 @@ export const upload_canister_snapshot_data: Handler<'upload_canister_snapshot_da
         const total = 'wasm_module' in kind ? BigInt(snapshot.wasm.length) : 'wasm_memory' in kind ? BigInt(snapshot.heap.sizeBytes) : snapshot.stable.sizeBytes;
         if (offset + BigInt(chunk.length) > total) return err(invalidSlice(offset, BigInt(chunk.length)));
         if ('wasm_module' in kind) {
-            snapshot.wasm.set(chunk, Number(offset));
+            // A new buffer, never a change to one persistence may already have hashed.
+            const wasm = snapshot.wasm.slice();
+            wasm.set(chunk, Number(offset));
+            snapshot.wasm = wasm;
             snapshot.module = null;
         } else if ('wasm_memory' in kind) {
             snapshot.heap.write(Number(offset), chunk);

@@ -215,6 +215,20 @@ describe('snapshot upload (spec §3.3, upload_canister_snapshot_*)', () => {
         expect([u64(after, 0), u64(after, 8)]).toEqual([0n, 1n]);
     });
 
+    it("a heap smaller than the module's minimum memory loads at the minimum, zero past the uploaded bytes", async () => {
+        const replica = await newReplica();
+        const a = await statefulCanister(replica, 'mini', 9);
+        const fromA = await downloadSnapshot(replica, a, await take(replica, a), OWNER);
+        const page = BigInt(WASM_PAGE_BYTES);
+        const small = { ...fromA, heap: new Uint8Array(WASM_PAGE_BYTES), metadata: { ...fromA.metadata, wasm_memory_size: page } };
+        small.heap.set([1, 2, 3, 4, 5, 6, 7, 8], 96);
+        await load(replica, a, await uploadSnapshot(replica, a, small, OWNER));
+        const r = await query(replica, a, prog().op('memory_size').appendI64().op('load64', 96).appendI64().op('load64', DATA).appendI64().ic0('msg_reply'));
+        expect(u64(r, 0)).toBe(fromA.metadata.wasm_memory_size / page);
+        expect(u64(r, 8)).toBe(0x0807060504030201n);
+        expect(u64(r, 16)).toBe(0n);
+    });
+
     it('an upload whose globals do not match its module is refused at load', async () => {
         const replica = await newReplica();
         const a = await statefulCanister(replica, 'glob', 1);
