@@ -13,6 +13,8 @@ import { rehearse } from '../../src/rehearsal/rehearse.js';
 import type { RehearsalReport, StepReport } from '../../src/rehearsal/report.js';
 import { footgunArg, liveFootgun, moduleOf, stateOf } from './support.js';
 
+/** Each test rehearses real Azle upgrades (two per rehearsal): minutes on a loaded machine. */
+const SLOW = 300_000;
 const SCALE = 50n;
 const SCALED = { install: DEFAULT_INSTRUCTION_LIMITS.install / SCALE, update: DEFAULT_INSTRUCTION_LIMITS.update / SCALE };
 /** Hashing rounds per record: about 360 M instructions per 100-character record. */
@@ -61,7 +63,7 @@ describe('rehearse: a pre_upgrade that grows with state', () => {
         const pre = step(four, 'upgrade').hooks[0]!;
         expect(pre).toMatchObject({ hook: 'pre_upgrade', module: 'old', trap: null });
         expect(pre.percentOfMessageLimit).toBeCloseTo(pre.percentOfUpgradeLimit * 7.5, 0);
-    });
+    }, SLOW);
 
     it('fails past its size: over the allowed share first, then over the limit itself, and the live app is untouched', async () => {
         const app = await liveFootgun(live, ROUNDS);
@@ -90,7 +92,7 @@ describe('rehearse: a pre_upgrade that grows with state', () => {
         // The real upgrade was never attempted: the live app still runs v1 with its 20 records.
         expect(await app.actor.version()).toBe('footgun_v1');
         expect(await app.actor.count()).toBe(20n);
-    });
+    }, SLOW);
 });
 
 describe('rehearse: bugs only real data shows (footgun v1 → v2)', () => {
@@ -109,7 +111,7 @@ describe('rehearse: bugs only real data shows (footgun v1 → v2)', () => {
         expect(report.passed).toBe(true);
         expect(step(report, 'upgrade').hooks.map((h) => `${h.hook}/${h.module}`)).toEqual(['pre_upgrade/old', 'post_upgrade/new']);
         expect(step(report, 'upgrade_again').hooks.map((h) => `${h.hook}/${h.module}`)).toEqual(['pre_upgrade/new', 'post_upgrade/new']);
-    });
+    }, SLOW);
 
     it("catches v2's post_upgrade trapping on a v1 record without tags", async () => {
         const app = await liveFootgun(live, 10);
@@ -125,7 +127,7 @@ describe('rehearse: bugs only real data shows (footgun v1 → v2)', () => {
         expect(upgrade.detail).toMatch(/TypeError/);
         expect(report.failures[0]).toMatch(/^upgrade failed: /);
         expect(step(report, 'upgrade_again').status).toBe('skipped');
-    });
+    }, SLOW);
 
     it("catches v2's own pre_upgrade trapping, in the second upgrade only", async () => {
         const app = await liveFootgun(live, 10);
@@ -139,5 +141,5 @@ describe('rehearse: bugs only real data shows (footgun v1 → v2)', () => {
         expect(again.hooks[0]!.trap).toMatch(/BigInt/);
         expect(step(report, 'health_check').status).toBe('skipped');
         expect(report.passed).toBe(false);
-    });
+    }, SLOW);
 });
