@@ -6,6 +6,7 @@
  *   BENCH_ITERATIONS=300       calls per latency figure (default 300)
  *   BENCH_UPGRADER_ROUNDS=7    governed/direct upgrade pairs (default 7)
  *   BENCH_FUZZ_CASES=100000    Candid codec fuzzing cases per property (default 100000)
+ *   BENCH_REHEARSAL_MIB=1,256  app state sizes of the offline rehearsal figures, in MiB (default 1,256)
  */
 import { buildCanisters } from '../scripts/build-lib.js';
 import { candidFuzzFigures } from './candid-fuzz.js';
@@ -13,6 +14,7 @@ import { idleCanisterMemory, latencyAndInstructions } from './engine.js';
 import { instrumentation } from './instrumentation.js';
 import { serverFigures } from './server.js';
 import { upgraderFigures } from './upgrader.js';
+import { rehearsalFigures } from './rehearsal.js';
 import { rejectionFigures } from './upgrader-rejections.js';
 
 await buildCanisters({ names: ['hello_world'], log: (line) => console.log(`[build] ${line}`) });
@@ -23,3 +25,4 @@ await serverFigures(Number(process.env.BENCH_ITERATIONS ?? 50));
 await upgraderFigures();
 candidFuzzFigures();
 await rejectionFigures();
+await rehearsalFigures();

@@ -27,7 +27,7 @@ function corrupt(dir: string, what: string): CliFailure {
 }
 
 /** The manifest, once every file it names is there with its size and SHA-256; else why not. */
-function verifiedManifest(dir: string): Manifest {
+export function verifiedManifest(dir: string): Manifest {
     const path = join(dir, MANIFEST_FILE);
     if (!existsSync(path)) {
         const unfinished = existsSync(join(dir, PENDING_FILE));

@@ -31,7 +31,9 @@ export type { ResponseFault, ResponseFaultRule } from './faults.js';
 export type { SubnetOptions, ExecutionEvent, ManagementCallEvent, Wake } from './subnet/index.js';
 export { MANAGEMENT_CANISTER_ID } from './principal.js';
 export { managementIdlFactory } from './management/candid.js';
-export { DEFAULT_INSTRUCTION_LIMITS } from './constants.js';
+export { DEFAULT_INSTRUCTION_LIMITS, MAX_STABLE_PAGES, WASM_PAGE_BYTES } from './constants.js';
+export type { InstructionLimits } from './constants.js';
+export type { InstallEntry, InstallReport, InstallStepReport } from './management/install-report.js';
 
 // ---------------------------------------------------------------------------------------
 // For the HTTP server (src/server), which reaches the replica only through this file:

@@ -10,6 +10,7 @@ import { FaultInjector } from './faults.js';
 import { ReplicaKeys } from './certification/keys.js';
 import { certifiedDataPath, StateTree } from './certification/state-tree.js';
 import { IngressStatus } from './state/ingress.js';
+import type { InstallReport } from './management/install-report.js';
 import { EMPTY_ARG, fromCandidStatus, millisToNanos, nanosToMillis, opt, toCandidSettings, toCandidUpgradeMode } from './replica-convert.js';
 import { installModule, ManagementCaller } from './replica-install.js';
 import {
@@ -184,6 +185,11 @@ export class Replica {
 
     async upgradeCanister(options: UpgradeCanisterOptions): Promise<void> {
         await installModule(this.#management, options, toCandidUpgradeMode(options.upgradeModeOptions));
+    }
+
+    /** What the last install_code of `canisterId` measured (see `Subnet.lastInstall`); not an IC API. */
+    lastInstall(canisterId: Principal): InstallReport | undefined {
+        return this.subnet.lastInstall(canisterId);
     }
 
     /** Creates a canister, installs `wasm` and returns an actor for it. */

@@ -13,6 +13,7 @@ import { interfaceCheckCommand } from './interface-check.js';
 import { cancelCommand, proposeCommand } from './propose.js';
 import { ejectCommand, emergencyCommand, pauseCommands, restoreCommand } from './recovery.js';
 import { registerCommand } from './register.js';
+import { rehearseCommand } from './rehearse.js';
 import { auditCommand, statusCommand } from './status.js';
 import { uiCommand } from './ui.js';
 import { uploadCommand } from './upload.js';
@@ -29,6 +30,7 @@ export function commands(run: Run): Command[] {
         proposeCommand(run),
         compareCommand(run),
         interfaceCheckCommand(run),
+        rehearseCommand(run),
         voteCommand(run),
         cancelCommand(run),
         statusCommand(run),

@@ -8,6 +8,7 @@ import { reject, Reject } from '../reject.js';
 import { Canister, ChangeOrigin, CodeState, newCodeState } from '../state/canister.js';
 import { PreparedModule } from '../wasm/index.js';
 import { recordChange } from './history.js';
+import type { InstallEntry, InstallStepReport } from './install-report.js';
 import type { ManagementPort } from './port.js';
 
 export interface UpgradeOptions {
@@ -37,6 +38,10 @@ interface Deployment {
     used: bigint;
     /** The invocations that returned, whose effects are applied if the whole cascade succeeds. */
     readonly done: Invocation[];
+    /** What each executed entry point used, for the install report. */
+    readonly measured: InstallStepReport[];
+    /** Stable memory size before the cascade (pre_upgrade may grow the very memory the new code keeps). */
+    readonly stableBytesBefore: bigint;
 }
 
 /** One step of the cascade: when it runs, what it does, and what undoing it takes. */
@@ -60,7 +65,7 @@ const CASCADE: readonly Step[] = [
     {
         step: 'canister_pre_upgrade, on the old code',
         runs: (d) => d.upgrade !== null && !d.upgrade.skipPreUpgrade && d.old!.module.info.hasPreUpgrade,
-        call: (d) => execute(d, 'G', 'canister_pre_upgrade', d.old!)
+        call: (d) => execute(d, 'G', 'canister_pre_upgrade', d.old!, 'canister_pre_upgrade')
     },
     {
         step: 'a new instance (with the old heap for wasm_memory_persistence = keep); the version moves on',
@@ -73,9 +78,9 @@ const CASCADE: readonly Step[] = [
         },
         undo: (d) => void d.canister.version--
     },
-    { step: 'the Wasm start function', runs: (d) => d.module.info.hasStart, call: (d) => execute(d, 's', '__replica_start', d.fresh) },
-    { step: 'canister_init', runs: (d) => d.upgrade === null && d.module.info.hasInit, call: (d) => execute(d, 'I', 'canister_init', d.fresh, d.arg) },
-    { step: 'canister_post_upgrade', runs: (d) => d.upgrade !== null && d.module.info.hasPostUpgrade, call: (d) => execute(d, 'I', 'canister_post_upgrade', d.fresh, d.arg) },
+    { step: 'the Wasm start function', runs: (d) => d.module.info.hasStart, call: (d) => execute(d, 's', '__replica_start', d.fresh, 'start') },
+    { step: 'canister_init', runs: (d) => d.upgrade === null && d.module.info.hasInit, call: (d) => execute(d, 'I', 'canister_init', d.fresh, 'canister_init', d.arg) },
+    { step: 'canister_post_upgrade', runs: (d) => d.upgrade !== null && d.module.info.hasPostUpgrade, call: (d) => execute(d, 'I', 'canister_post_upgrade', d.fresh, 'canister_post_upgrade', d.arg) },
     {
         step: 'the heap within wasm_memory_limit',
         runs: (d) => d.canister.settings.wasmMemoryLimit > 0n,
@@ -88,10 +93,11 @@ const CASCADE: readonly Step[] = [
 ];
 
 /** Runs one entry point as part of the deployment's transaction, within what is left of the install limit. */
-function execute(d: Deployment, kind: ContextKind, entry: string, code: CodeState, arg?: Uint8Array): TrapError | null {
+function execute(d: Deployment, kind: ContextKind, entry: string, code: CodeState, step: InstallEntry, arg?: Uint8Array): TrapError | null {
     const inv = new Invocation({ kind, canister: d.canister, caller: d.caller, arg, time: d.port.time, limit: d.port.limits.install });
     const outcome = d.port.executeStep(code, inv, { kind: 'export', name: entry }, d.port.limits.install - d.used);
     d.used += outcome.instructions;
+    d.measured.push({ entry: step, instructions: outcome.instructions, trap: outcome.trap?.detail ?? null });
     if (outcome.trap === null) d.done.push(inv);
     return outcome.trap;
 }
@@ -112,20 +118,41 @@ export function deploy(port: ManagementPort, canister: Canister, module: Prepare
         if (persistenceProblem !== null) return reject('IC0504', `Error from Canister ${canister.idText}: ${persistenceProblem}`);
     }
     const upgrade = mode.kind === 'upgrade' ? mode : null;
+    const stableBytesBefore = old?.stable.sizeBytes ?? 0n;
     const fresh = newCodeState(module);
     fresh.stable = upgrade !== null ? old!.stable : new StableMemory();
     fresh.stable.begin();
-    const d: Deployment = { port, canister, module, arg, caller, upgrade, old, fresh, live: null, used: 0n, done: [] };
+    const d: Deployment = { port, canister, module, arg, caller, upgrade, old, fresh, live: null, used: 0n, done: [], measured: [], stableBytesBefore };
 
     const steps = CASCADE.filter((s) => s.runs(d));
     for (const [i, step] of steps.entries()) {
         const trap = step.call(d);
         if (trap === null) continue;
         for (const done of steps.slice(0, i).reverse()) done.undo?.(d);
+        report(d, mode, trap.detail);
         return rollback(d, trap);
     }
+    report(d, mode, null);
     commit(d, mode, origin);
     return null;
+}
+
+/** Hands the port what the cascade measured (see install-report.ts): before commit or rollback, while both memories are known. */
+function report(d: Deployment, mode: DeployMode, failure: string | null): void {
+    const heapBefore = BigInt(d.old?.heap.sizeBytes ?? 0);
+    d.port.recordInstall(d.canister, {
+        mode: mode.kind,
+        time: d.port.time,
+        succeeded: failure === null,
+        steps: d.measured,
+        totalInstructions: d.used,
+        instructionLimit: d.port.limits.install,
+        failure,
+        heapBytesBefore: heapBefore,
+        heapBytesAfter: failure === null ? BigInt(d.live!.logicalBytes) : heapBefore,
+        stableBytesBefore: d.stableBytesBefore,
+        stableBytesAfter: failure === null ? d.fresh.stable.sizeBytes : d.stableBytesBefore
+    });
 }
 
 /** The cascade failed: memories go back, instances are dropped, the trap is logged and answered. */

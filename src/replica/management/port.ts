@@ -6,6 +6,7 @@ import type { Invocation } from '../engine/invocation.js';
 import type { LiveInstance } from '../engine/live-instance.js';
 import type { TrapError } from '../engine/trap.js';
 import type { CallResult, Reject } from '../reject.js';
+import type { InstallReport } from './install-report.js';
 import type { CallContext, ResponseTarget } from '../state/call-context.js';
 import type { Canister, CodeState } from '../state/canister.js';
 
@@ -60,6 +61,8 @@ export interface ManagementPort {
     /** Applies what a committed execution did besides memory (see subnet/effects.ts). */
     applyEffects(canister: Canister, inv: Invocation): void;
     appendLog(canister: Canister, text: string | Uint8Array): void;
+    /** Keeps what an install_code cascade measured, for `Subnet.lastInstall` (observation only). */
+    recordInstall(canister: Canister, report: InstallReport): void;
     /** 32 fresh random bytes for raw_rand. */
     randomBytes(): Uint8Array;
 }

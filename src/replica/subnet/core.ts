@@ -22,6 +22,7 @@ import { Canister } from '../state/canister.js';
 import { IngressRecord } from '../state/ingress.js';
 import { Message } from '../state/messages.js';
 import { ExecutionEvent, SubnetCounters, SubnetOptions } from './options.js';
+import type { InstallReport } from '../management/install-report.js';
 
 const DEFAULT_FIRST_CANISTER_INDEX = 0xffffffffffe00000n;
 const DEFAULT_SUBNET_ID = Principal.fromText('2vxsx-fae');
@@ -48,6 +49,8 @@ export class SubnetCore {
     /** Canisters in the stopping state, checked after every message. */
     readonly stopping = new Set<Canister>();
     readonly faults = new FaultInjector();
+    /** The last install_code cascade of each canister, by id text (observation only, never persisted). */
+    readonly lastInstalls = new Map<string, InstallReport>();
     time: bigint;
     certifiedTime: bigint;
     nextCanisterIndex: bigint;

@@ -4,6 +4,7 @@ import { ManagementCanister } from '../management/index.js';
 import type { PageStore } from '../memory/page-store.js';
 import type { CallResult, Reject } from '../reject.js';
 import type { Canister } from '../state/canister.js';
+import type { InstallReport } from '../management/install-report.js';
 import type { IngressRecord, IngressStatus } from '../state/ingress.js';
 import type { Message } from '../state/messages.js';
 import { SubnetCore } from './core.js';
@@ -110,6 +111,15 @@ export class Subnet {
     /** Every canister, by id text (read-only: canisters come and go through the management canister). */
     get canisters(): ReadonlyMap<string, Canister> {
         return this.#core.canisters;
+    }
+
+    /**
+     * What the last install_code cascade of a canister measured (instructions per entry point,
+     * memory sizes before and after), or undefined if none ran since this subnet was created.
+     * An observation of the embedded replica for rehearsals; the IC offers no such API.
+     */
+    lastInstall(id: Principal): InstallReport | undefined {
+        return this.#core.lastInstalls.get(id.toText());
     }
 
     /** Persistence only: puts a restored canister back, replacing any with its id. */

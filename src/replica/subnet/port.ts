@@ -36,6 +36,7 @@ export function managementPort(core: SubnetCore): ManagementPort {
         chargeExecution: (canister, instructions) => core.chargeExecution(canister, instructions),
         applyEffects: (canister, inv) => applyEffects(core, canister, inv),
         appendLog: (canister, text) => core.appendLog(canister, text),
+        recordInstall: (canister, report) => void core.lastInstalls.set(canister.idText, report),
         randomBytes: () => core.randomBytes()
     };
 }
