@@ -10,7 +10,9 @@ const CONDITION_TEXT: Record<Condition, string> = {
     takeSnapshot: 'a snapshot was asked for',
     hasSnapshot: 'a snapshot was taken',
     failedEarlier: 'an earlier step failed',
-    wasRunning: 'the app was running'
+    wasRunning: 'the app was running',
+    rehearse: 'a rehearsal was asked for',
+    rehearsalLive: 'a rehearsal is under way'
 };
 
 function route(r: Route): string {

@@ -14,13 +14,14 @@ import type { Execution, Step } from '../../canisters/upgrader/types';
 import { principalOf, upgradeRequest } from './fixture';
 import { renderFlow } from './flow-table';
 
-type Facts = { restore: boolean; takeSnapshot: boolean; wasRunning: boolean; handOver?: boolean };
+type Facts = { restore: boolean; takeSnapshot: boolean; wasRunning: boolean; handOver?: boolean; rehearse?: boolean };
 /** Where a walk is: the step, and what the steps so far changed on the record that forks read. */
-type State = { step: Step; failed: boolean; hasSnapshot: boolean };
+type State = { step: Step; failed: boolean; hasSnapshot: boolean; rehearsalEnded?: boolean };
 
 const UPGRADE_FACTS: Facts[] = [false, true].flatMap((restore) => [false, true].flatMap((takeSnapshot) => [false, true].map((wasRunning) => ({ restore, takeSnapshot, wasRunning }))));
 const HAND_OVER_FACTS: Facts[] = [false, true].map((wasRunning) => ({ restore: false, takeSnapshot: false, wasRunning, handOver: true }));
-const ALL_FACTS: Facts[] = [...UPGRADE_FACTS, ...HAND_OVER_FACTS];
+const REHEARSAL_FACTS: Facts[] = [false, true].flatMap((takeSnapshot) => [false, true].map((wasRunning) => ({ restore: false, takeSnapshot, wasRunning, rehearse: true })));
+const ALL_FACTS: Facts[] = [...UPGRADE_FACTS, ...HAND_OVER_FACTS, ...REHEARSAL_FACTS];
 const app = principalOf('flow-app');
 const module = { name: 'any', bytes: new Uint8Array(), hash: new Uint8Array(32) };
 
@@ -45,7 +46,11 @@ function record(facts: Facts, state: State, retries = 0): Execution {
         retries,
         waiting: [],
         started_at: 0n,
-        updated_at: 0n
+        updated_at: 0n,
+        rehearsal:
+            facts.rehearse === true
+                ? [{ report: { canister: [], state_bytes: 0n, cycles: 0n, result: state.rehearsalEnded === true ? [{ passed: null }] : [] }, creations: 0, copy: [] }]
+                : []
     };
 }
 
@@ -55,7 +60,7 @@ function nameOf(step: Step): StepName {
     return name;
 }
 
-const key = (state: State): string => `${JSON.stringify(state.step)}|${state.failed}|${state.hasSnapshot}`;
+const key = (state: State): string => `${JSON.stringify(state.step)}|${state.failed}|${state.hasSnapshot}|${state.rehearsalEnded === true}`;
 
 /**
  * The states one step leads to, one per edge. Bounded repeats are not edges of the walk: more
@@ -86,7 +91,9 @@ function after(state: State, edge: string, leg: Leg): State {
         step: stepTo(leg.to, state.step),
         failed: state.failed || leg.records !== undefined || leg.replaces !== undefined,
         // The one change of the record a fork reads that a step makes: the snapshot step records its id.
-        hasSnapshot: state.hasSnapshot || ('snapshot' in state.step && edge === 'ok')
+        hasSnapshot: state.hasSnapshot || ('snapshot' in state.step && edge === 'ok'),
+        // rehearsal_delete records how the rehearsal ended, whichever edge it takes last.
+        rehearsalEnded: state.rehearsalEnded === true || 'rehearsal_delete' in state.step
     };
 }
 
