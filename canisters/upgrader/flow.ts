@@ -39,8 +39,8 @@ export const CONDITIONS = {
     wasRunning: (e: Execution): boolean => e.was_running,
     /** The policy asked for a rehearsal of this upgrade (set by `check`). */
     rehearse: (e: Execution): boolean => e.rehearsal.length > 0,
-    /** A rehearsal began and has not ended: its canister may exist. */
-    rehearsalLive: (e: Execution): boolean => e.rehearsal[0] !== undefined && e.rehearsal[0].report.result.length === 0
+    /** A rehearsal canister was created and the rehearsal has not ended: the canister may still exist. */
+    rehearsalLive: (e: Execution): boolean => e.rehearsal[0] !== undefined && e.rehearsal[0].report.canister.length > 0 && e.rehearsal[0].report.result.length === 0
 } as const satisfies Record<string, (e: Execution) => boolean>;
 export type Condition = keyof typeof CONDITIONS;
 

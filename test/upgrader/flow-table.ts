@@ -12,7 +12,7 @@ const CONDITION_TEXT: Record<Condition, string> = {
     failedEarlier: 'an earlier step failed',
     wasRunning: 'the app was running',
     rehearse: 'a rehearsal was asked for',
-    rehearsalLive: 'a rehearsal is under way'
+    rehearsalLive: 'a rehearsal canister was created and not yet deleted'
 };
 
 function route(r: Route): string {
