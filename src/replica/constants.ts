@@ -45,6 +45,13 @@ export const MAX_PRINCIPAL_BYTES = 29;
 export const MAX_CHUNK_BYTES = 1024 * 1024;
 export const MAX_CHUNKS_IN_STORE = 100;
 
+/** Snapshot downloads: a read_canister_snapshot_data slice is at most 2,000,000 bytes (the IC's MAX_SLICE_SIZE_BYTES). */
+export const MAX_SNAPSHOT_SLICE_BYTES = 2_000_000;
+/** Uploaded snapshot metadata: the IC's bounds (a Wasm32 heap of at most 4 GiB, at most 1,000 globals). */
+export const MAX_WASM_MODULE_BYTES = 100 * 1024 * 1024;
+export const MAX_WASM32_MEMORY_BYTES = 4n * 1024n * 1024n * 1024n;
+export const MAX_SNAPSHOT_GLOBALS = 1_000;
+
 /** Snapshots kept per canister (the IC's current MAX_SNAPSHOTS). */
 export const DEFAULT_MAX_SNAPSHOTS_PER_CANISTER = 10;
 

@@ -16,7 +16,8 @@ export function memoryUsage(canister: Canister): bigint {
     }
     for (const chunk of canister.chunkStore.values()) bytes += BigInt(chunk.length);
     for (const snapshot of canister.snapshots.values()) {
-        bytes += BigInt(snapshot.heap.sizeBytes) + snapshot.stable.sizeBytes + BigInt(snapshot.module.wasm.length);
+        bytes += BigInt(snapshot.heap.sizeBytes) + snapshot.stable.sizeBytes + BigInt(snapshot.wasm.length);
+        for (const chunk of snapshot.chunkStore.values()) bytes += BigInt(chunk.length);
     }
     return bytes;
 }

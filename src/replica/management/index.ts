@@ -23,14 +23,8 @@ import {
     stop_canister,
     update_settings
 } from './lifecycle.js';
-import {
-    delete_canister_snapshot,
-    list_canister_snapshots,
-    load_canister_snapshot,
-    read_canister_snapshot_data,
-    read_canister_snapshot_metadata,
-    take_canister_snapshot
-} from './snapshots.js';
+import { delete_canister_snapshot, list_canister_snapshots, load_canister_snapshot, take_canister_snapshot } from './snapshots.js';
+import { read_canister_snapshot_data, read_canister_snapshot_metadata, upload_canister_snapshot_data, upload_canister_snapshot_metadata } from './snapshot-data.js';
 import type { ManagementPort } from './port.js';
 
 type HandlerTable = { [M in ManagementMethod]?: Handler<M> };
@@ -59,7 +53,9 @@ const HANDLERS: HandlerTable = {
     list_canister_snapshots,
     delete_canister_snapshot,
     read_canister_snapshot_metadata,
-    read_canister_snapshot_data
+    read_canister_snapshot_data,
+    upload_canister_snapshot_metadata,
+    upload_canister_snapshot_data
 };
 
 /** Methods only canisters may call (spec §3.1). */

@@ -1,5 +1,6 @@
 import { Principal } from '@dfinity/principal';
 import { memoryUsage } from '../engine/cycles.js';
+import { sizeOf } from './snapshots.js';
 import { reject, Rejects } from '../reject.js';
 import { Canister, Change as InternalChange } from '../state/canister.js';
 import { controlledOrSelf, err, Handler, isReject, ok } from './call.js';
@@ -10,7 +11,7 @@ export const canister_status: Handler<'canister_status'> = (call, args) => {
     const canister = controlledOrSelf(call, args.canister_id);
     if (isReject(canister)) return err(canister);
     const code = canister.code;
-    const snapshotsSize = [...canister.snapshots.values()].reduce((n, s) => n + BigInt(s.heap.sizeBytes) + s.stable.sizeBytes + BigInt(s.module.wasm.length), 0n);
+    const snapshotsSize = [...canister.snapshots.values()].reduce((n, s) => n + sizeOf(s), 0n);
     const chunks = [...canister.chunkStore.values()].reduce((n, c) => n + BigInt(c.length), 0n);
     return ok({
         status: canister.status === 'running' ? { running: null } : canister.status === 'stopping' ? { stopping: null } : { stopped: null },
@@ -85,7 +86,7 @@ function toCandidChange(change: InternalChange): Change {
                   : details.kind === 'code_deployment'
                     ? { code_deployment: { mode: deploymentMode(details.mode), module_hash: details.moduleHash } }
                     : details.kind === 'load_snapshot'
-                      ? { load_snapshot: { canister_version: details.canisterVersion, snapshot_id: details.snapshotId, taken_at_timestamp: details.takenAt, source: { taken_from_canister: null }, from_canister_id: [] } }
+                      ? { load_snapshot: { canister_version: details.canisterVersion, snapshot_id: details.snapshotId, taken_at_timestamp: details.takenAt, source: details.source === 'uploaded' ? { metadata_upload: null } : { taken_from_canister: null }, from_canister_id: [] } }
                       : { controllers_change: { controllers: details.controllers } }
     };
 }

@@ -24,7 +24,7 @@ function deployMode(mode: CanisterInstallMode): DeployMode {
 }
 
 /** Validates and instruments a module, mapping problems to the IC's IC0505 reject. */
-function prepare(canister: Canister, bytes: Uint8Array): PreparedModule | Reject {
+export function prepare(canister: Canister, bytes: Uint8Array): PreparedModule | Reject {
     try {
         return prepareModule(bytes, { systemApi: IC0_SIGNATURES });
     } catch (error) {

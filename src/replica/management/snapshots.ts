@@ -1,22 +1,22 @@
-import { MAX_CHUNK_BYTES } from '../constants.js';
-import { GlobalValue } from '../memory/heap.js';
-import { fromHex, toHex } from '../../encoding/hex.js';
+import { toHex } from '../../encoding/hex.js';
 import { reject, Reject } from '../reject.js';
 import { Canister, newCodeState, Snapshot } from '../state/canister.js';
+import type { PreparedModule } from '../wasm/index.js';
 import { changeOrigin, controlled, err, Handler, isReject, ManagementCall, ok } from './call.js';
-import { SnapshotGlobal } from './candid.js';
 import { recordChange } from './history.js';
+import { prepare } from './install.js';
 
 /** Snapshot ids: an 8-byte big-endian counter of the canister, then the canister id. */
-function newSnapshotId(canister: Canister, counter: bigint): Uint8Array {
+export function newSnapshotId(canister: Canister): Uint8Array {
+    const counter = canister.nextSnapshotIndex++;
     const id = new Uint8Array(8 + canister.id.toUint8Array().length);
     new DataView(id.buffer).setBigUint64(0, counter);
     id.set(canister.id.toUint8Array(), 8);
     return id;
 }
 
-function sizeOf(snapshot: Snapshot): bigint {
-    return BigInt(snapshot.heap.sizeBytes) + snapshot.stable.sizeBytes + BigInt(snapshot.module.wasm.length);
+export function sizeOf(snapshot: Snapshot): bigint {
+    return BigInt(snapshot.heap.sizeBytes) + snapshot.stable.sizeBytes + BigInt(snapshot.wasm.length);
 }
 
 function notFound(canister: Canister, id: Uint8Array): Reject {
@@ -32,12 +32,25 @@ function missing(call: ManagementCall, canister: Canister, id: Uint8Array): Reje
     return notFound(canister, id);
 }
 
-function findSnapshot(call: ManagementCall, canisterId: Canister['id'], snapshotId: Uint8Array): [Canister, Snapshot] | Reject {
+/** The controlled canister and its snapshot `snapshotId`, or why not. */
+export function findSnapshot(call: ManagementCall, canisterId: Canister['id'], snapshotId: Uint8Array): [Canister, Snapshot] | Reject {
     const canister = controlled(call, canisterId);
     if (isReject(canister)) return canister;
     const snapshot = canister.snapshots.get(toHex(snapshotId));
     if (snapshot === undefined) return missing(call, canister, snapshotId);
     return [canister, snapshot];
+}
+
+/**
+ * Checks that `canister` may get one more snapshot: `replacing` (if given) must be one of its
+ * snapshots, else it must be under the limit.
+ */
+export function checkRoomForSnapshot(call: ManagementCall, canister: Canister, replacing: Uint8Array | undefined): Reject | null {
+    if (replacing !== undefined) return canister.snapshots.has(toHex(replacing)) ? null : missing(call, canister, replacing);
+    if (canister.snapshots.size >= call.subnet.maxSnapshots) {
+        return reject('IC0406', `Canister ${canister.idText} has reached the maximum number of snapshots allowed: ${call.subnet.maxSnapshots}. Delete one, or name one in replace_snapshot.`);
+    }
+    return null;
 }
 
 export const take_canister_snapshot: Handler<'take_canister_snapshot'> = (call, args) => {
@@ -46,48 +59,75 @@ export const take_canister_snapshot: Handler<'take_canister_snapshot'> = (call, 
     const code = canister.code;
     if (code === null) return err(reject('IC0406', `Failed to create snapshot for empty canister ${canister.idText}. Install code first.`));
     const replacing = args.replace_snapshot[0];
-    if (replacing !== undefined && !canister.snapshots.has(toHex(replacing))) return err(missing(call, canister, replacing));
-    if (replacing === undefined && canister.snapshots.size >= call.subnet.maxSnapshots) {
-        return err(
-            reject('IC0406', `Canister ${canister.idText} has reached the maximum number of snapshots allowed: ${call.subnet.maxSnapshots}. Delete one, or name one in replace_snapshot.`)
-        );
-    }
+    const full = checkRoomForSnapshot(call, canister, replacing);
+    if (full !== null) return err(full);
     // Snapshots share the committed pages: a page is copied only when it is next written.
-    const counter = canister.nextSnapshotIndex++;
     const snapshot: Snapshot = {
-        id: newSnapshotId(canister, counter),
+        id: newSnapshotId(canister),
         takenAt: call.subnet.time,
+        source: 'taken',
+        wasm: code.module.given,
         module: code.module,
         heap: code.heap.clone(),
+        globalTypes: code.module.info.mutableGlobals.map((g) => g.valueType),
         stable: code.stable.clone(),
         certifiedData: canister.certifiedData,
         chunkStore: new Map(canister.chunkStore),
         canisterVersion: canister.version,
-        globalTimer: canister.globalTimer
+        globalTimer: canister.globalTimer,
+        lowMemoryHook: 'condition_not_satisfied',
+        revision: 0
     };
     if (replacing !== undefined) canister.snapshots.delete(toHex(replacing));
     canister.snapshots.set(toHex(snapshot.id), snapshot);
     return ok({ id: snapshot.id, taken_at_timestamp: snapshot.takenAt, total_size: sizeOf(snapshot) });
 };
 
+/** The snapshot's module, prepared (an uploaded snapshot's on first load), or the IC0505 reject of an invalid one. */
+function loadableModule(canister: Canister, snapshot: Snapshot): PreparedModule | Reject {
+    if (snapshot.module !== null) return snapshot.module;
+    const module = prepare(canister, snapshot.wasm.slice());
+    if ('errorCode' in module) return module;
+    snapshot.module = module;
+    return module;
+}
+
+/** Whether an uploaded snapshot's globals are those the module declares (number and types). */
+function globalsMatch(module: PreparedModule, snapshot: Snapshot): boolean {
+    const declared = module.info.mutableGlobals;
+    return declared.length === snapshot.globalTypes.length && declared.every((g, i) => g.valueType === snapshot.globalTypes[i]);
+}
+
 export const load_canister_snapshot: Handler<'load_canister_snapshot'> = (call, args) => {
     const found = findSnapshot(call, args.canister_id, args.snapshot_id);
     if (isRejectValue(found)) return err(found);
     const [canister, snapshot] = found;
+    const module = loadableModule(canister, snapshot);
+    if ('errorCode' in module) return err(module);
+    if (snapshot.source === 'uploaded' && !globalsMatch(module, snapshot)) {
+        return err(
+            reject(
+                'IC0408',
+                'Wasm exported globals of canister module and snapshot metadata do not match.\nMake sure to upload a complete and valid snapshot. Compare with snapshot metadata from the endpoint `read_canister_snapshot_metadata`'
+            )
+        );
+    }
     if (canister.code !== null) call.subnet.releaseInstance(canister.code);
-    const code = newCodeState(snapshot.module);
+    const code = newCodeState(module);
     code.heap = snapshot.heap.clone();
     code.stable = snapshot.stable.clone();
     canister.code = code;
     canister.certifiedData = snapshot.certifiedData;
     canister.chunkStore = new Map(snapshot.chunkStore);
-    canister.globalTimer = snapshot.globalTimer;
+    // As on the IC, only uploaded snapshots carry the timer back (restoring a taken one's would change old behaviour there).
+    if (snapshot.source === 'uploaded' && snapshot.globalTimer !== null) canister.globalTimer = snapshot.globalTimer;
     canister.version++;
     recordChange(canister, call.subnet.time, changeOrigin(call), {
         kind: 'load_snapshot',
         canisterVersion: snapshot.canisterVersion,
         snapshotId: snapshot.id,
-        takenAt: snapshot.takenAt
+        takenAt: snapshot.takenAt,
+        source: snapshot.source
     });
     return ok(undefined);
 };
@@ -105,64 +145,6 @@ export const delete_canister_snapshot: Handler<'delete_canister_snapshot'> = (ca
     return ok(undefined);
 };
 
-export const read_canister_snapshot_metadata: Handler<'read_canister_snapshot_metadata'> = (call, args) => {
-    const found = findSnapshot(call, args.canister_id, args.snapshot_id);
-    if (isRejectValue(found)) return err(found);
-    const snapshot = found[1];
-    return ok({
-        source: { taken_from_canister: null },
-        taken_at_timestamp: snapshot.takenAt,
-        wasm_module_size: BigInt(snapshot.module.wasm.length),
-        globals: snapshot.heap.globals.map((g, i) => toSnapshotGlobal(g, snapshot.module.info.mutableGlobals[i]?.valueType ?? 'i32')),
-        wasm_memory_size: BigInt(snapshot.heap.sizeBytes),
-        stable_memory_size: snapshot.stable.sizeBytes,
-        wasm_chunk_store: [...snapshot.chunkStore.keys()].map((hex) => ({ hash: fromHex(hex) })),
-        canister_version: snapshot.canisterVersion,
-        certified_data: snapshot.certifiedData,
-        global_timer: [snapshot.globalTimer === 0n ? { inactive: null } : { active: snapshot.globalTimer }],
-        on_low_wasm_memory_hook_status: [{ condition_not_satisfied: null }]
-    });
-};
-
-export const read_canister_snapshot_data: Handler<'read_canister_snapshot_data'> = (call, args) => {
-    const found = findSnapshot(call, args.canister_id, args.snapshot_id);
-    if (isRejectValue(found)) return err(found);
-    const snapshot = found[1];
-    const kind = args.kind;
-    if ('wasm_chunk' in kind) {
-        const chunk = snapshot.chunkStore.get(toHex(kind.wasm_chunk.hash));
-        if (chunk === undefined) return err(reject('IC0504', `The snapshot has no chunk with hash ${toHex(kind.wasm_chunk.hash)}`));
-        return ok({ chunk });
-    }
-    const [slice, whole] =
-        'wasm_module' in kind
-            ? [kind.wasm_module, () => snapshot.module.wasm]
-            : 'wasm_memory' in kind
-              ? [kind.wasm_memory, () => snapshot.heap.toBytes()]
-              : [kind.stable_memory, () => snapshot.stable.toBytes()];
-    if (slice.size > BigInt(MAX_CHUNK_BYTES)) return err(reject('IC0504', `A slice may be at most ${MAX_CHUNK_BYTES} bytes; ${slice.size} were asked`));
-    const bytes = whole();
-    if (slice.offset + slice.size > BigInt(bytes.length)) {
-        return err(reject('IC0504', `Slice [${slice.offset}, ${slice.offset + slice.size}) is out of bounds of ${bytes.length} bytes`));
-    }
-    return ok({ chunk: bytes.slice(Number(slice.offset), Number(slice.offset + slice.size)) });
-};
-
-function toSnapshotGlobal(value: GlobalValue, type: 'i32' | 'i64' | 'f32' | 'f64' | 'v128'): SnapshotGlobal {
-    switch (type) {
-        case 'i32':
-            return { i32: Number(value) };
-        case 'i64':
-            return { i64: BigInt(value) };
-        case 'f32':
-            return { f32: Number(value) };
-        case 'f64':
-            return { f64: Number(value) };
-        case 'v128':
-            return { v128: BigInt(value) };
-    }
-}
-
-function isRejectValue<T>(value: T | Reject): value is Reject {
+export function isRejectValue<T>(value: T | Reject): value is Reject {
     return typeof value === 'object' && value !== null && 'errorCode' in value;
 }

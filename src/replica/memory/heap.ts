@@ -60,6 +60,43 @@ export class HeapImage {
         return out;
     }
 
+    /** Copies bytes [offset, offset + target.length) into `target` (the caller checks the bounds). */
+    read(offset: number, target: Uint8Array): void {
+        let done = 0;
+        while (done < target.length) {
+            const at = offset + done;
+            const index = Math.floor(at / PAGE_BYTES);
+            const within = at - index * PAGE_BYTES;
+            const n = Math.min(PAGE_BYTES - within, target.length - done);
+            const page = this.pages[index];
+            if (page === null || page === undefined) target.fill(0, done, done + n);
+            else target.set(page.subarray(within, within + n), done);
+            done += n;
+        }
+    }
+
+    /**
+     * Writes `source` at `offset` (within sizeBytes; the caller checks), putting a fresh copy
+     * of every touched page in place so pages shared with others are never changed.
+     */
+    write(offset: number, source: Uint8Array): void {
+        let done = 0;
+        while (done < source.length) {
+            const at = offset + done;
+            const index = Math.floor(at / PAGE_BYTES);
+            const within = at - index * PAGE_BYTES;
+            const n = Math.min(PAGE_BYTES - within, source.length - done);
+            while (this.pages.length <= index) this.pages.push(null);
+            const fresh = new Uint8Array(PAGE_BYTES);
+            const old = this.pages[index];
+            if (old !== null && old !== undefined) fresh.set(old);
+            fresh.set(source.subarray(done, done + n), within);
+            this.pages[index] = fresh;
+            this.owned.add(index);
+            done += n;
+        }
+    }
+
     static fromBytes(bytes: Uint8Array, globals: GlobalValue[], store: PageStore): HeapImage {
         const pages: Array<Page | null> = [];
         for (let start = 0; start < bytes.length; start += PAGE_BYTES) {

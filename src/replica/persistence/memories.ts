@@ -25,9 +25,11 @@ export interface BlobSource {
     page(hash: Uint8Array): Page | null;
 }
 
-/** A module: its hash and size as given, and its (decompressed) Wasm as a blob. */
+/** A module: its hash and size as given, its (decompressed) Wasm, and the bytes as given when they differ (gzip), as blobs. */
 export function moduleRecord(module: PreparedModule, sink: BlobSink): StoredRecord {
-    return { moduleHash: module.moduleHash, givenSize: module.givenSize, wasm: sink.blob(module.wasm) };
+    const record: StoredRecord = { moduleHash: module.moduleHash, givenSize: module.givenSize, wasm: sink.blob(module.wasm) };
+    if (module.given !== module.wasm) record.given = sink.blob(module.given);
+    return record;
 }
 
 const restoredModules = new Map<string, PreparedModule>();
@@ -38,7 +40,9 @@ export function restoreModule(stored: Stored, source: BlobSource): PreparedModul
     const key = toHex(moduleHash);
     const known = restoredModules.get(key);
     if (known !== undefined) return known;
-    const prepared = prepareModule(source.blob(bytes(field(r, 'wasm'))), { systemApi: IC0_SIGNATURES });
+    // States saved before the given bytes were kept have only the decompressed Wasm.
+    const given = r.given === undefined || r.given === null ? null : source.blob(bytes(r.given));
+    const prepared = prepareModule(given ?? source.blob(bytes(field(r, 'wasm'))), { systemApi: IC0_SIGNATURES });
     const givenSize = num(field(r, 'givenSize'));
     const module = Buffer.compare(prepared.moduleHash, moduleHash) === 0 ? prepared : { ...prepared, moduleHash, givenSize };
     restoredModules.set(key, module);

@@ -58,7 +58,7 @@ export function detailsRecord(d: ChangeDetails): StoredRecord {
         case 'code_deployment':
             return { kind: d.kind, mode: d.mode, moduleHash: d.moduleHash };
         case 'load_snapshot':
-            return { kind: d.kind, canisterVersion: d.canisterVersion, snapshotId: d.snapshotId, takenAt: d.takenAt };
+            return { kind: d.kind, canisterVersion: d.canisterVersion, snapshotId: d.snapshotId, takenAt: d.takenAt, source: d.source };
     }
 }
 
@@ -77,7 +77,7 @@ export function restoreDetails(stored: Stored): ChangeDetails {
             return { kind, mode, moduleHash: bytes(field(r, 'moduleHash')) };
         }
         case 'load_snapshot':
-            return { kind, canisterVersion: big(field(r, 'canisterVersion')), snapshotId: bytes(field(r, 'snapshotId')), takenAt: big(field(r, 'takenAt')) };
+            return { kind, canisterVersion: big(field(r, 'canisterVersion')), snapshotId: bytes(field(r, 'snapshotId')), takenAt: big(field(r, 'takenAt')), source: r.source === 'uploaded' ? 'uploaded' : 'taken' };
         default:
             throw new CorruptStateError(`Saved replica state is corrupt: unknown change ${kind}`);
     }

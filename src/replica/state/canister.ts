@@ -6,7 +6,7 @@ import {
 } from '../constants.js';
 import { HeapImage } from '../memory/heap.js';
 import { StableMemory } from '../memory/stable-memory.js';
-import type { PreparedModule } from '../wasm/index.js';
+import type { GlobalValueType, PreparedModule } from '../wasm/index.js';
 import { Callback, CallContext, ResponseTarget } from './call-context.js';
 
 export type CanisterStatus = 'running' | 'stopping' | 'stopped';
@@ -46,7 +46,7 @@ export type ChangeDetails =
     | { kind: 'creation'; controllers: Principal[] }
     | { kind: 'code_uninstall' }
     | { kind: 'code_deployment'; mode: 'install' | 'reinstall' | 'upgrade'; moduleHash: Uint8Array }
-    | { kind: 'load_snapshot'; canisterVersion: bigint; snapshotId: Uint8Array; takenAt: bigint }
+    | { kind: 'load_snapshot'; canisterVersion: bigint; snapshotId: Uint8Array; takenAt: bigint; source: Snapshot['source'] }
     | { kind: 'controllers_change'; controllers: Principal[] };
 
 export interface Change {
@@ -72,16 +72,30 @@ export function newCodeState(module: PreparedModule, heap: HeapImage = HeapImage
     return { module, heap, stable };
 }
 
+/** The low-Wasm-memory hook's status a snapshot records. */
+export type LowMemoryHookStatus = 'condition_not_satisfied' | 'ready' | 'executed';
+
 export interface Snapshot {
     id: Uint8Array;
     takenAt: bigint;
-    module: PreparedModule;
+    /** taken_from_canister, or metadata_upload (created by upload_canister_snapshot_metadata, filled by upload_canister_snapshot_data). */
+    source: 'taken' | 'uploaded';
+    /** The Wasm module as installed (gzipped if it was); an uploaded snapshot's fills as its data arrives. */
+    wasm: Uint8Array;
+    /** The prepared module: a taken snapshot's from the canister; an uploaded one's when first loaded (null until then, and after each write). */
+    module: PreparedModule | null;
     heap: HeapImage;
+    /** Types of `heap.globals`, in order (the module's mutable globals). */
+    globalTypes: GlobalValueType[];
     stable: StableMemory;
     certifiedData: Uint8Array;
     chunkStore: Map<string, Uint8Array>;
     canisterVersion: bigint;
-    globalTimer: bigint;
+    /** 0 = inactive, else when it fires (ns); null when an upload gave none. Only uploaded snapshots restore it (as on the IC). */
+    globalTimer: bigint | null;
+    lowMemoryHook: LowMemoryHookStatus | null;
+    /** Bumped by every upload write, so persistence saves the snapshot again. */
+    revision: number;
 }
 
 export interface LogRecord {

@@ -36,6 +36,8 @@ export interface PreparedModule {
     moduleHash: Uint8Array;
     /** Length of the bytes as given. */
     givenSize: number;
+    /** The bytes as given (gzipped if they were): what snapshots hold and serve. */
+    given: Uint8Array;
     /** The decompressed original module. */
     wasm: Uint8Array;
     /** The instrumented module, compiled. */

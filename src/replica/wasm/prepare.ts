@@ -81,7 +81,7 @@ export function prepareModule(bytes: Uint8Array, options: PrepareModuleOptions):
             const compiled = tryCompile(cached.instrumented);
             if (compiled !== null) {
                 stats.diskHits++;
-                result = { moduleHash, givenSize: bytes.length, wasm, compiled, info: cached.info };
+                result = { moduleHash, givenSize: bytes.length, given: bytes, wasm, compiled, info: cached.info };
             }
         }
     }
@@ -110,7 +110,7 @@ export function prepareModule(bytes: Uint8Array, options: PrepareModuleOptions):
         };
         stats.instrumented++;
         if (cacheDir !== null) writeModuleCache(cacheDir, hashHex, instrumented.bytes, info);
-        result = { moduleHash, givenSize: bytes.length, wasm, compiled, info };
+        result = { moduleHash, givenSize: bytes.length, given: bytes, wasm, compiled, info };
     }
 
     byHash.set(hashHex, result);

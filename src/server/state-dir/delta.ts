@@ -14,7 +14,8 @@ interface Mirror {
     meta: Uint8Array;
     heap: { pages: Array<Page | null>; size: number; globals: Array<number | bigint> } | null;
     stable: { pages: Map<number, Page>; size: bigint } | null;
-    snapshots: Set<string>;
+    /** Saved snapshots, with the revision saved (uploads change a snapshot after it is first saved). */
+    snapshots: Map<string, number>;
 }
 
 /** Turns contents into hashes, remembering which are already stored in the current generation. */
@@ -120,7 +121,7 @@ export class DeltaTracker {
         const meta = canisterRecord(canister, sink);
         const metaBytes = encodeCbor(meta as CborInput, { selfDescribe: false });
         if (mirror === undefined) {
-            mirror = { meta: new Uint8Array(0), heap: null, stable: null, snapshots: new Set() };
+            mirror = { meta: new Uint8Array(0), heap: null, stable: null, snapshots: new Map() };
             this.#mirrors.set(key, mirror);
         }
         if (Buffer.compare(metaBytes, mirror.meta) !== 0) {
@@ -175,11 +176,11 @@ export class DeltaTracker {
         const added: Stored[] = [];
         const removedSnapshots: string[] = [];
         for (const [id, snapshot] of canister.snapshots) {
-            if (mirror.snapshots.has(id)) continue;
-            mirror.snapshots.add(id);
+            if (mirror.snapshots.get(id) === snapshot.revision) continue;
+            mirror.snapshots.set(id, snapshot.revision);
             added.push(snapshotRecord(snapshot, sink));
         }
-        for (const id of [...mirror.snapshots]) {
+        for (const id of [...mirror.snapshots.keys()]) {
             if (canister.snapshots.has(id)) continue;
             mirror.snapshots.delete(id);
             removedSnapshots.push(id);
