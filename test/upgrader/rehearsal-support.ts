@@ -4,8 +4,9 @@
  */
 import type { Principal } from '@dfinity/principal';
 
-import type { AuditEntry, Proposal, SnapshotPolicy } from '../../canisters/upgrader/types';
-import { admin, getProposal, moduleHashOf } from './fixture';
+import type { AuditEntry, Outcome, Proposal, SnapshotPolicy } from '../../canisters/upgrader/types';
+import type { ExecutionEvent, Replica } from '../../src/replica/index';
+import { admin, getProposal, moduleHashOf, type Upgrader } from './fixture';
 import { createExecutionScene, type ExecutionScene, isRunning, type SceneOptions } from './execution-fixture';
 
 export const REHEARSE: SnapshotPolicy = { keep: 2, required: false, rehearse: true };
@@ -40,4 +41,50 @@ export async function expectAppUntouched(scene: ExecutionScene): Promise<void> {
 /** The app's audit log, oldest first (at most 100 entries, enough for one upgrade). */
 export async function auditOf(scene: ExecutionScene): Promise<AuditEntry[]> {
     return (await scene.upgrader.audit_log({ app: [scene.app], start: 0n, limit: 100 })).entries;
+}
+
+/** Whether an execution event is one of the upgrader's executor messages (timers and continuations, not queries). */
+export function isExecutorMessage(event: ExecutionEvent, upgrader: Principal): boolean {
+    return event.canisterId.compareTo(upgrader) === 'eq' && (event.kind === 'Ry' || event.kind === 'Rt' || event.kind === 'T' || event.entry.endsWith('timer_executor'));
+}
+
+export type RehearsalMeasure = {
+    /** Wall-clock time from the first rehearsal step to the step after the rehearsal. */
+    ms: number;
+    /** Upgrader instructions in that span, and the most one of its messages used. */
+    instructions: bigint;
+    mostPerMessage: bigint;
+    slices: number;
+    outcome: Outcome;
+};
+
+/**
+ * Drives an approved execution round by round and measures its rehearsal: `events` is the list
+ * the replica's onExecution appends to (given at its creation).
+ */
+export async function measureRehearsal(replica: Replica, upgrader: Upgrader, upgraderId: Principal, app: Principal, id: bigint, events: ExecutionEvent[]): Promise<RehearsalMeasure> {
+    let start: { at: number; index: number } | undefined;
+    let end: { at: number; index: number } | undefined;
+    let slices = 0;
+    for (let i = 0; i < 5_000; i++) {
+        const status = (await upgrader.get_proposal(id))[0]?.status;
+        const step = (await upgrader.get_execution(app))[0]?.step;
+        const name = step === undefined ? 'done' : (Object.keys(step)[0] ?? '');
+        if (step !== undefined && 'rehearsal_copy' in step) slices = Math.max(slices, step.rehearsal_copy + 1);
+        if (start === undefined && name.startsWith('rehearsal_')) start = { at: performance.now(), index: events.length };
+        if (start !== undefined && end === undefined && !name.startsWith('rehearsal_')) end = { at: performance.now(), index: events.length };
+        if (status !== undefined && 'executed' in status) {
+            if (start === undefined || end === undefined) throw new Error('the execution ran no rehearsal');
+            const mine = events.slice(start.index, end.index).filter((e) => isExecutorMessage(e, upgraderId));
+            return {
+                ms: end.at - start.at,
+                instructions: mine.reduce((sum, e) => sum + e.instructions, 0n),
+                mostPerMessage: mine.reduce((most, e) => (e.instructions > most ? e.instructions : most), 0n),
+                slices,
+                outcome: status.executed
+            };
+        }
+        await replica.tick();
+    }
+    throw new Error(`proposal ${id} did not finish`);
 }
