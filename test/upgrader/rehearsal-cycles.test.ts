@@ -5,10 +5,11 @@
  * upgrader is topped up; every upgrader message of a rehearsal of 1 MiB of app state stays under
  * the per-message bound the price assumes (the figures are printed).
  */
-import { MAX_INSTRUCTIONS_PER_REHEARSAL_MESSAGE, freezingReserve } from '../../canisters/upgrader/cycles';
+import { CANISTER_CREATION_FEE, freezingReserve, MAX_INSTRUCTIONS_PER_REHEARSAL_MESSAGE } from '../../canisters/upgrader/cycles';
+import { FEES } from '../../src/replica/constants';
 import { EXECUTION_RESERVE_CYCLES, rehearsalCycles } from '../../canisters/upgrader/limits';
 import type { ExecutionEvent } from '../../src/replica/index';
-import { admin, err, hex, moduleHashOf, ok, registerApp, stranger, waitForOutcome } from './fixture';
+import { admin, DEFAULT_POLICY, err, hex, moduleHashOf, ok, recovery, stranger, waitForOutcome } from './fixture';
 import { approveUpgrade, type ExecutionScene, gzippedModule, isRunning, letTimePass } from './execution-fixture';
 import { createRehearsalScene, expectDeleted, measureRehearsal, rehearsalCanister } from './rehearsal-support';
 
@@ -23,9 +24,18 @@ describe('rehearsal cycles and cost', () => {
         scene = undefined;
     });
 
+    it('prices the copy with the creation fee the replica charges (the IC\'s on a 13-node subnet)', () => {
+        expect(CANISTER_CREATION_FEE).toBe(FEES.canisterCreation);
+        const small = rehearsalCycles(BigInt(MiB));
+        expect(small.canister).toBeGreaterThan(CANISTER_CREATION_FEE);
+        // Every byte is read and uploaded once by the upgrader, at 1,000 cycles a byte each way.
+        expect(rehearsalCycles(257n * BigInt(MiB)).total - small.total).toBeGreaterThan(2n * 256n * BigInt(MiB) * FEES.xnetBytePrice);
+    });
+
     it('refuses rehearse without a snapshot to copy (keep 0)', async () => {
         scene = await createRehearsalScene();
-        const refused = err(await registerApp(scene.upgrader, scene.app, { snapshots: { keep: 0, required: false, rehearse: true } }));
+        scene.upgrader.setPrincipal(recovery);
+        const refused = err(await scene.upgrader.set_policy({ app: scene.app, change: { policy: DEFAULT_POLICY, snapshot_policy: { keep: 0, required: false, rehearse: true } } }));
         expect(Object.keys(refused)).toEqual(['InvalidArgument']);
         expect(JSON.stringify(refused)).toMatch(/keep to at least 1 to rehearse/);
     });

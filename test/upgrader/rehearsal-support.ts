@@ -44,7 +44,7 @@ export async function auditOf(scene: ExecutionScene): Promise<AuditEntry[]> {
 }
 
 /** Whether an execution event is one of the upgrader's executor messages (timers and continuations, not queries). */
-export function isExecutorMessage(event: ExecutionEvent, upgrader: Principal): boolean {
+function isExecutorMessage(event: ExecutionEvent, upgrader: Principal): boolean {
     return event.canisterId.compareTo(upgrader) === 'eq' && (event.kind === 'Ry' || event.kind === 'Rt' || event.kind === 'T' || event.entry.endsWith('timer_executor'));
 }
 
