@@ -203,7 +203,9 @@ async function drive(app: Principal): Promise<ResumeResult> {
         current.lease_until = time() + LEASE_NS;
         current.updated_at = time();
         executions.insert(app, current);
-        audit({ app, proposalId: current.proposal_id, event: { step_started: current.step } });
+        // A rehearsal's slices after the first are not logged one by one: a large app would push
+        // the proposal's own history out of the app's audit ring (failures are still logged).
+        if (!('rehearsal_copy' in current.step && current.step.rehearsal_copy > 0)) audit({ app, proposalId: current.proposal_id, event: { step_started: current.step } });
 
         let report: StepReport;
         try {

@@ -103,14 +103,15 @@ export async function rehearsalCreate(execution: Execution, context: StepContext
     const required = context.reserves() + cycles.total;
     const balance = canisterCycleBalance();
     const price = withRehearsal((r) => {
-        r.creations = creations;
         r.report.state_bytes = priced;
         r.report.cycles = cycles.canister;
     });
     if (balance < required) {
+        // Nothing was created: the count stays, so waits (and resumes while waiting) never add up to a failure.
         const reason = `the upgrader holds ${balance} cycles and needs ${required} to rehearse this upgrade (${cycles.total} for the rehearsal of up to ${priced} bytes of app state, the rest in reserve): top it up with deposit_cycles`;
         return { edge: 'ok', wait: { balance, required, reason }, update: price };
     }
+    const counted = withRehearsal((r) => (r.creations = creations));
     let canister: Principal;
     try {
         canister = await ic.createCanister(cycles.canister);
@@ -121,6 +122,7 @@ export async function rehearsalCreate(execution: Execution, context: StepContext
         edge: 'ok',
         update: (e) => {
             price(e);
+            counted(e);
             withRehearsal((r) => (r.report.canister = [canister]))(e);
         }
     };
