@@ -10,7 +10,7 @@ import { type DemoAppV2Service, idlFactory as v2Idl } from '../../canisters/demo
 import { MANAGEMENT_CANISTER_ID, type ResponseFault } from '../../src/replica/index';
 import { hex, moduleHashOf } from './fixture';
 import { approveUpgrade, type ExecutionScene, gzippedModule, recoverByWatchdog, type StepName, tickUntilInFlight } from './execution-fixture';
-import { createRehearsalScene, expectAppUntouched, expectDeleted, rehearsalCanister } from './rehearsal-support';
+import { createRehearsalScene, expectAppUntouched, expectDeleted, expectNoStraySnapshot, rehearsalCanister } from './rehearsal-support';
 
 export type RehearsalCase = { step: StepName; /** Responses of that step to let through first (its second call). */ after: number; expect: 'upgraded' | 'rehearsal_failed' };
 
@@ -52,6 +52,7 @@ export async function runRehearsalCase(fault: ResponseFault, c: RehearsalCase, k
     const outcome = await recoverByWatchdog(scene, id);
     expect(Object.keys(outcome)).toEqual([c.expect]);
     await expectDeleted(scene, await rehearsalCanister(scene, id));
+    await expectNoStraySnapshot(scene);
     if (c.expect === 'rehearsal_failed') {
         await expectAppUntouched(scene);
         return;

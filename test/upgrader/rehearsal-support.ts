@@ -2,10 +2,11 @@
  * What the rehearsal tests share: a scene whose app's policy asks for a rehearsal, and checks that
  * the rehearsal canister is gone and that the app is exactly as it was.
  */
+import { IDL } from '@dfinity/candid';
 import type { Principal } from '@dfinity/principal';
 
 import type { AuditEntry, Outcome, Proposal, SnapshotPolicy } from '../../canisters/upgrader/types';
-import type { ExecutionEvent, Replica } from '../../src/replica/index';
+import { type ExecutionEvent, MANAGEMENT_CANISTER_ID, type Replica } from '../../src/replica/index';
 import { admin, getProposal, moduleHashOf, type Upgrader } from './fixture';
 import { createExecutionScene, type ExecutionScene, isRunning, type SceneOptions } from './execution-fixture';
 
@@ -87,4 +88,21 @@ export async function measureRehearsal(replica: Replica, upgrader: Upgrader, upg
         await replica.tick();
     }
     throw new Error(`proposal ${id} did not finish`);
+}
+
+/**
+ * The app's snapshots as the IC lists them equal those the upgrader tracks: no snapshot was left
+ * behind by a lost reply (a resumed step uses the one its lost call took).
+ */
+export async function expectNoStraySnapshot(scene: ExecutionScene): Promise<void> {
+    const reply = await scene.replica.updateCall({
+        canisterId: MANAGEMENT_CANISTER_ID,
+        method: 'list_canister_snapshots',
+        arg: new Uint8Array(IDL.encode([IDL.Record({ canister_id: IDL.Principal })], [{ canister_id: scene.app }])),
+        sender: admin
+    });
+    const [listed] = IDL.decode([IDL.Vec(IDL.Record({ id: IDL.Vec(IDL.Nat8) }))], reply) as unknown as [Array<{ id: Uint8Array }>];
+    const tracked = (await scene.upgrader.get_app(scene.app))[0]?.snapshots ?? [];
+    const hexOf = (id: Uint8Array): string => Buffer.from(id).toString('hex');
+    expect(listed.map((s) => hexOf(Uint8Array.from(s.id))).sort()).toEqual(tracked.map((s) => hexOf(s.id)).sort());
 }

@@ -9,7 +9,7 @@ import { type DemoAppV2Service, idlFactory as v2Idl } from '../../canisters/demo
 import type { AuditEvent } from '../../canisters/upgrader/types';
 import { getProposal, hex, moduleHashOf, waitForOutcome } from './fixture';
 import { approveUpgrade, type ExecutionScene, gzippedModule } from './execution-fixture';
-import { auditOf, createRehearsalScene, expectAppUntouched, expectDeleted, rehearsalCanister } from './rehearsal-support';
+import { auditOf, createRehearsalScene, expectAppUntouched, expectDeleted, expectNoStraySnapshot, rehearsalCanister } from './rehearsal-support';
 
 function stepsStarted(events: AuditEvent[]): string[] {
     return events.flatMap((e) => ('step_started' in e ? [Object.keys(e.step_started)[0] ?? ''] : []));
@@ -40,6 +40,7 @@ describe('rehearsal on chain', () => {
         expect(report?.state_bytes).toBeGreaterThan(1_000_000n);
         expect(report?.cycles).toBeGreaterThan(500_000_000_000n);
         await expectDeleted(scene, await rehearsalCanister(scene, id));
+        await expectNoStraySnapshot(scene);
 
         const events = (await auditOf(scene)).filter((e) => e.proposal_id[0] === id).map((e) => e.event);
         const steps = stepsStarted(events);
