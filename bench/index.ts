@@ -14,7 +14,7 @@ import { idleCanisterMemory, latencyAndInstructions } from './engine.js';
 import { instrumentation } from './instrumentation.js';
 import { serverFigures } from './server.js';
 import { upgraderFigures } from './upgrader.js';
-import { rehearsalFigures } from './rehearsal.js';
+import { rehearsalFigures } from './rehearsal-offline.js';
 import { rejectionFigures } from './upgrader-rejections.js';
 
 await buildCanisters({ names: ['hello_world'], log: (line) => console.log(`[build] ${line}`) });

@@ -5,7 +5,8 @@
  *   of the same module, each with where its time goes;
  * - the instructions the upgrader spends per upgrade, with 1 MiB and with 256 MiB of app state
  *   (they should not depend on it: the upgrader never reads the app's state);
- * - the upgrader's stable memory per registered app (audit log aside).
+ * - the upgrader's stable memory per registered app (audit log aside);
+ * - a rehearsal on chain, with 1 MiB and 256 MiB of app state (bench/rehearsal-onchain.ts).
  *
  * What each side includes, both starting from the module's bytes on the client and ending with
  * the app running v2 and its module hash checked by the client:
@@ -61,6 +62,7 @@ import {
     uploadModule,
     subjectOf
 } from '../test/upgrader/fixture.js';
+import { rehearsalFigures } from './rehearsal-onchain.js';
 import { median } from './report.js';
 
 const MiB = 1024 * 1024;
@@ -339,6 +341,8 @@ export async function upgraderFigures(): Promise<void> {
     row(`upgrader stable bytes per app, ${MAX_VOTERS} voters + ${MAX_PROPOSERS} proposers (the largest policy)`, `${recordBytes({ ...policy, voters: MAX_VOTERS, proposers: MAX_PROPOSERS })} B`, '<= 2 KiB');
     const worst = recordBytes({ voters: MAX_VOTERS, proposers: MAX_PROPOSERS, snapshots: MAX_SNAPSHOTS_KEPT, modules: MAX_MODULES_PER_APP, healthCheck: 'h'.repeat(MAX_METHOD_NAME_BYTES), weight: 2 ** 32 - 1, ran: MAX_RAN_MODULES_KEPT });
     row(`  + ${MAX_SNAPSHOTS_KEPT} snapshot refs, ${MAX_MODULES_PER_APP} module hashes, ${MAX_RAN_MODULES_KEPT} modules it ran, a ${MAX_METHOD_NAME_BYTES}-byte health check (every bound at once)`, `${worst} B`, 'over 2 KiB: see the README, "State"');
+
+    await rehearsalFigures(row);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await upgraderFigures();

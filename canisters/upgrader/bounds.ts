@@ -53,14 +53,14 @@ export const ENCODING_SLACK = 256;
  * of the .did has none.
  */
 export const MAX_ARGUMENT_BYTES = {
-    register: 1_857 + ENCODING_SLACK,
+    register: 1_864 + ENCODING_SLACK,
     get_app: 38 + ENCODING_SLACK,
     create_module: 100 + ENCODING_SLACK,
     upload_module_chunk: CHUNK_BYTES + 105 + ENCODING_SLACK,
     delete_module: 86 + ENCODING_SLACK,
     get_module: 86 + ENCODING_SLACK,
     get_module_chunk: 96 + ENCODING_SLACK,
-    propose: MAX_ARG_BYTES + 274 + ENCODING_SLACK,
+    propose: MAX_ARG_BYTES + 280 + ENCODING_SLACK,
     request_upgrade: MAX_ARG_BYTES + 111 + ENCODING_SLACK,
     vote: 71 + ENCODING_SLACK,
     get_proposal: 15 + ENCODING_SLACK,
@@ -69,7 +69,7 @@ export const MAX_ARGUMENT_BYTES = {
     get_execution: 38 + ENCODING_SLACK,
     pause: 38 + ENCODING_SLACK,
     unpause: 38 + ENCODING_SLACK,
-    set_policy: 1_828 + ENCODING_SLACK,
+    set_policy: 1_835 + ENCODING_SLACK,
     emergency_upgrade: MAX_ARG_BYTES + 155 + ENCODING_SLACK,
     restore_snapshot: 94 + ENCODING_SLACK,
     eject: 38 + ENCODING_SLACK,

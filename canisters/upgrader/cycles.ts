@@ -74,3 +74,54 @@ const GIB = 1024n * 1024n * 1024n;
 export function freezingReserve(storeBytes: bigint): bigint {
     return ((storeBytes + MEMORY_BESIDES_STORE_BYTES) * STORAGE_FEE_PER_GIB_SECOND * FREEZING_THRESHOLD_SECONDS) / GIB;
 }
+
+// ---------------------------------------------------------------- rehearsal (README "Rehearsal")
+
+/** create_canister's fee on a 13-node subnet, taken from the cycles attached to it. */
+export const CANISTER_CREATION_FEE = 500_000_000_000n;
+/** The IC's instruction limit of one install_code, and of one update message (the health check). */
+const MAX_INSTALL_INSTRUCTIONS = 300_000_000_000n;
+const MAX_UPDATE_INSTRUCTIONS = 40_000_000_000n;
+/** take/load snapshot are charged 2 B instructions plus one per byte; compiling a module 6,000 per Wasm instruction (at most one per byte). */
+const SNAPSHOT_BASE_INSTRUCTIONS = 2_000_000_000n;
+const COMPILE_INSTRUCTIONS_PER_BYTE = 6_000n;
+/** Storage the rehearsal canister is given up front: a day of its state, far more than a rehearsal lasts. */
+const REHEARSAL_STORAGE_SECONDS = 86_400n;
+/**
+ * Instructions one upgrader message of a rehearsal may use (a slice's read and upload continuations
+ * hold at most one 2,000,000-byte slice); test/upgrader/rehearsal-cost.test.ts measures them.
+ */
+export const MAX_INSTRUCTIONS_PER_REHEARSAL_MESSAGE = 200_000_000n;
+/** Bytes of one slice of a snapshot read or uploaded (the IC's and the tools' 2,000,000). */
+export const SNAPSHOT_SLICE_BYTES = 2_000_000;
+/** Chunks a snapshot's chunk store may hold (the IC's chunk store limit), each its own slice. */
+const MAX_SNAPSHOT_CHUNKS = 100n;
+/** Calls of a rehearsal besides the slices: status, create, list and take, metadata read and upload, stop and load, install, a resumed install's status, start, health, stop and delete; and retries. */
+const REHEARSAL_OTHER_CALLS = 14n + RETRY_ALLOWANCE;
+
+/** Cycles attached to the rehearsal canister for `stateBytes` of app state: the creation fee and all it may spend. */
+export function rehearsalCanisterCycles(stateBytes: bigint, maxModuleBytes: bigint): bigint {
+    const instructions =
+        MAX_INSTALL_INSTRUCTIONS + COMPILE_INSTRUCTIONS_PER_BYTE * maxModuleBytes + 2n * (SNAPSHOT_BASE_INSTRUCTIONS + stateBytes) + 2n * MAX_UPDATE_INSTRUCTIONS;
+    const storage = (stateBytes * STORAGE_FEE_PER_GIB_SECOND * REHEARSAL_STORAGE_SECONDS) / GIB;
+    // the snapshot's metadata upload, every slice upload, load, install, start, health check, stop
+    const messages = 8n + rehearsalSlices(stateBytes);
+    return CANISTER_CREATION_FEE + instructions * FEE_PER_INSTRUCTION + storage + messages * MESSAGE_BASE_FEE;
+}
+
+/** Slices of a snapshot of `stateBytes` at most: each part's last slice may be short, and every chunk is one. */
+function rehearsalSlices(stateBytes: bigint): bigint {
+    return stateBytes / BigInt(SNAPSHOT_SLICE_BYTES) + 3n + MAX_SNAPSHOT_CHUNKS;
+}
+
+/** What a rehearsal of `stateBytes` costs the upgrader itself: two calls per slice (each way every byte once), the other calls, and its messages. */
+export function rehearsalUpgraderCycles(stateBytes: bigint, maxArgBytes: number): bigint {
+    const slices = rehearsalSlices(stateBytes);
+    const calls = 2n * slices + REHEARSAL_OTHER_CALLS;
+    return (
+        2n * stateBytes * CALL_BYTE_FEE +
+        calls * (callFee(SMALL_REQUEST_BYTES) + MAX_REPLY_BYTES * CALL_BYTE_FEE) +
+        BigInt(maxArgBytes) * CALL_BYTE_FEE +
+        (calls + RETRY_ALLOWANCE) * (MESSAGE_BASE_FEE + MAX_INSTRUCTIONS_PER_REHEARSAL_MESSAGE * FEE_PER_INSTRUCTION)
+    );
+}

@@ -30,7 +30,7 @@ import { canisterCycleBalance, canisterSelf, setTimer, StableBTreeMap, time } fr
 import { findApp } from './apps';
 import { audit } from './audit';
 import { decide, type FailureOutcome, stepTo } from './flow';
-import { CHUNK_BYTES, cyclesRequired, LEASE_NS, MAX_APPS, MAX_MODULE_BYTES } from './limits';
+import { CHUNK_BYTES, cyclesRequired, LEASE_NS, MAX_APPS, MAX_MODULE_BYTES, rehearsalCycles } from './limits';
 import { CallNotSent, ContinuationCleanup } from './management';
 import { MemoryId } from './memory';
 import { closeHandedOver } from './hand-over';
@@ -45,8 +45,12 @@ import type { Execution, ExecutionKind, Outcome, Proposal, ResumeResult } from '
 
 const executions = new StableBTreeMap<Principal, Execution>(MemoryId.executions, principalKey, executionRecord);
 
-/** Steps one drive may run: every chunk upload plus the longest failure path, with room. */
-const MAX_STEPS_PER_DRIVE = Number(MAX_MODULE_BYTES / BigInt(CHUNK_BYTES)) + 16;
+/**
+ * Steps one drive may run: every chunk upload plus the longest failure path, with room. A
+ * rehearsal's slices are steps too; a drive that spends its budget leaves the execution for the
+ * next driver (the watchdog), lease released.
+ */
+const MAX_STEPS_PER_DRIVE = Number(MAX_MODULE_BYTES / BigInt(CHUNK_BYTES)) + 32;
 
 export function findExecution(app: Principal): Execution | undefined {
     return executions.get(app);
@@ -70,7 +74,8 @@ export function startExecution(proposal: Proposal, kind: ExecutionKind): void {
         retries: 0,
         waiting: [],
         started_at: now,
-        updated_at: now
+        updated_at: now,
+        rehearsal: []
     });
     schedule(proposal.app);
 }
@@ -132,9 +137,12 @@ function idle(app: Principal): ResumeResult {
 /** How a wait for cycles is marked on the record (`waiting`), for the watchdog. */
 const CYCLES_WAIT = 'cycles: ';
 
-/** The balance worth retrying at: what beginning needs at `check`, one execution reserve later on. */
+/** The balance worth retrying at: what beginning needs at `check`, or a rehearsal at its creation; one execution reserve later on. */
 function cyclesToRetry(execution: Execution): bigint {
-    return 'check' in execution.step ? cyclesToBegin() : cyclesRequired(1n, storeBytes());
+    if ('check' in execution.step) return cyclesToBegin();
+    const priced = execution.rehearsal[0]?.report.state_bytes;
+    if ('rehearsal_create' in execution.step && priced !== undefined) return cyclesToBegin() + rehearsalCycles(priced).total;
+    return cyclesRequired(1n, storeBytes());
 }
 
 function storeBytes(): bigint {
@@ -195,11 +203,13 @@ async function drive(app: Principal): Promise<ResumeResult> {
         current.lease_until = time() + LEASE_NS;
         current.updated_at = time();
         executions.insert(app, current);
-        audit({ app, proposalId: current.proposal_id, event: { step_started: current.step } });
+        // A rehearsal's slices after the first are not logged one by one: a large app would push
+        // the proposal's own history out of the app's audit ring (failures are still logged).
+        if (!('rehearsal_copy' in current.step && current.step.rehearsal_copy > 0)) audit({ app, proposalId: current.proposal_id, event: { step_started: current.step } });
 
         let report: StepReport;
         try {
-            report = await runStep(current, { resumed: leaseBefore !== 0n, fence });
+            report = await runStep(current, { resumed: leaseBefore !== 0n, fence, reserves: cyclesToBegin });
         } catch (error) {
             // In the IC's cleanup callback, or fenced out: write nothing, the owner (or the watchdog) goes on.
             if (error instanceof ContinuationCleanup || error instanceof Fenced) return stillInFlight(app);
@@ -216,6 +226,11 @@ async function drive(app: Principal): Promise<ResumeResult> {
 
         const after = owned();
         if (after === undefined) return stillInFlight(app);
+        if (report.wait !== undefined) {
+            report.update?.(after);
+            waitAtStep(after, leaseBefore, `${CYCLES_WAIT}${report.wait.reason}`);
+            return { waiting_for_cycles: { step: after.step, balance: report.wait.balance, required: report.wait.required } };
+        }
         if (report.note !== undefined) {
             audit({ app, proposalId: after.proposal_id, event: { step_failed: { step: after.step, message: report.note } } });
         }
@@ -238,8 +253,9 @@ async function drive(app: Principal): Promise<ResumeResult> {
         after.updated_at = time();
         current = after;
     }
-    // The step budget is spent: persist the last transition, lease released, for the next driver.
+    // The step budget is spent: persist the last transition, lease released, and go on in a fresh timer.
     executions.insert(app, current);
+    schedule(app);
     return { in_flight: current.step };
 }
 

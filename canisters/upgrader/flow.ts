@@ -36,7 +36,11 @@ export const CONDITIONS = {
     /** An earlier step recorded a failure outcome. */
     failedEarlier: (e: Execution): boolean => e.failure.length > 0,
     /** The app was running when the execution began. */
-    wasRunning: (e: Execution): boolean => e.was_running
+    wasRunning: (e: Execution): boolean => e.was_running,
+    /** The policy asked for a rehearsal of this upgrade (set by `check`). */
+    rehearse: (e: Execution): boolean => e.rehearsal.length > 0,
+    /** A rehearsal canister was created and the rehearsal has not ended: the canister may still exist. */
+    rehearsalLive: (e: Execution): boolean => e.rehearsal[0] !== undefined && e.rehearsal[0].report.canister.length > 0 && e.rehearsal[0].report.result.length === 0
 } as const satisfies Record<string, (e: Execution) => boolean>;
 export type Condition = keyof typeof CONDITIONS;
 
@@ -63,6 +67,9 @@ const startFailed: Retry = { retry: MAX_START_RETRIES, then: { to: 'cleanup', re
 const verificationFailed: Fork = { if: 'hasSnapshot', then: { to: 'rollback_stop', records: 'rolled_back' }, else: { to: 'cleanup', records: 'verification_failed' } };
 const rollbackFailed: Leg = { to: 'start', replaces: 'rollback_failed' };
 const undoHandOver: Leg = { to: 'remove_successor', records: 'hand_over_failed' };
+const rehearsalFailed: Leg = { to: 'rehearsal_delete', records: 'rehearsal_failed' };
+/** After the rehearsal canister is gone: the real upgrade, or, after a failed rehearsal, only the cleanup. */
+const afterRehearsal: Fork = { if: 'failedEarlier', then: { to: 'cleanup' }, else: { to: 'stop' } };
 
 /** The execution, step by step. Starts at `check`; ends at `done`. */
 export const FLOW = {
@@ -85,11 +92,53 @@ export const FLOW = {
         on: {
             /** The module has chunks left. */
             more: { to: 'upload_chunk' },
-            ok: { to: 'stop' },
+            ok: { if: 'rehearse', then: { to: 'rehearsal_create' }, else: { to: 'stop' } },
             failed: { to: 'cleanup', records: 'upload_failed' },
             /** Not an upgrade (never happens: a restore does not upload). */
             skipped: { to: 'cleanup' }
         }
+    },
+    rehearsal_create: {
+        /** The app's memory prices the rehearsal; short of cycles, the execution waits here (the app untouched). */
+        call: 'canister_status (the app), create_canister (cycles attached)',
+        on: { ok: { to: 'rehearsal_snapshot' }, failed: rehearsalFailed }
+    },
+    rehearsal_snapshot: {
+        /** Of the running app; a resumed step uses the snapshot its lost call took. */
+        call: 'list_canister_snapshots, take_canister_snapshot (the app)',
+        on: { ok: { to: 'rehearsal_metadata' }, failed: rehearsalFailed }
+    },
+    rehearsal_metadata: {
+        call: 'read_canister_snapshot_metadata (the app), upload_canister_snapshot_metadata (the copy)',
+        on: { ok: { to: 'rehearsal_copy' }, failed: rehearsalFailed }
+    },
+    rehearsal_copy: {
+        /** One slice of at most 2,000,000 bytes per step. */
+        call: 'read_canister_snapshot_data (the app), upload_canister_snapshot_data (the copy)',
+        on: { more: { to: 'rehearsal_copy' }, ok: { to: 'rehearsal_load' }, failed: rehearsalFailed }
+    },
+    rehearsal_load: {
+        call: 'stop_canister, load_canister_snapshot (the copy)',
+        on: { ok: { to: 'rehearsal_install' }, failed: rehearsalFailed }
+    },
+    rehearsal_install: {
+        /** From the copy's own chunk store (the app's, copied); a resumed install first reads canister_status. */
+        call: 'install_chunked_code (upgrade, the copy)',
+        on: { ok: { to: 'rehearsal_start' }, failed: rehearsalFailed }
+    },
+    rehearsal_start: {
+        call: 'start_canister (the copy)',
+        on: { ok: { to: 'rehearsal_check' }, failed: rehearsalFailed }
+    },
+    rehearsal_check: {
+        /** Unanswered when the lease ran out counts as failed, as on the app. */
+        call: "the app's health check (the copy)",
+        on: { ok: { to: 'rehearsal_delete' }, failed: rehearsalFailed }
+    },
+    rehearsal_delete: {
+        /** A copy already gone (a lost reply) counts as deleted; one that cannot be deleted is left, and said so. */
+        call: 'stop_canister, delete_canister (the copy)',
+        on: { ok: afterRehearsal, refused: { retry: MAX_START_RETRIES, then: afterRehearsal } }
     },
     stop: {
         call: 'stop_canister',
@@ -183,7 +232,12 @@ export const ON_ERROR: Route = {
     if: 'handOver',
     // Once undoing (an earlier step failed), end: undoing again could loop on the same error.
     then: { if: 'failedEarlier', then: { to: 'done', records: 'hand_over_failed' }, else: { to: 'remove_successor', records: 'hand_over_failed' } },
-    else: { if: 'wasRunning', then: { to: 'start', records: 'aborted' }, else: { to: 'cleanup', records: 'aborted' } }
+    else: {
+        // During a rehearsal the app is untouched: delete the copy (once), then clean up.
+        if: 'rehearsalLive',
+        then: { if: 'failedEarlier', then: { to: 'cleanup', records: 'rehearsal_failed' }, else: rehearsalFailed },
+        else: { if: 'wasRunning', then: { to: 'start', records: 'aborted' }, else: { to: 'cleanup', records: 'aborted' } }
+    }
 };
 
 /** The edges step `S` may report. */
@@ -197,13 +251,14 @@ export function stepName(step: Step): StepName {
     throw new Error(`not a step: ${JSON.stringify(step)}`);
 }
 
-/** The step value to go to: `upload_chunk` counts on from the current chunk, or starts at 0. */
+/** The step value to go to: `upload_chunk` and `rehearsal_copy` count on from the current one, or start at 0. */
 export function stepTo(name: StepName, from: Step): Step {
     if (name === 'upload_chunk') return { upload_chunk: 'upload_chunk' in from ? from.upload_chunk + 1 : 0 };
+    if (name === 'rehearsal_copy') return { rehearsal_copy: 'rehearsal_copy' in from ? from.rehearsal_copy + 1 : 0 };
     return STEPS[name];
 }
 
-const STEPS: { readonly [S in Exclude<StepName, 'upload_chunk'>]: Step } = {
+const STEPS: { readonly [S in Exclude<StepName, 'upload_chunk' | 'rehearsal_copy'>]: Step } = {
     check: { check: null },
     clear_chunk_store: { clear_chunk_store: null },
     stop: { stop: null },
@@ -221,6 +276,14 @@ const STEPS: { readonly [S in Exclude<StepName, 'upload_chunk'>]: Step } = {
     confirm_successor: { confirm_successor: null },
     remove_self: { remove_self: null },
     remove_successor: { remove_successor: null },
+    rehearsal_create: { rehearsal_create: null },
+    rehearsal_snapshot: { rehearsal_snapshot: null },
+    rehearsal_metadata: { rehearsal_metadata: null },
+    rehearsal_load: { rehearsal_load: null },
+    rehearsal_install: { rehearsal_install: null },
+    rehearsal_start: { rehearsal_start: null },
+    rehearsal_check: { rehearsal_check: null },
+    rehearsal_delete: { rehearsal_delete: null },
     done: { done: null }
 };
 

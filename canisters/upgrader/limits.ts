@@ -2,7 +2,7 @@
  * Every bound the upgrader enforces, in one place, with its unit. Storage, loops and message
  * sizes are bounded by these, so that no caller can exhaust the store or the instruction limit.
  */
-import { executionReserve, freezingReserve } from './cycles';
+import { executionReserve, freezingReserve, rehearsalCanisterCycles, rehearsalUpgraderCycles } from './cycles';
 import type { Limits } from './types';
 
 /**
@@ -150,4 +150,24 @@ export function limits(settings: Settings, storeBytes: bigint): Limits {
         watchdog_interval_seconds: WATCHDOG_INTERVAL_SECONDS,
         max_recovery_seconds: MAX_RECOVERY_SECONDS
     };
+}
+
+/**
+ * The most app state (module, Wasm memory, stable memory and chunk store) a rehearsal copies:
+ * 4 GiB, about 2,150 slices and 8.6 T cycles of call bytes. A larger app's upgrade ends
+ * `rehearsal_failed` until its policy turns `rehearse` off.
+ */
+export const MAX_REHEARSAL_STATE_BYTES = 4n * 1024n * 1024n * 1024n;
+/** create_canister calls whose reply was lost before a rehearsal gives up (each may leave a canister behind). */
+export const MAX_REHEARSAL_CREATIONS = 3;
+
+/** The app state a rehearsal is priced on: what canister_status reports, plus room for it to grow meanwhile. */
+export function rehearsalPricedBytes(statusBytes: bigint): bigint {
+    return statusBytes + statusBytes / 8n + 16n * 1024n * 1024n;
+}
+
+/** Cycles a rehearsal of `pricedBytes` needs on top of the reserves: given to its canister, and spent by the upgrader. */
+export function rehearsalCycles(pricedBytes: bigint): { canister: bigint; total: bigint } {
+    const canister = rehearsalCanisterCycles(pricedBytes, MAX_MODULE_BYTES);
+    return { canister, total: canister + rehearsalUpgraderCycles(pricedBytes, MAX_ARG_BYTES) };
 }

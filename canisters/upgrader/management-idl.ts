@@ -61,6 +61,26 @@ export const list_canister_snapshots_args = IDL.Record({ canister_id: canister_i
 export type list_canister_snapshots_args = { canister_id: canister_id };
 export const list_canister_snapshots_result = IDL.Vec(snapshot);
 export type list_canister_snapshots_result = Array<snapshot>;
+export const create_canister_args = IDL.Record({ settings: IDL.Opt(canister_settings), sender_canister_version: IDL.Opt(IDL.Nat64) });
+export type create_canister_args = { settings: [] | [canister_settings]; sender_canister_version: [] | [bigint] };
+export const create_canister_result = IDL.Record({ canister_id: canister_id });
+export type create_canister_result = { canister_id: canister_id };
+export const delete_canister_args = IDL.Record({ canister_id: canister_id });
+export type delete_canister_args = { canister_id: canister_id };
+export const read_canister_snapshot_metadata_args = IDL.Record({ canister_id: canister_id, snapshot_id: snapshot_id });
+export type read_canister_snapshot_metadata_args = { canister_id: canister_id; snapshot_id: snapshot_id };
+export const read_canister_snapshot_metadata_response = IDL.Record({ source: IDL.Variant({ taken_from_canister: IDL.Reserved, metadata_upload: IDL.Reserved }), taken_at_timestamp: IDL.Nat64, wasm_module_size: IDL.Nat64, globals: IDL.Vec(IDL.Variant({ i32: IDL.Int32, i64: IDL.Int64, f32: IDL.Float32, f64: IDL.Float64, v128: IDL.Nat })), wasm_memory_size: IDL.Nat64, stable_memory_size: IDL.Nat64, wasm_chunk_store: IDL.Vec(IDL.Record({ hash: IDL.Vec(IDL.Nat8) })), canister_version: IDL.Nat64, certified_data: IDL.Vec(IDL.Nat8), global_timer: IDL.Opt(IDL.Variant({ inactive: IDL.Null, active: IDL.Nat64 })), on_low_wasm_memory_hook_status: IDL.Opt(IDL.Variant({ condition_not_satisfied: IDL.Null, ready: IDL.Null, executed: IDL.Null })) });
+export type read_canister_snapshot_metadata_response = { source: { taken_from_canister: null } | { metadata_upload: null }; taken_at_timestamp: bigint; wasm_module_size: bigint; globals: Array<{ i32: number } | { i64: bigint } | { f32: number } | { f64: number } | { v128: bigint }>; wasm_memory_size: bigint; stable_memory_size: bigint; wasm_chunk_store: Array<{ hash: Uint8Array }>; canister_version: bigint; certified_data: Uint8Array; global_timer: [] | [{ inactive: null } | { active: bigint }]; on_low_wasm_memory_hook_status: [] | [{ condition_not_satisfied: null } | { ready: null } | { executed: null }] };
+export const read_canister_snapshot_data_args = IDL.Record({ canister_id: canister_id, snapshot_id: snapshot_id, kind: IDL.Variant({ wasm_module: IDL.Record({ offset: IDL.Nat64, size: IDL.Nat64 }), wasm_memory: IDL.Record({ offset: IDL.Nat64, size: IDL.Nat64 }), stable_memory: IDL.Record({ offset: IDL.Nat64, size: IDL.Nat64 }), wasm_chunk: IDL.Record({ hash: IDL.Vec(IDL.Nat8) }) }) });
+export type read_canister_snapshot_data_args = { canister_id: canister_id; snapshot_id: snapshot_id; kind: { wasm_module: { offset: bigint; size: bigint } } | { wasm_memory: { offset: bigint; size: bigint } } | { stable_memory: { offset: bigint; size: bigint } } | { wasm_chunk: { hash: Uint8Array } } };
+export const read_canister_snapshot_data_response = IDL.Record({ chunk: IDL.Vec(IDL.Nat8) });
+export type read_canister_snapshot_data_response = { chunk: Uint8Array };
+export const upload_canister_snapshot_metadata_args = IDL.Record({ canister_id: canister_id, replace_snapshot: IDL.Opt(snapshot_id), wasm_module_size: IDL.Nat64, globals: IDL.Vec(IDL.Variant({ i32: IDL.Int32, i64: IDL.Int64, f32: IDL.Float32, f64: IDL.Float64, v128: IDL.Nat })), wasm_memory_size: IDL.Nat64, stable_memory_size: IDL.Nat64, certified_data: IDL.Vec(IDL.Nat8), global_timer: IDL.Opt(IDL.Variant({ inactive: IDL.Null, active: IDL.Nat64 })), on_low_wasm_memory_hook_status: IDL.Opt(IDL.Variant({ condition_not_satisfied: IDL.Null, ready: IDL.Null, executed: IDL.Null })) });
+export type upload_canister_snapshot_metadata_args = { canister_id: canister_id; replace_snapshot: [] | [snapshot_id]; wasm_module_size: bigint; globals: Array<{ i32: number } | { i64: bigint } | { f32: number } | { f64: number } | { v128: bigint }>; wasm_memory_size: bigint; stable_memory_size: bigint; certified_data: Uint8Array; global_timer: [] | [{ inactive: null } | { active: bigint }]; on_low_wasm_memory_hook_status: [] | [{ condition_not_satisfied: null } | { ready: null } | { executed: null }] };
+export const upload_canister_snapshot_metadata_response = IDL.Record({ snapshot_id: snapshot_id });
+export type upload_canister_snapshot_metadata_response = { snapshot_id: snapshot_id };
+export const upload_canister_snapshot_data_args = IDL.Record({ canister_id: canister_id, snapshot_id: snapshot_id, kind: IDL.Variant({ wasm_module: IDL.Record({ offset: IDL.Nat64 }), wasm_memory: IDL.Record({ offset: IDL.Nat64 }), stable_memory: IDL.Record({ offset: IDL.Nat64 }), wasm_chunk: IDL.Null }), chunk: IDL.Vec(IDL.Nat8) });
+export type upload_canister_snapshot_data_args = { canister_id: canister_id; snapshot_id: snapshot_id; kind: { wasm_module: { offset: bigint } } | { wasm_memory: { offset: bigint } } | { stable_memory: { offset: bigint } } | { wasm_chunk: null }; chunk: Uint8Array };
 
 /** Each method's argument and result types, and whether it is a query. */
 export const methods = {
@@ -75,6 +95,12 @@ export const methods = {
     take_canister_snapshot: { args: [take_canister_snapshot_args], rets: [take_canister_snapshot_result], query: false },
     load_canister_snapshot: { args: [load_canister_snapshot_args], rets: [], query: false },
     list_canister_snapshots: { args: [list_canister_snapshots_args], rets: [list_canister_snapshots_result], query: false },
+    create_canister: { args: [create_canister_args], rets: [create_canister_result], query: false },
+    delete_canister: { args: [delete_canister_args], rets: [], query: false },
+    read_canister_snapshot_metadata: { args: [read_canister_snapshot_metadata_args], rets: [read_canister_snapshot_metadata_response], query: false },
+    read_canister_snapshot_data: { args: [read_canister_snapshot_data_args], rets: [read_canister_snapshot_data_response], query: false },
+    upload_canister_snapshot_metadata: { args: [upload_canister_snapshot_metadata_args], rets: [upload_canister_snapshot_metadata_response], query: false },
+    upload_canister_snapshot_data: { args: [upload_canister_snapshot_data_args], rets: [], query: false },
 } as const;
 
 /** Each method's argument and result values, as tuples. */
@@ -90,4 +116,10 @@ export interface Signatures {
     take_canister_snapshot: { args: [take_canister_snapshot_args]; rets: [take_canister_snapshot_result] };
     load_canister_snapshot: { args: [load_canister_snapshot_args]; rets: [] };
     list_canister_snapshots: { args: [list_canister_snapshots_args]; rets: [list_canister_snapshots_result] };
+    create_canister: { args: [create_canister_args]; rets: [create_canister_result] };
+    delete_canister: { args: [delete_canister_args]; rets: [] };
+    read_canister_snapshot_metadata: { args: [read_canister_snapshot_metadata_args]; rets: [read_canister_snapshot_metadata_response] };
+    read_canister_snapshot_data: { args: [read_canister_snapshot_data_args]; rets: [read_canister_snapshot_data_response] };
+    upload_canister_snapshot_metadata: { args: [upload_canister_snapshot_metadata_args]; rets: [upload_canister_snapshot_metadata_response] };
+    upload_canister_snapshot_data: { args: [upload_canister_snapshot_data_args]; rets: [] };
 }

@@ -9,7 +9,9 @@ import { Candid, type ValueOf } from './typed-idl';
 export const CanisterStatusView = Candid.Record({
     status: Candid.Variant({ running: Candid.Null, stopping: Candid.Null, stopped: Candid.Null }),
     module_hash: Candid.Opt(Candid.Blob),
-    settings: Candid.Record({ controllers: Candid.Vec(Candid.Principal) })
+    settings: Candid.Record({ controllers: Candid.Vec(Candid.Principal) }),
+    /** What a snapshot of the canister holds, part by part (a rehearsal's cycles are priced on it). */
+    memory_metrics: Candid.Record({ wasm_memory_size: Candid.Nat, stable_memory_size: Candid.Nat, wasm_binary_size: Candid.Nat, wasm_chunk_store_size: Candid.Nat })
 });
 export type CanisterStatus = ValueOf<typeof CanisterStatusView>;
 

@@ -15,20 +15,30 @@
  */
 import { IDL } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
-import { call } from 'azle';
+import { call, canisterSelf } from 'azle';
 import {
     canister_info_args,
     canister_status_args,
     clear_chunk_store_args,
+    create_canister_args,
+    create_canister_result,
+    delete_canister_args,
     install_chunked_code_args,
     list_canister_snapshots_args,
     list_canister_snapshots_result,
     load_canister_snapshot_args,
+    read_canister_snapshot_data_args,
+    read_canister_snapshot_data_response,
+    read_canister_snapshot_metadata_args,
+    read_canister_snapshot_metadata_response,
     start_canister_args,
     stop_canister_args,
     take_canister_snapshot_args,
     take_canister_snapshot_result,
     update_settings_args,
+    upload_canister_snapshot_data_args,
+    upload_canister_snapshot_metadata_args,
+    upload_canister_snapshot_metadata_response,
     upload_chunk_args,
     upload_chunk_result
 } from './management-idl';
@@ -36,6 +46,7 @@ import {
 import { decodeMessage, encodeMessage } from './candid-codec';
 import { CallFailure, toCallFailure } from './errors';
 import { type CanisterInfo, CanisterInfoView, type CanisterStatus, CanisterStatusView } from './management-views';
+import type { SnapshotSlice } from './rehearsal-slices';
 import type { WasmMemoryPersistence } from './types';
 
 export type { CanisterInfo, CanisterStatus };
@@ -71,17 +82,17 @@ function callError(method: string, error: unknown): Error {
 }
 
 /** A raw call: what Azle's `call` answers, with its failures classified (see the header). */
-async function rawCall(target: Principal, method: string, args: Uint8Array): Promise<Uint8Array> {
+async function rawCall(target: Principal, method: string, args: Uint8Array, cycles?: bigint): Promise<Uint8Array> {
     try {
-        return await call<Uint8Array, Uint8Array>(target, method, { raw: true, args });
+        return await call<Uint8Array, Uint8Array>(target, method, cycles === undefined ? { raw: true, args } : { raw: true, args, cycles });
     } catch (error) {
         throw callError(method, error);
     }
 }
 
 /** One call: `arg` encoded as `paramType`, the reply decoded as `returnType` (ignored without one). */
-async function manage<R>(method: string, paramType: IDL.Type, arg: unknown, returnType?: IDL.Type): Promise<R> {
-    const reply = await rawCall(MANAGEMENT, method, encodeMessage([paramType], [arg]));
+async function manage<R>(method: string, paramType: IDL.Type, arg: unknown, returnType?: IDL.Type, cycles?: bigint): Promise<R> {
+    const reply = await rawCall(MANAGEMENT, method, encodeMessage([paramType], [arg]), cycles);
     return (returnType === undefined ? undefined : decodeMessage([returnType], reply)[0]) as R;
 }
 
@@ -122,6 +133,8 @@ export async function uploadChunk(canisterId: Principal, chunk: Uint8Array): Pro
 
 export type ChunkedUpgrade = {
     target: Principal;
+    /** The canister whose chunk store holds the chunks (default: the target's own). */
+    store?: Principal;
     chunkHashes: Uint8Array[];
     moduleHash: Uint8Array;
     arg: Uint8Array;
@@ -137,7 +150,7 @@ export async function installChunkedUpgrade(upgrade: ChunkedUpgrade): Promise<vo
     await manage<undefined>('install_chunked_code', install_chunked_code_args, {
         mode: { upgrade: [{ skip_pre_upgrade: [upgrade.skipPreUpgrade], wasm_memory_persistence: upgrade.wasmMemoryPersistence }] },
         target_canister: upgrade.target,
-        store_canister: [],
+        store_canister: upgrade.store === undefined ? [] : [upgrade.store],
         chunk_hashes_list: upgrade.chunkHashes.map((hash) => ({ hash })),
         wasm_module_hash: upgrade.moduleHash,
         arg: upgrade.arg,
@@ -145,10 +158,10 @@ export async function installChunkedUpgrade(upgrade: ChunkedUpgrade): Promise<vo
     } satisfies install_chunked_code_args);
 }
 
-/** The ids of the app's snapshots, as the IC lists them (whoever took them). */
-export async function listSnapshots(canisterId: Principal): Promise<Uint8Array[]> {
+/** The app's snapshots, as the IC lists them (whoever took them). */
+export async function listSnapshots(canisterId: Principal): Promise<Array<{ id: Uint8Array; takenAt: bigint }>> {
     const result = await manage<list_canister_snapshots_result>('list_canister_snapshots', list_canister_snapshots_args, { canister_id: canisterId }, list_canister_snapshots_result);
-    return result.map((snapshot) => Uint8Array.from(snapshot.id));
+    return result.map((snapshot) => ({ id: Uint8Array.from(snapshot.id), takenAt: snapshot.taken_at_timestamp }));
 }
 
 /** Takes a snapshot, replacing `replace` when given; returns the new snapshot's id and time. */
@@ -204,4 +217,107 @@ export async function canisterInfo(canisterId: Principal): Promise<CanisterInfo>
 /** The canister's controllers, as canister_info reports them. */
 export async function canisterControllers(canisterId: Principal): Promise<Principal[]> {
     return (await canisterInfo(canisterId)).controllers;
+}
+
+/**
+ * create_canister with `cycles` attached (the creation fee is taken from them), on the upgrader's
+ * own subnet, with the upgrader as its only controller and a freezing threshold of 0 (it lives
+ * for one rehearsal; every cycle it holds is meant to be spent or burned at deletion).
+ */
+export async function createCanister(cycles: bigint): Promise<Principal> {
+    const result = await manage<create_canister_result>(
+        'create_canister',
+        create_canister_args,
+        {
+            settings: [
+                {
+                    controllers: [[canisterSelf()]],
+                    compute_allocation: [],
+                    memory_allocation: [],
+                    freezing_threshold: [0n],
+                    reserved_cycles_limit: [],
+                    log_visibility: [],
+                    wasm_memory_limit: [],
+                    wasm_memory_threshold: [],
+                    environment_variables: []
+                }
+            ],
+            sender_canister_version: []
+        } satisfies create_canister_args,
+        create_canister_result,
+        cycles
+    );
+    return result.canister_id;
+}
+
+/** delete_canister: the canister must be stopped; the IC burns the cycles it still holds. */
+export async function deleteCanister(canisterId: Principal): Promise<void> {
+    await manage<undefined>('delete_canister', delete_canister_args, { canister_id: canisterId } satisfies delete_canister_args);
+}
+
+export type SnapshotMetadata = read_canister_snapshot_metadata_response;
+
+export async function readSnapshotMetadata(canisterId: Principal, snapshotId: Uint8Array): Promise<SnapshotMetadata> {
+    return manage<SnapshotMetadata>(
+        'read_canister_snapshot_metadata',
+        read_canister_snapshot_metadata_args,
+        { canister_id: canisterId, snapshot_id: snapshotId } satisfies read_canister_snapshot_metadata_args,
+        read_canister_snapshot_metadata_response
+    );
+}
+
+/** Creates an empty snapshot of `canisterId` with the metadata of another one; returns its id. */
+export async function uploadSnapshotMetadata(canisterId: Principal, metadata: SnapshotMetadata): Promise<Uint8Array> {
+    const result = await manage<upload_canister_snapshot_metadata_response>(
+        'upload_canister_snapshot_metadata',
+        upload_canister_snapshot_metadata_args,
+        {
+            canister_id: canisterId,
+            replace_snapshot: [],
+            wasm_module_size: metadata.wasm_module_size,
+            globals: metadata.globals,
+            wasm_memory_size: metadata.wasm_memory_size,
+            stable_memory_size: metadata.stable_memory_size,
+            certified_data: metadata.certified_data,
+            global_timer: metadata.global_timer,
+            on_low_wasm_memory_hook_status: metadata.on_low_wasm_memory_hook_status
+        } satisfies upload_canister_snapshot_metadata_args,
+        upload_canister_snapshot_metadata_response
+    );
+    return Uint8Array.from(result.snapshot_id);
+}
+
+
+export async function readSnapshotData(canisterId: Principal, snapshotId: Uint8Array, slice: SnapshotSlice): Promise<Uint8Array> {
+    const kind: read_canister_snapshot_data_args['kind'] =
+        slice.part === 'wasm_chunk'
+            ? { wasm_chunk: { hash: slice.hash } }
+            : slice.part === 'wasm_module'
+              ? { wasm_module: { offset: slice.offset, size: slice.size } }
+              : slice.part === 'wasm_memory'
+                ? { wasm_memory: { offset: slice.offset, size: slice.size } }
+                : { stable_memory: { offset: slice.offset, size: slice.size } };
+    const result = await manage<read_canister_snapshot_data_response>(
+        'read_canister_snapshot_data',
+        read_canister_snapshot_data_args,
+        { canister_id: canisterId, snapshot_id: snapshotId, kind } satisfies read_canister_snapshot_data_args,
+        read_canister_snapshot_data_response
+    );
+    return result.chunk;
+}
+
+export async function uploadSnapshotData(canisterId: Principal, snapshotId: Uint8Array, slice: SnapshotSlice, chunk: Uint8Array): Promise<void> {
+    const kind: upload_canister_snapshot_data_args['kind'] =
+        slice.part === 'wasm_chunk'
+            ? { wasm_chunk: null }
+            : slice.part === 'wasm_module'
+              ? { wasm_module: { offset: slice.offset } }
+              : slice.part === 'wasm_memory'
+                ? { wasm_memory: { offset: slice.offset } }
+                : { stable_memory: { offset: slice.offset } };
+    await manage<undefined>(
+        'upload_canister_snapshot_data',
+        upload_canister_snapshot_data_args,
+        { canister_id: canisterId, snapshot_id: snapshotId, kind, chunk } satisfies upload_canister_snapshot_data_args
+    );
 }

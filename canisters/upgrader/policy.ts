@@ -51,6 +51,7 @@ export function validatePolicy(policy: Policy): void {
 export function validateSnapshotPolicy(policy: SnapshotPolicy): void {
     if (policy.keep > MAX_SNAPSHOTS_KEPT) throw fail.invalid(`at most ${MAX_SNAPSHOTS_KEPT} snapshots can be kept, not ${policy.keep}`);
     if (policy.required && policy.keep === 0) throw fail.invalid('snapshots cannot be required while keep is 0');
+    if (policy.rehearse && policy.keep === 0) throw fail.invalid('a rehearsal copies a snapshot of the app: set keep to at least 1 to rehearse');
 }
 
 export function validatePolicyChange(change: PolicyChange): void {

@@ -155,7 +155,8 @@ export function createProposal(fresh: NewProposal): Proposal {
         votes: [],
         approving_weight: 0,
         rejecting_weight: 0,
-        status: fresh.status
+        status: fresh.status,
+        rehearsal: []
     };
     saveProposal(proposal);
     const app = fresh.app;

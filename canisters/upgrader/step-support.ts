@@ -15,6 +15,11 @@ export type StepReport<E extends string = string> = {
     /** The outcome's text, where it says more than the note. */
     text?: string;
     update?: (execution: Execution) => void;
+    /**
+     * The step cannot go on for lack of cycles (none of its changes made yet): the execution stays
+     * at the step, waiting, as when the IC refuses to send a call; `update` still applies.
+     */
+    wait?: { balance: bigint; required: bigint; reason: string };
 };
 
 /** What a step gets besides the record: whether it was resumed, and the fence between calls. */
@@ -23,6 +28,8 @@ export type StepContext = {
     resumed: boolean;
     /** Throws Fenced when the execution is no longer this driver's. */
     fence: () => void;
+    /** The cycles held back now: the freezing reserve and one execution reserve per live execution. */
+    reserves: () => bigint;
 };
 
 /** Thrown by `fence`: another driver (or another execution) owns the record now. */

@@ -8,10 +8,23 @@
  * the second call. Failures to send (CallNotSent: no cycles) and continuations run in the IC's
  * cleanup callback (ContinuationCleanup) are not the step's to handle: they go to the driver.
  */
-import { findApp, requireApp, saveApp } from './apps';
+import { findApp } from './apps';
+import { takeTrackedSnapshot } from './app-snapshot';
 import { type EdgeOf, ERROR_EDGE, stepName, type StepName } from './flow';
 import { addSuccessor, checkSuccessor, confirmSuccessor, removeSelf, removeSuccessor } from './hand-over-steps';
 import * as ic from './management';
+import {
+    newRehearsal,
+    rehearsalCheck,
+    rehearsalCopy,
+    rehearsalCreate,
+    rehearsalDelete,
+    rehearsalInstall,
+    rehearsalLoad,
+    rehearsalMetadata,
+    rehearsalSnapshot,
+    rehearsalStart
+} from './rehearsal-steps';
 import { markRejected, readChunk, requireInstallable } from './modules';
 import { checkPrecondition, findProposal } from './proposals';
 import { bytesEqual, toHex } from './serde';
@@ -39,7 +52,16 @@ const STEP_FUNCTIONS: { readonly [S in Exclude<StepName, 'done'>]: StepFunction<
     add_successor: (execution, context) => addSuccessor(execution, context),
     confirm_successor: (execution) => confirmSuccessor(execution),
     remove_self: (execution, context) => removeSelf(execution, context),
-    remove_successor: (execution, context) => removeSuccessor(execution, context)
+    remove_successor: (execution, context) => removeSuccessor(execution, context),
+    rehearsal_create: (execution, context) => rehearsalCreate(execution, context),
+    rehearsal_snapshot: (execution, context) => rehearsalSnapshot(execution, context),
+    rehearsal_metadata: (execution, context) => rehearsalMetadata(execution, context),
+    rehearsal_copy: (execution, context) => rehearsalCopy(execution, context, 'rehearsal_copy' in execution.step ? execution.step.rehearsal_copy : 0),
+    rehearsal_load: (execution, context) => rehearsalLoad(execution, context),
+    rehearsal_install: (execution, context) => rehearsalInstall(execution, context),
+    rehearsal_start: (execution) => rehearsalStart(execution),
+    rehearsal_check: (execution, context) => rehearsalCheck(execution, context),
+    rehearsal_delete: (execution, context) => rehearsalDelete(execution, context)
 };
 
 /** Runs the record's step; an unexpected failure of its own logic is reported as ERROR_EDGE. */
@@ -89,7 +111,14 @@ async function check(execution: Execution): Promise<StepReport<EdgeOf<'check'>>>
     const precondition = checkPrecondition(execution, status.module_hash[0]);
     if (precondition !== undefined) return { edge: 'precondition', note: precondition };
     const wasRunning = 'running' in status.status;
-    return { edge: 'ok', update: (e) => (e.was_running = wasRunning) };
+    const rehearse = upgrade !== undefined && app.info.snapshot_policy.rehearse;
+    return {
+        edge: 'ok',
+        update: (e) => {
+            e.was_running = wasRunning;
+            e.rehearsal = rehearse ? [newRehearsal()] : [];
+        }
+    };
 }
 
 /** clear_chunk_store: the app's chunk store is the staging area of the upload; start it empty. */
@@ -131,43 +160,15 @@ async function stop(execution: Execution): Promise<StepReport<EdgeOf<'stop'>>> {
     return { edge: 'ok' };
 }
 
-/**
- * snapshot: first reconciles the snapshots the upgrader remembers with those the IC lists (one
- * deleted out of band is forgotten, never named for replacement), then takes one, replacing the
- * oldest of the upgrader's once the policy's `keep` is reached.
- */
+/** snapshot: a snapshot of the stopped app, to roll back to (app-snapshot.ts says which it replaces). */
 async function snapshot(execution: Execution, context: StepContext): Promise<StepReport<EdgeOf<'snapshot'>>> {
-    const failed = (error: unknown): StepReport<'failed'> => ({ edge: 'failed', note: stepError(error) });
-    let existing: Uint8Array[];
+    let id: Uint8Array;
     try {
-        existing = await ic.listSnapshots(execution.app);
+        id = await takeTrackedSnapshot(execution, context, false);
     } catch (error) {
-        return failed(error);
+        return { edge: 'failed', note: stepError(error) };
     }
-    context.fence();
-    const app = requireApp(execution.app);
-    const keep = app.info.snapshot_policy.keep;
-    const ours = app.info.snapshots.filter((s) => existing.some((id) => bytesEqual(id, s.id)));
-    if (ours.length !== app.info.snapshots.length) {
-        app.info.snapshots = ours;
-        saveApp(app);
-    }
-    const replace = ours.length >= keep ? ours[0]?.id : undefined;
-    let taken: { id: Uint8Array; takenAt: bigint };
-    try {
-        taken = await ic.takeSnapshot(execution.app, replace);
-    } catch (error) {
-        return failed(error);
-    }
-    context.fence();
-    const fresh = findApp(execution.app);
-    if (fresh !== undefined) {
-        const kept = fresh.info.snapshots.filter((s) => replace === undefined || !bytesEqual(s.id, replace));
-        kept.push({ id: taken.id, taken_at: taken.takenAt, proposal_id: execution.proposal_id });
-        fresh.info.snapshots = kept.slice(Math.max(0, kept.length - Math.max(keep, 1)));
-        saveApp(fresh);
-    }
-    return { edge: 'ok', update: (e) => (e.snapshot_id = [taken.id]) };
+    return { edge: 'ok', update: (e) => (e.snapshot_id = [id]) };
 }
 
 /** install: install_chunked_code in upgrade mode; the IC checks the module hash and runs the hooks. */

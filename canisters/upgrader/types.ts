@@ -41,7 +41,13 @@ export const SnapshotPolicy = Candid.Record({
     /** Snapshots kept per app (0-10); the oldest is replaced beyond that. 0 disables snapshots. */
     keep: Candid.Nat8,
     /** Whether every upgrade must take a snapshot (proposals without one are refused). */
-    required: Candid.Bool
+    required: Candid.Bool,
+    /**
+     * Rehearse every upgrade first: before the app is stopped, the upgrader copies a fresh
+     * snapshot of it into a canister of its own, upgrades that copy to the approved module and
+     * runs the health check on it, then deletes it (README "Rehearsal"). Needs `keep` >= 1.
+     */
+    rehearse: Candid.Bool
 });
 export type SnapshotPolicy = ValueOf<typeof SnapshotPolicy>;
 
@@ -179,6 +185,19 @@ export type VoteArgs = ValueOf<typeof VoteArgs>;
 export const Vote = Candid.Record({ voter: Candid.Principal, approve: Candid.Bool, weight: Candid.Nat32, at: Candid.Nat64 });
 export type Vote = ValueOf<typeof Vote>;
 
+/** Where a rehearsal stands, and how it ended; the proposal shows it (`Proposal.rehearsal`). */
+export const RehearsalReport = Candid.Record({
+    /** The rehearsal canister, once created (the upgrader is its only controller; deleted at the end). */
+    canister: Candid.Opt(Candid.Principal),
+    /** Bytes of the app's snapshot copied: module, Wasm memory, stable memory and chunk store. */
+    state_bytes: Candid.Nat64,
+    /** Cycles given to the rehearsal canister (the IC burns what is left when it is deleted). */
+    cycles: Candid.Nat,
+    /** Unset while running; then whether the copy upgraded and passed the health check, and what happened. */
+    result: Candid.Opt(Candid.Variant({ passed: Candid.Null, failed: Candid.Text }))
+});
+export type RehearsalReport = ValueOf<typeof RehearsalReport>;
+
 /** How an approved proposal (or a recovery operation) ended. Every failure names its cause. */
 export const Outcome = Candid.Variant({
     /** Installed, running as before, module hash verified (and the health check answered true). */
@@ -214,7 +233,9 @@ export const Outcome = Candid.Variant({
     /** The hand-over was refused before anything changed (successor not sealed, other module...). */
     hand_over_refused: Candid.Text,
     /** A hand-over step failed: the successor was removed again; the app stays with this upgrader. */
-    hand_over_failed: Candid.Text
+    hand_over_failed: Candid.Text,
+    /** The rehearsal on a copy of the app failed (the text says where): the app was never stopped nor changed. */
+    rehearsal_failed: Candid.Text
 });
 export type Outcome = ValueOf<typeof Outcome>;
 
@@ -252,7 +273,9 @@ export const Proposal = Candid.Record({
     votes: Candid.Vec(Vote),
     approving_weight: Candid.Nat32,
     rejecting_weight: Candid.Nat32,
-    status: ProposalStatus
+    status: ProposalStatus,
+    /** The rehearsal of this upgrade on a copy of the app, once it ended (the policy's `rehearse`). */
+    rehearsal: Candid.Opt(RehearsalReport)
 });
 export type Proposal = ValueOf<typeof Proposal>;
 
@@ -283,6 +306,24 @@ export const Step = Candid.Variant({
     remove_self: Candid.Null,
     /** Hand-over failed: the successor leaves the app's controllers again (best effort, retried). */
     remove_successor: Candid.Null,
+    /** Rehearsal: the cycles it needs are checked, then create_canister (the upgrader its only controller). */
+    rehearsal_create: Candid.Null,
+    /** Rehearsal: a snapshot of the running app (taken, or found again after a lost response). */
+    rehearsal_snapshot: Candid.Null,
+    /** Rehearsal: the snapshot's metadata, read from the app and uploaded to the rehearsal canister. */
+    rehearsal_metadata: Candid.Null,
+    /** Rehearsal: slice i of the snapshot's data (at most 2,000,000 bytes), read from the app and uploaded. */
+    rehearsal_copy: Candid.Nat32,
+    /** Rehearsal: stop the rehearsal canister and load the copied snapshot into it. */
+    rehearsal_load: Candid.Null,
+    /** Rehearsal: upgrade the copy to the approved module, argument and options. */
+    rehearsal_install: Candid.Null,
+    /** Rehearsal: start the copy, only to run the health check (skipped without one, or if the app was stopped). */
+    rehearsal_start: Candid.Null,
+    /** Rehearsal: the policy's health check on the copy must answer true (skipped as rehearsal_start is). */
+    rehearsal_check: Candid.Null,
+    /** Rehearsal: stop and delete the rehearsal canister (retried when refused). */
+    rehearsal_delete: Candid.Null,
     done: Candid.Null
 });
 export type Step = ValueOf<typeof Step>;
@@ -295,6 +336,29 @@ export const ExecutionKind = Candid.Variant({
     hand_over: HandOver
 });
 export type ExecutionKind = ValueOf<typeof ExecutionKind>;
+
+/** A snapshot being copied into a rehearsal canister: what the slices of `rehearsal_copy` are made of. */
+export const RehearsalCopy = Candid.Record({
+    /** The app's snapshot being copied. */
+    source: Candid.Blob,
+    /** The snapshot uploaded into the rehearsal canister, once its metadata is. */
+    target: Candid.Opt(Candid.Blob),
+    wasm_module_size: Candid.Nat64,
+    wasm_memory_size: Candid.Nat64,
+    stable_memory_size: Candid.Nat64,
+    /** The hashes of the snapshot's chunk store (at most the IC's 100 chunks). */
+    chunks: Candid.Vec(Candid.Blob)
+});
+export type RehearsalCopy = ValueOf<typeof RehearsalCopy>;
+
+/** The rehearsal part of an execution's record. */
+export const Rehearsal = Candid.Record({
+    report: RehearsalReport,
+    /** create_canister calls sent: a lost reply leaves a canister nobody can name, so they are bounded. */
+    creations: Candid.Nat8,
+    copy: Candid.Opt(RehearsalCopy)
+});
+export type Rehearsal = ValueOf<typeof Rehearsal>;
 
 /** The persisted state machine of one execution; one live execution per app at most. */
 export const Execution = Candid.Record({
@@ -321,7 +385,9 @@ export const Execution = Candid.Record({
     /** Why the execution waits at its step, if it does (e.g. for cycles); the watchdog retries it. */
     waiting: Candid.Opt(Candid.Text),
     started_at: Candid.Nat64,
-    updated_at: Candid.Nat64
+    updated_at: Candid.Nat64,
+    /** Set by `check` when the policy asks for a rehearsal of this upgrade. */
+    rehearsal: Candid.Opt(Rehearsal)
 });
 export type Execution = ValueOf<typeof Execution>;
 
@@ -379,7 +445,9 @@ export const AuditEvent = Candid.Variant({
     /** Someone showed that the upgrader no longer controls the app; the app was forgotten. */
     reaped: Candid.Null,
     /** The app was handed over to this successor upgrader and forgotten here. */
-    handed_over: Candid.Principal
+    handed_over: Candid.Principal,
+    /** A rehearsal of the upgrade ended (its canister deleted, or left when deleting it failed). */
+    rehearsed: RehearsalReport
 });
 export type AuditEvent = ValueOf<typeof AuditEvent>;
 

@@ -68,7 +68,13 @@ const UPGRADER_MANAGEMENT_METHODS = [
     'update_settings',
     'take_canister_snapshot',
     'load_canister_snapshot',
-    'list_canister_snapshots'
+    'list_canister_snapshots',
+    'create_canister',
+    'delete_canister',
+    'read_canister_snapshot_metadata',
+    'read_canister_snapshot_data',
+    'upload_canister_snapshot_metadata',
+    'upload_canister_snapshot_data'
 ] as const;
 
 export const BINDING_TARGETS: readonly BindingTarget[] = [

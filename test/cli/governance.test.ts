@@ -131,12 +131,12 @@ it('refuses a vote from a non-voter (NotAVoterError), a vote on an unknown propo
 
 it('proposes a policy change, which voters approve with the subject recomputed from its fields', async () => {
     const { home, run, app } = await governedApp(server.url);
-    const proposed = await run(['propose', '--app', app, '--voter', home.principal('alice'), '--voter', `${home.principal('carol')}:3`, '--threshold', '3', '--snapshots-keep', '1', '--identity', 'maintainer', '--json']);
+    const proposed = await run(['propose', '--app', app, '--voter', home.principal('alice'), '--voter', `${home.principal('carol')}:3`, '--threshold', '3', '--snapshots-keep', '1', '--rehearse', '--identity', 'maintainer', '--json']);
     expect(proposed.code).toBe(0);
     const id = proposed.json<{ proposal_id: string }>().proposal_id;
     for (const voter of ['alice', 'carol']) expect((await run(['vote', id, '--approve', '--identity', voter, '--yes'])).code).toBe(0);
     const watched = await run(['watch', id, '--interval', '100', '--json']);
     expect(watched.json()).toMatchObject({ outcome: 'policy_changed', success: true });
     const status = await run(['status', '--app', app, '--json']);
-    expect(status.json()).toMatchObject({ app: { policy: { threshold: 3, voters: [{ principal: home.principal('alice'), weight: 1 }, { principal: home.principal('carol'), weight: 3 }] }, snapshot_policy: { keep: 1 } } });
+    expect(status.json()).toMatchObject({ app: { policy: { threshold: 3, voters: [{ principal: home.principal('alice'), weight: 1 }, { principal: home.principal('carol'), weight: 3 }] }, snapshot_policy: { keep: 1, rehearse: true } } });
 });

@@ -51,7 +51,7 @@ describe('compare-module against the replica server', () => {
         await upgrader.register({
             app,
             policy: { voters: [{ principal: self, weight: 1 }], threshold: 1, proposers: [self], proposal_lifetime_seconds: 3_600n, health_check: [] },
-            snapshot_policy: { keep: 1, required: false },
+            snapshot_policy: { keep: 1, required: false, rehearse: false },
             recovery
         });
         // The gzipped demo app v2 (two chunks), as dfx would deploy it.

@@ -57,7 +57,7 @@ export async function register(deployment: Deployment, voters: Principal[], thre
         app: deployment.app,
         recovery: deployment.recovery.getPrincipal(),
         policy: { voters: voters.map((principal) => ({ principal, weight: 1 })), threshold, proposers: [deployment.maintainer.getPrincipal()], proposal_lifetime_seconds: 86_400n, health_check: ['health'] },
-        snapshot_policy: { keep: 1, required: false }
+        snapshot_policy: { keep: 1, required: false, rehearse: false }
     });
 }
 

@@ -54,7 +54,7 @@ const largestPolicy: Policy = {
     proposal_lifetime_seconds: NAT64_MAX,
     health_check: ['h'.repeat(64)]
 };
-const largestSnapshots = { keep: 255, required: true };
+const largestSnapshots = { keep: 255, required: true, rehearse: true };
 const largestRequest = { module_hash: hash, arg: new Uint8Array(MAX_ARG_BYTES), options: { take_snapshot: true, skip_pre_upgrade: true, wasm_memory_persistence: [{ replace: null }] }, downgrade: true };
 
 /** The largest valid argument list of every method (of the largest variant, for variants). */

@@ -90,7 +90,8 @@ const proposal: Proposal = {
     ],
     approving_weight: 4_000_000_000,
     rejecting_weight: 1,
-    status: { executed: { rolled_back: 'naïve “quotes” 😀 \\ "json"' } }
+    status: { executed: { rolled_back: 'naïve “quotes” 😀 \\ "json"' } },
+    rehearsal: [{ canister: [app], state_bytes: 1_048_576n, cycles: 10n ** 12n, result: [{ failed: 'trapped 😀' }] }]
 };
 
 const execution: ExecutionValue = {
@@ -108,7 +109,8 @@ const execution: ExecutionValue = {
     retries: 1,
     waiting: ['for cycles 😀'],
     started_at: 1_700_000_000_000_000_000n,
-    updated_at: 1n
+    updated_at: 1n,
+    rehearsal: [{ report: { canister: [], state_bytes: 0n, cycles: 0n, result: [] }, creations: 2, copy: [{ source: hash, target: [], wasm_module_size: 3n, wasm_memory_size: 0n, stable_memory_size: 2n ** 40n, chunks: [hash] }] }]
 };
 
 const moduleInfo: ModuleInfo = { app, hash, size: 3_500_000n, chunks_expected: 4, chunks_received: 2, uploader: person, created_at: 5n, complete: false, rejected: false };
@@ -153,8 +155,8 @@ const messages: Array<[string, IDL.Type, unknown]> = [
             max_recovery_seconds: 18_446_744_073_709_551_615n
         }
     ],
-    ['ProposeArgs change_policy', ProposeArgs, { app, action: { change_policy: { policy: { voters: [{ principal: person, weight: 1 }], threshold: 1, proposers: [], proposal_lifetime_seconds: 60n, health_check: ['health'] }, snapshot_policy: { keep: 2, required: true } } } }],
-    ['RegisterArgs', RegisterArgs, { app, policy: { voters: [{ principal: person, weight: 3 }], threshold: 2, proposers: [app], proposal_lifetime_seconds: 3600n, health_check: [] }, snapshot_policy: { keep: 0, required: false }, recovery: person }],
+    ['ProposeArgs change_policy', ProposeArgs, { app, action: { change_policy: { policy: { voters: [{ principal: person, weight: 1 }], threshold: 1, proposers: [], proposal_lifetime_seconds: 60n, health_check: ['health'] }, snapshot_policy: { keep: 2, required: true, rehearse: false } } } }],
+    ['RegisterArgs', RegisterArgs, { app, policy: { voters: [{ principal: person, weight: 3 }], threshold: 2, proposers: [app], proposal_lifetime_seconds: 3600n, health_check: [] }, snapshot_policy: { keep: 0, required: false, rehearse: false }, recovery: person }],
     ['VoteArgs', VoteArgs, { proposal_id: 1n, subject: hash, approve: true }],
     ['CreateModuleArgs', CreateModuleArgs, { app, hash, size: 3n }],
     ['UploadChunkArgs, empty chunk', UploadChunkArgs, { app, hash, index: 0, chunk: new Uint8Array(0) }],
@@ -339,7 +341,7 @@ describe('stable records (Candid values without a header)', () => {
             info: {
                 app,
                 policy: { voters: [{ principal: person, weight: 1 }], threshold: 1, proposers: [app], proposal_lifetime_seconds: 3600n, health_check: ['health'] },
-                snapshot_policy: { keep: 2, required: false },
+                snapshot_policy: { keep: 2, required: false, rehearse: false },
                 recovery: person,
                 registered_by: person,
                 registered_at: 9n,

@@ -98,7 +98,7 @@ export const DEFAULT_POLICY = policyOf(
     ],
     2
 );
-export const DEFAULT_SNAPSHOTS: SnapshotPolicy = { keep: 2, required: false };
+export const DEFAULT_SNAPSHOTS: SnapshotPolicy = { keep: 2, required: false, rehearse: false };
 
 export const SAFE_OPTIONS: UpgradeOptions = { take_snapshot: true, skip_pre_upgrade: false, wasm_memory_persistence: [] };
 

@@ -10,7 +10,9 @@ const CONDITION_TEXT: Record<Condition, string> = {
     takeSnapshot: 'a snapshot was asked for',
     hasSnapshot: 'a snapshot was taken',
     failedEarlier: 'an earlier step failed',
-    wasRunning: 'the app was running'
+    wasRunning: 'the app was running',
+    rehearse: 'a rehearsal was asked for',
+    rehearsalLive: 'a rehearsal canister was created and not yet deleted'
 };
 
 function route(r: Route): string {

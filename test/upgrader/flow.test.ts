@@ -14,13 +14,14 @@ import type { Execution, Step } from '../../canisters/upgrader/types';
 import { principalOf, upgradeRequest } from './fixture';
 import { renderFlow } from './flow-table';
 
-type Facts = { restore: boolean; takeSnapshot: boolean; wasRunning: boolean; handOver?: boolean };
+type Facts = { restore: boolean; takeSnapshot: boolean; wasRunning: boolean; handOver?: boolean; rehearse?: boolean };
 /** Where a walk is: the step, and what the steps so far changed on the record that forks read. */
-type State = { step: Step; failed: boolean; hasSnapshot: boolean };
+type State = { step: Step; failed: boolean; hasSnapshot: boolean; rehearsal?: 'created' | 'ended' };
 
 const UPGRADE_FACTS: Facts[] = [false, true].flatMap((restore) => [false, true].flatMap((takeSnapshot) => [false, true].map((wasRunning) => ({ restore, takeSnapshot, wasRunning }))));
 const HAND_OVER_FACTS: Facts[] = [false, true].map((wasRunning) => ({ restore: false, takeSnapshot: false, wasRunning, handOver: true }));
-const ALL_FACTS: Facts[] = [...UPGRADE_FACTS, ...HAND_OVER_FACTS];
+const REHEARSAL_FACTS: Facts[] = [false, true].flatMap((takeSnapshot) => [false, true].map((wasRunning) => ({ restore: false, takeSnapshot, wasRunning, rehearse: true })));
+const ALL_FACTS: Facts[] = [...UPGRADE_FACTS, ...HAND_OVER_FACTS, ...REHEARSAL_FACTS];
 const app = principalOf('flow-app');
 const module = { name: 'any', bytes: new Uint8Array(), hash: new Uint8Array(32) };
 
@@ -45,7 +46,17 @@ function record(facts: Facts, state: State, retries = 0): Execution {
         retries,
         waiting: [],
         started_at: 0n,
-        updated_at: 0n
+        updated_at: 0n,
+        rehearsal:
+            facts.rehearse === true
+                ? [
+                      {
+                          report: { canister: state.rehearsal === undefined ? [] : [principalOf('flow-rehearsal')], state_bytes: 0n, cycles: 0n, result: state.rehearsal === 'ended' ? [{ passed: null }] : [] },
+                          creations: 0,
+                          copy: []
+                      }
+                  ]
+                : []
     };
 }
 
@@ -55,7 +66,7 @@ function nameOf(step: Step): StepName {
     return name;
 }
 
-const key = (state: State): string => `${JSON.stringify(state.step)}|${state.failed}|${state.hasSnapshot}`;
+const key = (state: State): string => `${JSON.stringify(state.step)}|${state.failed}|${state.hasSnapshot}|${state.rehearsal ?? ''}`;
 
 /**
  * The states one step leads to, one per edge. Bounded repeats are not edges of the walk: more
@@ -86,8 +97,16 @@ function after(state: State, edge: string, leg: Leg): State {
         step: stepTo(leg.to, state.step),
         failed: state.failed || leg.records !== undefined || leg.replaces !== undefined,
         // The one change of the record a fork reads that a step makes: the snapshot step records its id.
-        hasSnapshot: state.hasSnapshot || ('snapshot' in state.step && edge === 'ok')
+        hasSnapshot: state.hasSnapshot || ('snapshot' in state.step && edge === 'ok'),
+        // rehearsal_create records the canister it created; rehearsal_delete how the rehearsal ended, whichever edge it takes last.
+        ...rehearsalAfter(state, edge)
     };
+}
+
+function rehearsalAfter(state: State, edge: string): Pick<State, 'rehearsal'> {
+    if ('rehearsal_delete' in state.step) return { rehearsal: 'ended' };
+    if ('rehearsal_create' in state.step && edge === 'ok') return { rehearsal: 'created' };
+    return state.rehearsal === undefined ? {} : { rehearsal: state.rehearsal };
 }
 
 const START: State = { step: { check: null }, failed: false, hasSnapshot: false };
@@ -174,10 +193,17 @@ describe('the executor flow table', () => {
     it('ends safely after an unexpected error in any step: the app is started again if it ran, and the path ends', () => {
         for (const facts of ALL_FACTS) {
             for (const name of STEP_NAMES.filter((n) => n !== 'done')) {
-                const state: State = { step: stepTo(name, { check: null }), failed: false, hasSnapshot: false };
+                // A rehearsal canister exists from the step after its creation until its deletion ends.
+                const created = facts.rehearse === true && name.startsWith('rehearsal_') && name !== 'rehearsal_create';
+                const state: State = { step: stepTo(name, { check: null }), failed: false, hasSnapshot: false, ...(created ? { rehearsal: 'created' } : {}) };
                 const decision = decide(record(facts, state), ERROR_EDGE);
                 if (decision.retry) throw new Error('an error is never retried');
-                const expected = facts.handOver === true ? { to: 'remove_successor', records: 'hand_over_failed' } : { to: facts.wasRunning ? 'start' : 'cleanup', records: 'aborted' };
+                const expected =
+                    facts.handOver === true
+                        ? { to: 'remove_successor', records: 'hand_over_failed' }
+                        : created
+                          ? { to: 'rehearsal_delete', records: 'rehearsal_failed' }
+                          : { to: facts.wasRunning ? 'start' : 'cleanup', records: 'aborted' };
                 expect(decision.leg).toEqual(expected);
                 expect(reaches(facts, after(state, ERROR_EDGE, decision.leg), 'done')).toBe(true);
             }

@@ -89,9 +89,9 @@ describe('recovery principal', () => {
         upgrader.setPrincipal(maintainer);
         const id = ok(await upgrader.propose({ app, action: { upgrade: upgradeRequest(v2) } }));
         upgrader.setPrincipal(recovery);
-        const info = ok(await upgrader.set_policy({ app, change: { policy: policyOf([[bob, 1]], 1), snapshot_policy: { keep: 1, required: true } } }));
+        const info = ok(await upgrader.set_policy({ app, change: { policy: policyOf([[bob, 1]], 1), snapshot_policy: { keep: 1, required: true, rehearse: false } } }));
         expect(info.policy_version).toBe(2);
-        expect(info.snapshot_policy).toEqual({ keep: 1, required: true });
+        expect(info.snapshot_policy).toEqual({ keep: 1, required: true, rehearse: false });
         expect((await upgrader.get_proposal(id))[0]?.status).toEqual({ cancelled: 'superseded: the recovery principal changed the policy' });
         // The new policy applies: snapshots are now required.
         upgrader.setPrincipal(maintainer);

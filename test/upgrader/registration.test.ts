@@ -85,8 +85,8 @@ describe('registration', () => {
         for (const policy of invalid) {
             expect(Object.keys(err(await registerApp(upgrader, app, { policy })))).toEqual(['InvalidArgument']);
         }
-        expect(Object.keys(err(await registerApp(upgrader, app, { snapshots: { keep: 0, required: true } })))).toEqual(['InvalidArgument']);
-        expect(Object.keys(err(await registerApp(upgrader, app, { snapshots: { keep: 11, required: false } })))).toEqual(['InvalidArgument']);
+        expect(Object.keys(err(await registerApp(upgrader, app, { snapshots: { keep: 0, required: true, rehearse: false } })))).toEqual(['InvalidArgument']);
+        expect(Object.keys(err(await registerApp(upgrader, app, { snapshots: { keep: 11, required: false, rehearse: false } })))).toEqual(['InvalidArgument']);
         ok(await registerApp(upgrader, app));
     });
 });

@@ -66,7 +66,7 @@ const largestPolicy: Policy = {
     proposal_lifetime_seconds: 3_600n,
     health_check: ['h'.repeat(64)]
 };
-const largestSnapshots = { keep: 10, required: true };
+const largestSnapshots = { keep: 10, required: true, rehearse: true };
 const upgradeRequest = (s: Scene, arg = new Uint8Array(MAX_ARG_BYTES)) => ({
     module_hash: s.moduleHash,
     arg,

@@ -55,7 +55,7 @@ describe('structural decisions', () => {
     });
 
     it('forgets a snapshot deleted out of band instead of naming it for replacement', async () => {
-        scene = await createExecutionScene({ snapshots: { keep: 1, required: false } });
+        scene = await createExecutionScene({ snapshots: { keep: 1, required: false, rehearse: false } });
         const { replica, upgrader, app } = scene;
         const first = await approveUpgrade(scene, v2);
         expect(await waitForOutcome(replica, upgrader, first)).toEqual({ upgraded: null });

@@ -13,6 +13,7 @@ export interface PolicyOptions {
     healthCheck?: string;
     snapshotsKeep: string;
     snapshotRequired?: boolean;
+    rehearse?: boolean;
 }
 
 export function addPolicyOptions(command: Command): Command {
@@ -23,7 +24,8 @@ export function addPolicyOptions(command: Command): Command {
         .option('--lifetime <seconds>', 'how long a proposal stays open', '604800')
         .option('--health-check <method>', "the app's `() -> (bool)` method that must answer true after an upgrade")
         .option('--snapshots-keep <n>', 'snapshots kept per app (0-10; 0 disables them)', '2')
-        .option('--snapshot-required', 'every upgrade must take a snapshot');
+        .option('--snapshot-required', 'every upgrade must take a snapshot')
+        .option('--rehearse', 'rehearse every upgrade on a copy of the app (made by the upgrader, on chain) before touching the app');
 }
 
 /** Whether any policy flag was given (propose: a policy change rather than an upgrade). */
@@ -47,6 +49,6 @@ export function policyFrom(options: PolicyOptions): PolicyChange {
             proposal_lifetime_seconds: lifetime,
             health_check: options.healthCheck === undefined ? [] : [options.healthCheck]
         },
-        snapshot_policy: { keep: parseSmall(options.snapshotsKeep, '--snapshots-keep', 255), required: options.snapshotRequired === true }
+        snapshot_policy: { keep: parseSmall(options.snapshotsKeep, '--snapshots-keep', 255), required: options.snapshotRequired === true, rehearse: options.rehearse === true }
     };
 }

@@ -1,5 +1,5 @@
 /** The text form of the upgrader's records (the JSON form is the record itself). */
-import type { AppInfo, AuditEntry, Execution, ModuleInfo, Proposal } from '../../../canisters/upgrader/types.js';
+import type { AppInfo, AuditEntry, Execution, ModuleInfo, Proposal, RehearsalReport } from '../../../canisters/upgrader/types.js';
 import { toHex } from '../../encoding/hex.js';
 import { fields, opt, timeText, variantText } from '../output.js';
 
@@ -14,7 +14,7 @@ export function appLines(info: AppInfo): string[] {
         ['proposers', policy.proposers.length === 0 ? 'none' : policy.proposers.map((p) => p.toText()).join(', ')],
         ['proposal lifetime', `${policy.proposal_lifetime_seconds} s`],
         ['health check', opt(policy.health_check)],
-        ['snapshots', `keep ${info.snapshot_policy.keep}${info.snapshot_policy.required ? ', required' : ''}; taken: ${info.snapshots.length === 0 ? 'none' : info.snapshots.map((s) => toHex(s.id)).join(', ')}`],
+        ['snapshots', `keep ${info.snapshot_policy.keep}${info.snapshot_policy.required ? ', required' : ''}${info.snapshot_policy.rehearse ? ', every upgrade rehearsed' : ''}; taken: ${info.snapshots.length === 0 ? 'none' : info.snapshots.map((s) => toHex(s.id)).join(', ')}`],
         ['live proposal', opt(info.live_proposal)],
         ['policy version', String(info.policy_version)]
     ]);
@@ -48,8 +48,16 @@ export function proposalLines(proposal: Proposal): string[] {
         ['proposer', `${proposal.proposer.toText()}${proposal.emergency ? ' (emergency, no votes)' : ''}`],
         ['votes', `${proposal.approving_weight} approving, ${proposal.rejecting_weight} rejecting${proposal.votes.length === 0 ? '' : `: ${proposal.votes.map((v) => `${v.voter.toText()} ${v.approve ? 'yes' : 'no'}`).join(', ')}`}`],
         ['subject', toHex(proposal.subject)],
-        ['expires', timeText(proposal.expires_at)]
+        ['expires', timeText(proposal.expires_at)],
+        ['rehearsal', opt(proposal.rehearsal, rehearsalText)]
     ]);
+}
+
+/** A rehearsal on a copy of the app: how it ended (or that it is under way), its state and canister. */
+function rehearsalText(report: RehearsalReport): string {
+    const result = report.result[0];
+    const ended = result === undefined ? 'under way' : 'passed' in result ? 'passed' : `FAILED: ${result.failed}`;
+    return `${ended} (up to ${report.state_bytes} bytes of app state; copy ${opt(report.canister, (c) => c.toText())})`;
 }
 
 export function executionLines(execution: Execution): string[] {
@@ -60,6 +68,7 @@ export function executionLines(execution: Execution): string[] {
         ['waiting', opt(execution.waiting)],
         ['failure', opt(execution.failure, variantText)],
         ['snapshot', opt(execution.snapshot_id, toHex)],
+        ['rehearsal', opt(execution.rehearsal, (r) => rehearsalText(r.report))],
         ['updated', timeText(execution.updated_at)]
     ]);
 }

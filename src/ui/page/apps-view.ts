@@ -49,7 +49,7 @@ export function renderApp(region: HTMLElement, app: string, info: AppInfo | unde
             field('Threshold', `${policy.threshold} of ${total} (total voting weight)`),
             field('Proposal lifetime', seconds(policy.proposal_lifetime_seconds)),
             field('Health check', policy.health_check[0] ?? 'none'),
-            field('Snapshots', `keep ${info.snapshot_policy.keep}${info.snapshot_policy.required ? ', required for every upgrade' : ''}; ${info.snapshots.length} taken`),
+            field('Snapshots', `keep ${info.snapshot_policy.keep}${info.snapshot_policy.required ? ', required for every upgrade' : ''}${info.snapshot_policy.rehearse ? '; every upgrade rehearsed on a copy first' : ''}; ${info.snapshots.length} taken`),
             field('Policy version', String(info.policy_version)),
             field('Registered', `${time(info.registered_at)} by `, h('code', { class: 'principal' }, info.registered_by.toText())),
             field('Live proposal', info.live_proposal[0] === undefined ? 'none' : `#${info.live_proposal[0]}`)

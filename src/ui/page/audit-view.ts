@@ -1,7 +1,7 @@
 /** The audit view: the app's history as the upgrader keeps it, newest first. */
 import type { AuditEntry, AuditEvent } from '../../../canisters/upgrader/types.js';
 import { h, replaceContent } from './dom.js';
-import { isoTime, statusText, stepText, tag, time, toHex } from './format.js';
+import { isoTime, rehearsalText, statusText, stepText, tag, time, toHex } from './format.js';
 
 const SHOWN = 60;
 
@@ -12,6 +12,7 @@ function eventText(event: AuditEvent): string {
     if ('step_failed' in event) return `step failed: ${stepText(event.step_failed.step)}: ${event.step_failed.message}`;
     if ('policy_changed' in event) return `policy changed (version ${event.policy_changed})`;
     if ('handed_over' in event) return `handed over to the upgrader ${event.handed_over.toText()}`;
+    if ('rehearsed' in event) return `rehearsal ${rehearsalText(event.rehearsed)}`;
     const value = Object.values(event)[0] as unknown;
     const name = tag(event).replace(/_/g, ' ');
     return value instanceof Uint8Array ? `${name} ${toHex(value).slice(0, 16)}…` : name;

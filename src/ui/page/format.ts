@@ -1,5 +1,5 @@
 /** How the page writes values: hashes, principals, IC times, statuses and outcomes. */
-import type { Outcome, ProposalStatus, Step } from '../../../canisters/upgrader/types.js';
+import type { Outcome, ProposalStatus, RehearsalReport, Step } from '../../../canisters/upgrader/types.js';
 import { toHex } from '../../encoding/hex.js';
 
 export { toHex };
@@ -43,10 +43,19 @@ export function statusText(status: ProposalStatus): string {
 
 export function stepText(step: Step): string {
     if ('upload_chunk' in step) return `upload chunk ${step.upload_chunk + 1}`;
+    if ('rehearsal_copy' in step) return `rehearsal: copy slice ${step.rehearsal_copy + 1}`;
     return tag(step).replace(/_/g, ' ');
 }
 
 /** Whether an outcome did what was voted (upgraded, policy changed, restored, handed over). */
 export function succeeded(outcome: Outcome): boolean {
     return 'upgraded' in outcome || 'policy_changed' in outcome || 'restored' in outcome || 'handed_over' in outcome;
+}
+
+/** A rehearsal's report: how it ended, on how much state, in which canister. */
+export function rehearsalText(report: RehearsalReport): string {
+    const result = report.result[0];
+    const ended = result === undefined ? 'under way' : 'passed' in result ? 'passed' : `failed: ${result.failed}`;
+    const canister = report.canister[0];
+    return `${ended} (up to ${report.state_bytes} bytes of app state${canister === undefined ? '' : `, copy ${canister.toText()}`})`;
 }

@@ -7,7 +7,7 @@ import type { AppInfo, Proposal, ProposalStatus, UpgradeOptions } from '../../..
 import { expectedSubject } from '../../client/upgrader.js';
 import { equalBytes } from '../../encoding/bytes.js';
 import { field, h, replaceContent } from './dom.js';
-import { statusText, tag, time, toHex } from './format.js';
+import { rehearsalText, statusText, tag, time, toHex } from './format.js';
 
 export interface VoteRequest {
     proposal: Proposal;
@@ -138,7 +138,8 @@ export function renderProposal(region: HTMLElement, proposalId: bigint | undefin
             ...actionFields(proposal),
             ...field('Created', time(proposal.created_at)),
             ...field('Expires', time(proposal.expires_at), 'open' in proposal.status && expiresIn > 0 ? ` (in ${Math.round(expiresIn / 60_000)} min)` : ''),
-            ...field('Vote subject', h('code', { class: 'hash' }, toHex(proposal.subject)))
+            ...field('Vote subject', h('code', { class: 'hash' }, toHex(proposal.subject))),
+            ...(proposal.rehearsal[0] === undefined ? [] : field('Rehearsal', rehearsalText(proposal.rehearsal[0])))
         ),
         h('h3', { id: 'votes-title' }, 'Votes'),
         h(

@@ -6,7 +6,7 @@
  * check). The HTTP transport of the CLI is not included. BENCH_REHEARSAL_MIB (default "1,256")
  * picks the sizes.
  *
- * Run alone with `npx tsx bench/rehearsal.ts`, or from `npm run bench`.
+ * Run alone with `npx tsx bench/rehearsal-offline.ts`, or from `npm run bench`.
  */
 import { readFileSync } from 'node:fs';
 import { IDL } from '@dfinity/candid';

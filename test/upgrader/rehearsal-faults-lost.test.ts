@@ -1,0 +1,16 @@
+/** The rehearsal's fault matrix (see rehearsal-fault-matrix.ts) when the response to the step's call is lost. */
+import type { ExecutionScene } from './execution-fixture';
+import { REHEARSAL_CASES, runRehearsalCase } from './rehearsal-fault-matrix';
+
+describe("rehearsal fault matrix: the response is lost", () => {
+    let scene: ExecutionScene | undefined;
+
+    afterEach(async () => {
+        await scene?.replica.tearDown();
+        scene = undefined;
+    });
+
+    it.each(REHEARSAL_CASES)('at %s, the watchdog recovers', async (_name, c) => {
+        await runRehearsalCase('lose', c, (created) => (scene = created));
+    });
+});
