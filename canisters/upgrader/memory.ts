@@ -41,8 +41,10 @@ export const MemoryId = {
  * 3: the hardened upgrader (execution ids, per-app audit rings and module quotas, install
  * settings, proposals that bind argument and options); 4: hand-overs (new cases in the stored
  * proposal action, execution kind and step, outcome and audit event: a variant's case indexes
- * shift, so version 3 records do not decode as version 4; and the handed-over map, id 22).
- * No upgrader with version 1, 2 or 3 was ever sealed, so there is no migration: an upgrade over
+ * shift, so version 3 records do not decode as version 4; and the handed-over map, id 22);
+ * 5: on-chain rehearsals (the snapshot policy's `rehearse` field, the proposal's rehearsal report,
+ * the execution's rehearsal record, new steps and the `rehearsal_failed` outcome).
+ * No upgrader with version 1, 2, 3 or 4 was ever sealed, so there is no migration: an upgrade over
  * them traps and keeps the old code.
  */
-export const SCHEMA_VERSION = 4n;
+export const SCHEMA_VERSION = 5n;
