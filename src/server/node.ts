@@ -15,6 +15,7 @@ import { certifiedDataPath, Replica, ReplicaKeys, ReplicaOptions, StateTree, Sub
 import type { IngressStatus, Reject } from '../replica/index.js';
 import { LiveMode, NS_PER_MS, wallClockNs } from './live-mode.js';
 import { RequestStatuses } from './request-statuses.js';
+import { toHex } from '../encoding/hex.js';
 import { withFastStateSigner } from './state-signer.js';
 
 export { wallClockNs } from './live-mode.js';
@@ -136,7 +137,7 @@ export class ReplicaNode {
         const result = this.subnet.submitIngress(request);
         if ('ok' in result) {
             this.#statuses.track(result.ok);
-            this.#liveMode.ingressSubmitted(request.sender.toText());
+            this.#liveMode.ingressSubmitted(toHex(request.sender.toUint8Array()));
         }
         return result;
     }
