@@ -34,11 +34,17 @@ interface Management {
     install_code(args: { mode: { install: null }; canister_id: Principal; wasm_module: Uint8Array; arg: Uint8Array; sender_canister_version: [] }): Promise<undefined>;
 }
 
-/** BENCH_SERVER_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it stops (node --cpu-prof). */
+/**
+ * BENCH_SERVER_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it stops (node --cpu-prof).
+ * BENCH_SERVER_STATE_DIR=<dir>: the server keeps its state there (`--state-dir`), so every
+ * round waits for its log record's fsync before it answers, as a developer's server does.
+ */
 function startServer(): Promise<{ child: ChildProcess; url: string }> {
     const profileDir = process.env.BENCH_SERVER_CPU_PROF;
     const profile = profileDir === undefined || profileDir === '' ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir];
-    const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'scripts/replica.ts', '--port', '0'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+    const stateDir = process.env.BENCH_SERVER_STATE_DIR;
+    const persist = stateDir === undefined || stateDir === '' ? [] : ['--state-dir', stateDir];
+    const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'scripts/replica.ts', '--port', '0', ...persist], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
     return new Promise((resolve, reject) => {
         let out = '';
         child.stdout!.on('data', (chunk: Buffer) => {
@@ -146,7 +152,8 @@ async function throughput(url: string, canisterId: Principal, agents: number, se
 export async function serverFigures(iterations = 50): Promise<void> {
     // The server signs certificates with mcl-wasm when it is installed (src/server/state-signer.ts).
     const backend = (await loadMcl()) === null ? '@noble/curves' : 'mcl-wasm';
-    section(`Replica server through unmodified @dfinity/agent HttpAgents (loopback, server in its own process; BLS signing: ${backend})`);
+    const persisted = process.env.BENCH_SERVER_STATE_DIR ? `, state in ${process.env.BENCH_SERVER_STATE_DIR}` : '';
+    section(`Replica server through unmodified @dfinity/agent HttpAgents (loopback, server in its own process; BLS signing: ${backend}${persisted})`);
     const { child, url } = await startServer();
     try {
         const controller = Ed25519KeyIdentity.generate();
