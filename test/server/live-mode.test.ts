@@ -3,9 +3,16 @@
  * under load, what arrived during a round in the next round as soon as that one is over
  * (no fixed batching window), with at most one round starting every 5 ms.
  */
-import { jest } from '@jest/globals';
 import { LiveMode } from '../../src/server/live-mode.js';
 import type { Subnet } from '../../src/replica/index.js';
+
+/** Jest's fake timers (they fake performance.now() too), from the object Jest gives ES modules. */
+interface FakeTimers {
+    useFakeTimers(): void;
+    useRealTimers(): void;
+    advanceTimersByTimeAsync(ms: number): Promise<unknown>;
+}
+const jest = (import.meta as unknown as { jest: FakeTimers }).jest;
 
 /** A node whose rounds take `roundMs` (run and made durable) and record when they start. */
 function fakeNode(roundMs: number): { mode: LiveMode; starts: number[]; submit(sender: string): void } {
