@@ -39,7 +39,7 @@ interface LiveNode {
 export class LiveMode {
     readonly #node: LiveNode;
     /** The pending run of the auto-progress loop, and when it is due (performance.now() ms). */
-    #loopTimer: NodeJS.Timeout | null = null;
+    #loopTimer: { cancel(): void } | null = null;
     #loopDue = Infinity;
     /** Recent ingress arrivals (performance.now() ms and sender), oldest first: are several clients at work? */
     #arrivals: Array<{ at: number; sender: string }> = [];
@@ -116,15 +116,23 @@ export class LiveMode {
         const due = performance.now() + Math.max(0, delayMs);
         if (this.#loopTimer !== null) {
             if (this.#loopDue <= due) return;
-            clearTimeout(this.#loopTimer);
+            this.#loopTimer.cancel();
         }
         this.#loopDue = due;
-        this.#loopTimer = setTimeout(() => {
+        const run = (): void => {
             this.#loopTimer = null;
             this.#loopDue = Infinity;
             void this.#loopStep();
-        }, Math.max(0, delayMs));
-        if (delayMs > HEARTBEAT_INTERVAL_MS) this.#loopTimer.unref();
+        };
+        if (delayMs <= 0) {
+            // Not setTimeout(0), which waits at least 1 ms: a lone update's round starts right after pending I/O.
+            const immediate = setImmediate(run);
+            this.#loopTimer = { cancel: () => clearImmediate(immediate) };
+            return;
+        }
+        const timer = setTimeout(run, delayMs);
+        if (delayMs > HEARTBEAT_INTERVAL_MS) timer.unref();
+        this.#loopTimer = { cancel: () => clearTimeout(timer) };
     }
 
     /**
@@ -180,7 +188,7 @@ export class LiveMode {
 
     /** Cancels the pending run of the loop. */
     stop(): void {
-        if (this.#loopTimer !== null) clearTimeout(this.#loopTimer);
+        this.#loopTimer?.cancel();
         this.#loopTimer = null;
         this.#loopDue = Infinity;
     }
