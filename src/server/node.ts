@@ -4,7 +4,9 @@
  *
  * Every round goes through `runRound()`, one at a time: (in live mode) move time up to the
  * wall clock, `subnet.tick()`, bring the state tree up to date, persist (when a store is
- * attached, before anyone is told about the round), then wake whoever waits for a round.
+ * attached, before anyone is told about the round) and, in live mode when the round answered
+ * requests, sign its state once for all their certificates (during the store's fsync), then
+ * wake whoever waits for a round.
  *
  * Live mode (HTTP clients attached; live-mode.ts): replica time follows the wall clock and
  * rounds run by themselves. Without live mode (a PocketIC instance driven by a test), rounds
