@@ -42,13 +42,29 @@ function hashValue(value: Hashable): Uint8Array {
     throw new HashValueError(`cannot hash a value of type ${value === null ? 'null' : typeof value}`);
 }
 
+/** Hashes of map keys seen so far: requests use a handful of field names (bounded: keys come from clients). */
+const keyHashes = new Map<string, Uint8Array>();
+const MAX_KEY_HASHES = 256;
+
+function keyHash(key: string): Uint8Array {
+    let hash = keyHashes.get(key);
+    if (hash === undefined) {
+        hash = sha256(textEncoder.encode(key));
+        if (keyHashes.size < MAX_KEY_HASHES) keyHashes.set(key, hash);
+    }
+    return hash;
+}
+
 /** The hash of a map; entries whose value is `undefined` are left out. */
 export function hashOfMap(map: ReadonlyMap<string, Hashable> | { readonly [key: string]: Hashable }): Uint8Array {
     const entries = map instanceof Map ? [...(map as ReadonlyMap<string, Hashable>)] : Object.entries(map as { readonly [key: string]: Hashable });
     const pairs: Buffer[] = [];
     for (const [key, value] of entries) {
         if (value === undefined) continue;
-        pairs.push(Buffer.concat([sha256(textEncoder.encode(key)), hashValue(value)]));
+        const pair = Buffer.allocUnsafe(64);
+        pair.set(keyHash(key));
+        pair.set(hashValue(value), 32);
+        pairs.push(pair);
     }
     pairs.sort(Buffer.compare);
     return sha256(...pairs);

@@ -73,13 +73,9 @@ export async function handleIcRequest(node: ReplicaNode, request: HttpRequest): 
     if (!supported) return text(404, `Unknown endpoint ${path}`);
     // The IC compares the whole header value, lowercased (rs/http_endpoints/public, verify_cbor_content_header).
     if (request.headers['content-type']?.toLowerCase() !== 'application/cbor') return text(400, 'Unexpected content-type, expected application/cbor.');
-    let principal: Principal;
-    try {
-        principal = Principal.fromText(decodeURIComponent(idText));
-    } catch {
-        return text(400, `Invalid ${scope === 'canister' ? 'effective canister' : 'subnet'} id in URL: ${idText}`);
-    }
-    if (scope === 'subnet' && principal.toText() !== node.keys.subnetId.toText()) {
+    const principal = urlPrincipal(idText);
+    if (principal === null) return text(400, `Invalid ${scope === 'canister' ? 'effective canister' : 'subnet'} id in URL: ${idText}`);
+    if (scope === 'subnet' && !samePrincipal(principal, node.keys.subnetId)) {
         return text(404, `Subnet ${principal.toText()} is not known to this replica (its subnet is ${node.keys.subnetId.toText()})`);
     }
     try {
@@ -101,6 +97,28 @@ export async function handleIcRequest(node: ReplicaNode, request: HttpRequest): 
         if (error instanceof ReplicaFailedError) return text(503, error.message);
         throw error;
     }
+}
+
+/** Principals of URLs parsed so far (a client names the same few ids again and again). */
+const urlPrincipals = new Map<string, Principal>();
+const MAX_URL_PRINCIPALS = 1024;
+
+/** The principal a URL's path segment names; null if it names none. */
+function urlPrincipal(idText: string): Principal | null {
+    let principal = urlPrincipals.get(idText);
+    if (principal !== undefined) return principal;
+    try {
+        principal = Principal.fromText(decodeURIComponent(idText));
+    } catch {
+        return null;
+    }
+    if (urlPrincipals.size >= MAX_URL_PRINCIPALS) urlPrincipals.clear();
+    urlPrincipals.set(idText, principal);
+    return principal;
+}
+
+function samePrincipal(a: Principal, b: Principal): boolean {
+    return Buffer.compare(a.toUint8Array(), b.toUint8Array()) === 0;
 }
 
 function status(node: ReplicaNode): HttpResponse {
@@ -216,7 +234,7 @@ async function call(node: ReplicaNode, envelope: Envelope, ecid: Principal | nul
 
     let effective = ecid;
     if (!isManagement) {
-        if (ecid !== null && ecid.toText() !== canisterId.toText()) {
+        if (ecid !== null && !samePrincipal(ecid, canisterId)) {
             throw new RequestError(400, `Specified CanisterId ${canisterId.toText()} does not match effective canister id in URL ${ecid.toText()}`);
         }
         effective = canisterId;
@@ -227,7 +245,7 @@ async function call(node: ReplicaNode, envelope: Envelope, ecid: Principal | nul
             // The effective canister id of a management call is the canister its argument names.
             const checked = node.subnet.checkManagementIngress(sender, method, arg);
             if ('err' in checked) return nonReplicatedRejection(checked.err, async);
-            if (checked.ok !== null && ecid !== null && checked.ok.toText() !== ecid.toText()) {
+            if (checked.ok !== null && ecid !== null && !samePrincipal(checked.ok, ecid)) {
                 throw new RequestError(400, `Specified CanisterId ${checked.ok.toText()} does not match effective canister id in URL ${ecid.toText()}`);
             }
             effective = checked.ok ?? ecid ?? MANAGEMENT_CANISTER_ID;
@@ -262,7 +280,7 @@ async function query(node: ReplicaNode, envelope: Envelope, ecid: Principal): Pr
     if (!isAnonymous(senderBytes)) checkExpiry(node, expiry);
     const isManagement = canisterId.toUint8Array().length === 0;
     authenticateEnvelope(node, envelope, requestId, isManagement ? ecid : canisterId);
-    if (!isManagement && ecid.toText() !== canisterId.toText()) {
+    if (!isManagement && !samePrincipal(ecid, canisterId)) {
         throw new RequestError(400, `Specified CanisterId ${canisterId.toText()} does not match effective canister id in URL ${ecid.toText()}`);
     }
     await node.ensureFresh();
@@ -329,8 +347,8 @@ function checkPaths(node: ReplicaNode, paths: Uint8Array[][], ecid: Principal | 
                 requestIdSeen = rid;
                 const record = node.subnet.ingress.get(rid);
                 if (record === undefined) continue;
-                if (record.sender.toText() !== sender.toText()) throw new RequestError(403, 'Request IDs must be for requests signed by the caller');
-                if (record.effectiveCanisterId.toText() !== ecid.toText() && record.canisterId.toText() !== ecid.toText()) {
+                if (!samePrincipal(record.sender, sender)) throw new RequestError(403, 'Request IDs must be for requests signed by the caller');
+                if (!samePrincipal(record.effectiveCanisterId, ecid) && !samePrincipal(record.canisterId, ecid)) {
                     throw new RequestError(400, `Effective principal id in URL ${ecid.toText()} does not match the request's effective canister id ${record.effectiveCanisterId.toText()}`);
                 }
                 continue;
@@ -339,7 +357,7 @@ function checkPaths(node: ReplicaNode, paths: Uint8Array[][], ecid: Principal | 
                 if (ecid === null) throw new RequestError(404, 'Invalid path requested: /canister cannot be read through the subnet read_state endpoint');
                 if (path.length < 2) continue;
                 const cid = Principal.fromUint8Array(path[1]!);
-                if (cid.toText() !== ecid.toText()) {
+                if (!samePrincipal(cid, ecid)) {
                     throw new RequestError(400, `Effective principal id in URL ${ecid.toText()} does not match requested canister id: ${cid.toText()}`);
                 }
                 const leaf = path.length >= 3 ? decoder.decode(path[2]) : null;

@@ -4,7 +4,9 @@
  *
  * Every round goes through `runRound()`, one at a time: (in live mode) move time up to the
  * wall clock, `subnet.tick()`, bring the state tree up to date, persist (when a store is
- * attached, before anyone is told about the round), then wake whoever waits for a round.
+ * attached, before anyone is told about the round) and, in live mode when the round answered
+ * requests, sign its state once for all their certificates (during the store's fsync), then
+ * wake whoever waits for a round.
  *
  * Live mode (HTTP clients attached; live-mode.ts): replica time follows the wall clock and
  * rounds run by themselves. Without live mode (a PocketIC instance driven by a test), rounds
@@ -15,6 +17,7 @@ import { certifiedDataPath, Replica, ReplicaKeys, ReplicaOptions, StateTree, Sub
 import type { IngressStatus, Reject } from '../replica/index.js';
 import { LiveMode, NS_PER_MS, wallClockNs } from './live-mode.js';
 import { RequestStatuses } from './request-statuses.js';
+import { toHex } from '../encoding/hex.js';
 import { withFastStateSigner } from './state-signer.js';
 
 export { wallClockNs } from './live-mode.js';
@@ -24,8 +27,12 @@ const FRESHNESS_NS = 1_000n * NS_PER_MS;
 
 /** Persists a node's state; `commit` is called after every round. */
 export interface StateStore {
-    /** Writes what the last round changed. Must capture the state synchronously before its first await. */
-    commit(node: ReplicaNode): Promise<void>;
+    /**
+     * Writes what the last round changed. Must capture the state synchronously before its
+     * first await. Calls `whileSyncing` once (if given) while the disk makes the write durable
+     * (or, when there is nothing to write, before it resolves; not when writing fails).
+     */
+    commit(node: ReplicaNode, whileSyncing?: () => void): Promise<void>;
     /** Writes everything and releases the store. */
     close(node: ReplicaNode): Promise<void>;
 }
@@ -132,7 +139,7 @@ export class ReplicaNode {
         const result = this.subnet.submitIngress(request);
         if ('ok' in result) {
             this.#statuses.track(result.ok);
-            this.#liveMode.ingressSubmitted(request.sender.toText());
+            this.#liveMode.ingressSubmitted(toHex(request.sender.toUint8Array()));
         }
         return result;
     }
@@ -193,8 +200,21 @@ export class ReplicaNode {
         subnet.tick();
         this.rounds++;
         this.#liveMode.roundTicked();
-        this.#syncTree();
-        if (this.store !== null) await this.store.commit(this);
+        const answered = this.#syncTree();
+        // Clients wait for a certificate of this state: sign it in the round (once, for all
+        // of them), while the log write is being made durable when there is a store.
+        const sign = answered && this.#live ? () => this.#signAhead() : undefined;
+        if (this.store !== null) await this.store.commit(this, sign);
+        else sign?.();
+    }
+
+    /** Signs the current state before anyone asks; a failure is left to `certificate()`, which signs again and reports it to its request. */
+    #signAhead(): void {
+        try {
+            this.tree.signature();
+        } catch {
+            // reported by the certificate that needs it
+        }
     }
 
     /** Resolves when no round is in progress (state and tree are consistent and durable). */
@@ -244,13 +264,13 @@ export class ReplicaNode {
         });
     }
 
-    /** Brings the state tree up to date with the subnet: time, canisters, request statuses. */
-    #syncTree(): void {
+    /** Brings the state tree up to date with the subnet: time, canisters, request statuses. Returns whether a request was answered. */
+    #syncTree(): boolean {
         const subnet = this.subnet;
         const tree = this.tree;
         tree.setTime(subnet.certifiedTime);
         tree.syncCanisters(subnet.canisters);
-        this.#statuses.sync();
+        return this.#statuses.sync();
     }
 
     /** Makes `ns` the time of the next round and of queries and certificates at once (PocketIC's set_certified_time). */

@@ -47,10 +47,11 @@ export class RequestStatuses {
         }
     }
 
-    /** Publishes the statuses that changed, and expires old ones. */
-    sync(): void {
+    /** Publishes the statuses that changed, and expires old ones. Returns whether a request was answered (replied or rejected) since the last sync. */
+    sync(): boolean {
         const subnet = this.#node.subnet;
         const tree = this.#node.tree;
+        let answered = false;
         for (const [id, published] of this.#tracked) {
             const record = subnet.ingress.get(id);
             if (record === undefined) {
@@ -62,6 +63,7 @@ export class RequestStatuses {
             if (status === published) continue;
             if (isHex32(id)) tree.setRequestStatus(fromHex(id), status);
             if (status.status === 'replied' || status.status === 'rejected') {
+                answered = true;
                 this.#tracked.delete(id);
                 this.#answered.push({ id, at: subnet.time });
             } else if (status.status === 'done') {
@@ -72,6 +74,7 @@ export class RequestStatuses {
             }
         }
         this.#expire();
+        return answered;
     }
 
     /** Answered statuses turn `done` after the retention period, and disappear after another. */

@@ -33,6 +33,13 @@ interface MclFp {
 interface MclFr {
     setBigEndianMod(bytes: Uint8Array): void;
 }
+/** The raw module: enough to set mcl's G1 hash-to-curve DST (herumi mcl's `mclBnG1_setDst`). */
+interface MclModule {
+    _malloc(size: number): number;
+    _free(pointer: number): void;
+    HEAP8: Int8Array;
+    _mclBnG1_setDst?(pointer: number, length: number): number;
+}
 export interface Mcl {
     BLS12_381: number;
     IRTF: number;
@@ -43,11 +50,30 @@ export interface Mcl {
     Fr: new () => MclFr;
     add(a: MclPoint, b: MclPoint): MclPoint;
     mul(point: MclPoint, scalar: MclFr): MclPoint;
+    /** Hash to G1 with mcl's G1 DST (present in mcl-wasm 2.x; optional for other builds). */
+    hashAndMapToG1?(message: Uint8Array): MclPoint;
+    mod?: MclModule;
 }
 
 export type MessageSigner = (message: Uint8Array) => Uint8Array;
 
 let mclReady: Promise<Mcl | null> | null = null;
+/** Whether mcl's own hash to G1 uses the IC's DST (set once when mcl is loaded). */
+let hashesWithIcDst = false;
+
+/** Makes the IC's DST mcl's G1 hash-to-curve DST; false if this mcl build cannot. */
+function setG1Dst(mcl: Mcl): boolean {
+    const mod = mcl.mod;
+    if (mod?._mclBnG1_setDst === undefined || mcl.hashAndMapToG1 === undefined) return false;
+    const dst = new TextEncoder().encode(DST);
+    const pointer = mod._malloc(dst.length);
+    try {
+        mod.HEAP8.set(dst, pointer);
+        return mod._mclBnG1_setDst(pointer, dst.length) === 0;
+    } finally {
+        mod._free(pointer);
+    }
+}
 
 async function importMcl(): Promise<Mcl | null> {
     // A variable specifier: mcl-wasm ships no types; the interface above is what the server uses.
@@ -68,6 +94,7 @@ export function loadMcl(load: () => Promise<Mcl | null> = importMcl): Promise<Mc
         await mcl.init(mcl.BLS12_381);
         mcl.setETHserialization(true);
         mcl.setMapToMode(mcl.IRTF);
+        hashesWithIcDst = setG1Dst(mcl);
         return mcl;
     })();
     return mclReady;
@@ -81,6 +108,8 @@ function bigEndian(value: bigint, bytes: number): Uint8Array {
 function mclSigner(mcl: Mcl, secretKey: Uint8Array): MessageSigner {
     const scalar = new mcl.Fr();
     scalar.setBigEndianMod(secretKey);
+    const hashToCurve = mcl.hashAndMapToG1?.bind(mcl);
+    if (hashesWithIcDst && hashToCurve !== undefined) return (message) => mcl.mul(hashToCurve(message), scalar).serialize();
     const p = bls12_381.fields.Fp.ORDER;
     return (message) => {
         const [u0, u1] = hash_to_field(message, 2, { DST, p, m: 1, k: 128, expand: 'xmd', hash: sha256 });

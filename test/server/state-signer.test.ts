@@ -35,6 +35,20 @@ describe('state-root signer', () => {
         }
     });
 
+    it('signs the same bytes with mcl hashing to the curve and with @noble/curves hashing to the field', async () => {
+        const mcl = await loadMcl();
+        if (mcl === null) return expect(mcl).toBeNull(); // mcl-wasm is optional
+        const keys = ReplicaKeys.generate();
+        const ownHash = fastKeysWith(keys, mcl);
+        const fieldHash = fastKeysWith(keys, { ...mcl, hashAndMapToG1: undefined });
+        expect(ownHash).toBeInstanceOf(FastSigningKeys);
+        expect(fieldHash).toBeInstanceOf(FastSigningKeys);
+        const root = crypto.getRandomValues(new Uint8Array(32));
+        const expected = Buffer.from(keys.signStateRoot(root));
+        expect(Buffer.from(ownHash.signStateRoot(root))).toEqual(expected);
+        expect(Buffer.from(fieldHash.signStateRoot(root))).toEqual(expected);
+    });
+
     it('keeps @noble/curves when the faster backend signs anything else', () => {
         const keys = ReplicaKeys.generate();
         const wrong = new FastSigningKeys(keys.material, () => new Uint8Array(48));

@@ -39,9 +39,10 @@ function taggedCbor(value: readonly Uint8Array[] | ReadonlyArray<readonly [Uint8
     return encodeCbor(new CborTag(SELF_DESCRIBE, value), { selfDescribe: false });
 }
 
-export interface CanisterView {
+/** What the tree last published of a canister (controllers copied: the list may change in place). */
+interface CanisterView {
     module: PreparedModule | null;
-    controllers: string;
+    controllers: readonly Principal[];
     certifiedData: Uint8Array;
 }
 
@@ -109,14 +110,11 @@ export class StateTree {
     syncCanisters(canisters: ReadonlyMap<string, Canister>): void {
         let changed = false;
         for (const [text, canister] of canisters) {
-            const view: CanisterView = {
-                module: canister.code?.module ?? null,
-                controllers: canister.settings.controllers.map((c) => c.toText()).join(','),
-                certifiedData: canister.certifiedData
-            };
+            const module = canister.code?.module ?? null;
+            const controllers = canister.settings.controllers;
             const seen = this.#seenCanisters.get(text);
-            if (seen !== undefined && seen.module === view.module && seen.controllers === view.controllers && bytesEqual(seen.certifiedData, view.certifiedData)) continue;
-            this.#seenCanisters.set(text, view);
+            if (seen !== undefined && seen.module === module && sameControllers(seen.controllers, controllers) && bytesEqual(seen.certifiedData, canister.certifiedData)) continue;
+            this.#seenCanisters.set(text, { module, controllers: [...controllers], certifiedData: canister.certifiedData });
             this.#canisters.set(canister.id.toUint8Array(), canisterNode(canister));
             changed = true;
         }
@@ -193,6 +191,11 @@ function canisterNode(canister: Canister): StateNode {
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
     return a === b || Buffer.compare(a, b) === 0;
+}
+
+/** Same controllers in the same order (compared as bytes: every round checks every canister). */
+function sameControllers(a: readonly Principal[], b: readonly Principal[]): boolean {
+    return a.length === b.length && a.every((c, i) => c === b[i] || bytesEqual(c.toUint8Array(), b[i]!.toUint8Array()));
 }
 
 /** Whether a canister's `metadata/<name>` is private (readable by controllers only). */

@@ -50,15 +50,21 @@ export class StateDirStore implements StateStore {
     }
 
     /** Appends what the last round changed to the log (and folds the log into a checkpoint when large). */
-    async commit(node: ReplicaNode): Promise<void> {
+    async commit(node: ReplicaNode, whileSyncing?: () => void): Promise<void> {
         if (this.#failed !== null) throw this.#failed;
         const record = this.#deltas.delta(node.subnet);
-        if (record === null) return;
+        if (record === null) return whileSyncing?.();
         try {
             const bytes = frame(record);
             await this.#hooks.beforeLogWrite?.();
             await this.#wal!.write(bytes);
-            await this.#wal!.datasync();
+            const synced = this.#wal!.datasync();
+            // The disk works on its own meanwhile (libuv's thread pool): the node's own work overlaps it.
+            try {
+                whileSyncing?.();
+            } finally {
+                await synced;
+            }
             this.#walBytes += bytes.length;
             if (this.#walBytes > MAX_LOG_BYTES) await this.checkpoint(node);
         } catch (error) {
