@@ -83,7 +83,7 @@ export async function restoreFromBackup(ctx: Context, app: Principal, from: stri
     const { source, close } = sourceFrom(dir, manifest);
     let snapshotId: Uint8Array;
     try {
-        snapshotId = await uploadSnapshot(await ctx.agent(), app, source, { onProgress: (p) => ctx.progress.update(p.done, p.total, 'bytes') });
+        snapshotId = await uploadSnapshot(mgmt, app, source, { onProgress: (p) => ctx.progress.update(p.done, p.total, 'bytes') });
     } catch (error) {
         if (/maximum number of snapshots/.test(String(error))) {
             throw new CliFailure('SnapshotLimit', `${app.toText()} already has as many snapshots as the IC allows, so the backup cannot be uploaded. Delete one (e.g. dfx canister snapshot delete), then run restore again. ${NOTHING_DONE}`, { cause: error });

@@ -15,7 +15,7 @@ import { snapshotManagement } from '../client/snapshots/management.js';
 import { loadMetadata } from '../client/snapshots/manifest.js';
 import { SNAPSHOT_PARTS } from '../client/snapshots/parts.js';
 import type { AppState } from '../rehearsal/app-state.js';
-import { downloadAppState, type ManagementCall } from '../rehearsal/download.js';
+import { downloadAppState } from '../rehearsal/download.js';
 import { verifiedManifest } from './backup-restore.js';
 import type { Context } from './context.js';
 import { UsageError } from './errors.js';
@@ -28,15 +28,8 @@ export interface LoadedState {
     controllersFrom: string;
 }
 
-/** The agent's management actor as the rehearsal's management caller. */
-async function managementCall(ctx: Context): Promise<ManagementCall> {
-    const mgmt = snapshotManagement(await ctx.agent());
-    // One Candid method per name on both sides: the actor's typed methods called by name.
-    return ((method: string, args: unknown) => (mgmt as unknown as Record<string, (a: unknown) => Promise<unknown>>)[method]!(args)) as ManagementCall;
-}
-
 export async function liveState(ctx: Context, app: Principal): Promise<LoadedState> {
-    const state = await downloadAppState(await managementCall(ctx), app, ({ done, total }) => ctx.progress.update(done, total, 'bytes of the snapshot downloaded'));
+    const state = await downloadAppState(snapshotManagement(await ctx.agent()), app, ({ done, total }) => ctx.progress.update(done, total, 'bytes of the snapshot downloaded'));
     ctx.progress.end();
     const from =
         state.source.kind === 'taken'
@@ -56,7 +49,7 @@ export async function backupState(ctx: Context, app: Principal, folder: string):
     const other = manifest.canister_id === app.toText() ? '' : ` (a backup of ${manifest.canister_id})`;
     const from = `the backup in ${dir}${other}, made ${manifest.created_at}`;
     try {
-        const status = await (await managementCall(ctx))('canister_status', { canister_id: app });
+        const status = await snapshotManagement(await ctx.agent()).canister_status({ canister_id: app });
         return { state: { canisterId: app, controllers: status.settings.controllers, wasmMemoryLimit: status.settings.wasm_memory_limit, snapshot }, from, controllersFrom: "the app's (canister_status)" };
     } catch (error) {
         if (error instanceof UsageError) throw error;

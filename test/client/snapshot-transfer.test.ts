@@ -25,12 +25,12 @@ describe('client snapshot transfer over HTTP', () => {
             const mgmt = snapshotManagement(agent);
             const { id } = await mgmt.take_canister_snapshot({ canister_id: a, replace_snapshot: [] });
             const seen: TransferProgress[] = [];
-            const snapshot = await downloadSnapshot(agent, a, id, (p) => seen.push(p));
+            const snapshot = await downloadSnapshot(snapshotManagement(agent), a, id, (p) => seen.push(p));
             expect(seen.filter((p) => p.part === 'stable_memory')).toHaveLength(Math.ceil(Number(snapshot.metadata.stable_memory_size) / SLICE_BYTES));
             expect(seen[seen.length - 1]!.done).toBe(seen[seen.length - 1]!.total);
 
             const b = await create();
-            const uploaded = await uploadSnapshot(agent, b, sourceOf(snapshot));
+            const uploaded = await uploadSnapshot(snapshotManagement(agent), b, sourceOf(snapshot));
             await mgmt.load_canister_snapshot({ canister_id: b, snapshot_id: uploaded, sender_canister_version: [] });
             const read = async (canisterId: Principal) => {
                 const reply = await agent.query(canisterId, { methodName: 'query', arg: prog().op('load64', DATA).appendI64().ic0('stable64_read', SCRATCH, 4_500_000, 7).ic0('msg_reply_data_append', SCRATCH, 7).ic0('msg_reply').build() });
@@ -68,7 +68,7 @@ describe('client snapshot transfer over HTTP', () => {
                 global_timer: [],
                 on_low_wasm_memory_hook_status: []
             } satisfies Parameters<typeof uploadSnapshot>[2]['metadata'];
-            const upload = uploadSnapshot(agent, canister_id, { metadata, parts: { wasm_module: bytes(8), wasm_memory: bytes(65_536), stable_memory: failing }, chunks: [] });
+            const upload = uploadSnapshot(snapshotManagement(agent), canister_id, { metadata, parts: { wasm_module: bytes(8), wasm_memory: bytes(65_536), stable_memory: failing }, chunks: [] });
             await expect(upload).rejects.toThrow('disk read failed');
             expect(await snapshotManagement(agent).list_canister_snapshots({ canister_id })).toEqual([]);
         } finally {

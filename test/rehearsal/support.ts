@@ -5,7 +5,8 @@ import { Principal } from '@dfinity/principal';
 import { wasmPath } from '../../scripts/paths.js';
 import { Actor, Replica } from '../../src/replica/index.js';
 import type { AppState } from '../../src/rehearsal/app-state.js';
-import { downloadAppState, replicaManagement } from '../../src/rehearsal/download.js';
+import { downloadAppState } from '../../src/rehearsal/download.js';
+import { replicaManagement } from '../../src/rehearsal/replica-management.js';
 
 const owner = Principal.fromUint8Array(new Uint8Array([7, 0xaa, 0xbb, 0x02]));
 const recovery = Principal.fromUint8Array(new Uint8Array([8, 0xaa, 0xbb, 0x02]));

@@ -9,7 +9,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-import type { ActorSubclass } from '@dfinity/agent';
 import type { Principal } from '@dfinity/principal';
 import { Command } from 'commander';
 
@@ -138,7 +137,7 @@ function readPending(out: string, app: Principal): Pending | null {
 }
 
 /** The snapshot to download: the one named, the newest, or a new one (the app stopped around it unless --running). */
-async function begin(ctx: Context, mgmt: ActorSubclass<SnapshotManagement>, app: Principal, out: string, chosen: Uint8Array | undefined, options: BackupOptions): Promise<Pending> {
+async function begin(ctx: Context, mgmt: SnapshotManagement, app: Principal, out: string, chosen: Uint8Array | undefined, options: BackupOptions): Promise<Pending> {
     let snapshotId: Uint8Array;
     let takenHere = false;
     if (chosen !== undefined) snapshotId = chosen;
@@ -156,7 +155,7 @@ async function begin(ctx: Context, mgmt: ActorSubclass<SnapshotManagement>, app:
     return { canister_id: app.toText(), snapshot_id: toHex(snapshotId), taken_here: takenHere, metadata: storeMetadata(metadata), finished: {} };
 }
 
-async function takeSnapshot(ctx: Context, mgmt: ActorSubclass<SnapshotManagement>, app: Principal, running: boolean): Promise<Uint8Array> {
+async function takeSnapshot(ctx: Context, mgmt: SnapshotManagement, app: Principal, running: boolean): Promise<Uint8Array> {
     const status = await mgmt.canister_status({ canister_id: app });
     const stop = !running && 'running' in status.status;
     if (stop) {
@@ -176,7 +175,7 @@ async function takeSnapshot(ctx: Context, mgmt: ActorSubclass<SnapshotManagement
 }
 
 /** Downloads every part not finished yet (a partial one from where it stopped); their manifest entries. */
-async function download(ctx: Context, mgmt: ActorSubclass<SnapshotManagement>, app: Principal, snapshotId: Uint8Array, metadata: SnapshotMetadata, out: string, pending: Pending, stopAfter: number | null): Promise<ManifestPart[]> {
+async function download(ctx: Context, mgmt: SnapshotManagement, app: Principal, snapshotId: Uint8Array, metadata: SnapshotMetadata, out: string, pending: Pending, stopAfter: number | null): Promise<ManifestPart[]> {
     const sizes = partSizes(metadata);
     const target = { canisterId: app, snapshotId };
     const total = SNAPSHOT_PARTS.reduce((n, part) => n + sizes[part], 0);

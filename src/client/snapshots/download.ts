@@ -3,10 +3,9 @@
  * (read_canister_snapshot_data), then its chunk store chunk by chunk. Part-level functions let
  * a caller write to files and resume; `downloadSnapshot` keeps everything in memory.
  */
-import type { ActorSubclass, HttpAgent } from '@dfinity/agent';
 import type { Principal } from '@dfinity/principal';
 
-import { type SnapshotManagement, type SnapshotMetadata, snapshotManagement } from './management.js';
+import type { SnapshotManagement, SnapshotMetadata } from './management.js';
 import { type OnProgress, SLICE_BYTES, SNAPSHOT_PARTS, type SnapshotPart } from './parts.js';
 
 /** A snapshot held in memory. */
@@ -22,7 +21,7 @@ export function partSizes(metadata: SnapshotMetadata): Record<SnapshotPart, numb
     return { wasm_module: Number(metadata.wasm_module_size), wasm_memory: Number(metadata.wasm_memory_size), stable_memory: Number(metadata.stable_memory_size) };
 }
 
-export function readMetadata(mgmt: ActorSubclass<SnapshotManagement>, canisterId: Principal, snapshotId: Uint8Array): Promise<SnapshotMetadata> {
+export function readMetadata(mgmt: SnapshotManagement, canisterId: Principal, snapshotId: Uint8Array): Promise<SnapshotMetadata> {
     return mgmt.read_canister_snapshot_metadata({ canister_id: canisterId, snapshot_id: snapshotId });
 }
 
@@ -31,7 +30,7 @@ export function readMetadata(mgmt: ActorSubclass<SnapshotManagement>, canisterId
  * asked for (so a writer that persists them makes the download resumable at any slice).
  */
 export async function downloadPart(
-    mgmt: ActorSubclass<SnapshotManagement>,
+    mgmt: SnapshotManagement,
     target: { canisterId: Principal; snapshotId: Uint8Array },
     part: SnapshotPart,
     size: number,
@@ -48,13 +47,12 @@ export async function downloadPart(
     }
 }
 
-export async function downloadChunk(mgmt: ActorSubclass<SnapshotManagement>, target: { canisterId: Principal; snapshotId: Uint8Array }, hash: Uint8Array): Promise<Uint8Array> {
+export async function downloadChunk(mgmt: SnapshotManagement, target: { canisterId: Principal; snapshotId: Uint8Array }, hash: Uint8Array): Promise<Uint8Array> {
     return (await mgmt.read_canister_snapshot_data({ canister_id: target.canisterId, snapshot_id: target.snapshotId, kind: { wasm_chunk: { hash } } })).chunk;
 }
 
-/** Downloads a whole snapshot into memory. The agent's identity must control the canister. */
-export async function downloadSnapshot(agent: HttpAgent, canisterId: Principal, snapshotId: Uint8Array, onProgress?: OnProgress): Promise<DownloadedSnapshot> {
-    const mgmt = snapshotManagement(agent);
+/** Downloads a whole snapshot into memory. The caller behind `mgmt` must control the canister. */
+export async function downloadSnapshot(mgmt: SnapshotManagement, canisterId: Principal, snapshotId: Uint8Array, onProgress?: OnProgress): Promise<DownloadedSnapshot> {
     const target = { canisterId, snapshotId };
     const metadata = await readMetadata(mgmt, canisterId, snapshotId);
     const sizes = partSizes(metadata);

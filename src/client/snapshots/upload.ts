@@ -4,11 +4,10 @@
  * and adds the chunk store's chunks. Reading goes through `PartReader`s, so parts may come from
  * memory or from files without holding them whole.
  */
-import type { ActorSubclass, HttpAgent } from '@dfinity/agent';
 import type { Principal } from '@dfinity/principal';
 
 import type { DownloadedSnapshot } from './download.js';
-import { type SnapshotManagement, type SnapshotMetadata, snapshotManagement, type UploadMetadataArgs } from './management.js';
+import type { SnapshotManagement, SnapshotMetadata, UploadMetadataArgs } from './management.js';
 import { type OnProgress, SLICE_BYTES, SNAPSHOT_PARTS, type SnapshotPart } from './parts.js';
 
 /** Where a part's bytes come from. */
@@ -55,10 +54,9 @@ function uploadMetadataArgs(canisterId: Principal, metadata: SnapshotMetadata, r
 /**
  * Uploads `source` as a new snapshot of `canisterId` (replacing `replace` if given) and returns
  * its id; load it with load_canister_snapshot. If a data call fails, the new snapshot is deleted
- * again. The agent's identity must control the canister.
+ * again. The caller behind `mgmt` must control the canister.
  */
-export async function uploadSnapshot(agent: HttpAgent, canisterId: Principal, source: SnapshotSource, options: { replace?: Uint8Array; onProgress?: OnProgress } = {}): Promise<Uint8Array> {
-    const mgmt = snapshotManagement(agent);
+export async function uploadSnapshot(mgmt: SnapshotManagement, canisterId: Principal, source: SnapshotSource, options: { replace?: Uint8Array; onProgress?: OnProgress } = {}): Promise<Uint8Array> {
     const sizes = SNAPSHOT_PARTS.map((part) => source.parts[part].size);
     const total = sizes.reduce((a, b) => a + b, 0);
     const { snapshot_id } = await mgmt.upload_canister_snapshot_metadata(uploadMetadataArgs(canisterId, source.metadata, options.replace));
@@ -72,7 +70,7 @@ export async function uploadSnapshot(agent: HttpAgent, canisterId: Principal, so
     return snapshot_id;
 }
 
-async function uploadData(mgmt: ActorSubclass<SnapshotManagement>, canisterId: Principal, snapshot_id: Uint8Array, source: SnapshotSource, total: number, onProgress: OnProgress | undefined): Promise<void> {
+async function uploadData(mgmt: SnapshotManagement, canisterId: Principal, snapshot_id: Uint8Array, source: SnapshotSource, total: number, onProgress: OnProgress | undefined): Promise<void> {
     let done = 0;
     for (const part of SNAPSHOT_PARTS) {
         const reader = source.parts[part];
