@@ -44,12 +44,17 @@ function check(condition: boolean, what: string): void {
     console.log(`  ✓ ${what}`);
 }
 
+/** An argument as a shell would need it typed: quoted when it holds anything but plain characters. */
+function shellWord(arg: string): string {
+    return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`;
+}
+
 /**
  * `npx upgrader <args>` in-process against `url`: prints the command and its output (indented),
  * and returns what it printed on stdout. @throws when its exit code is not `expected`.
  */
 async function upgrader(url: string, args: string[], expected = 0): Promise<string> {
-    console.log(`  $ npx upgrader ${args.join(' ')}`);
+    console.log(`  $ npx upgrader ${args.map(shellWord).join(' ')}`);
     let stdout = '';
     let stderr = '';
     const code = await cliMain(['--network', url, ...args], {
@@ -119,8 +124,8 @@ async function main(): Promise<number> {
         show('app', app.toText());
         show('module hash (v1)', v1Info.moduleHash ?? 'none');
 
-        step('Registering the app (by its recovery principal, a controller): voters alice, bob, carol; 2 of 3');
-        await upgrader(url, on('register', '--app', app.toText(), '--recovery', id('recovery'), '--voter', id('alice'), '--voter', id('bob'), '--voter', id('carol'), '--threshold', '2', '--proposer', id('maintainer'), '--lifetime', '86400', '--health-check', 'health', '--snapshot-required', '--identity', 'demo:recovery'));
+        step('Registering the app (by its recovery principal, a controller): voters alice, bob, carol; 2 of 3; every upgrade rehearsed on chain first');
+        await upgrader(url, on('register', '--app', app.toText(), '--recovery', id('recovery'), '--voter', id('alice'), '--voter', id('bob'), '--voter', id('carol'), '--threshold', '2', '--proposer', id('maintainer'), '--lifetime', '86400', '--health-check', 'health', '--snapshot-required', '--rehearse', '--identity', 'demo:recovery'));
 
         step('Writing notes with v1');
         const notesV1 = (name: Name): DemoAppV1Service => Actor.createActor<DemoAppV1Service>(v1Idl, { agent: agents[name], canisterId: app });
@@ -152,10 +157,12 @@ async function main(): Promise<number> {
         step('Voters check the module against their own build and what the proposal binds, then vote');
         await upgrader(url, read('compare', '--proposal', proposalId, '--wasm', v2Path));
         const argHex = Buffer.from(request.arg).toString('hex');
+        step("The recovery principal rehearses it offline on a fork of the live app: v1's pre_upgrade, v2's post_upgrade, then v2 upgraded again, against the IC's limits");
+        await upgrader(url, on('rehearse', '--app', app.toText(), '--wasm', v2Path, '--arg', '(record { owner = null; upgrader = null })', '--identity', 'demo:recovery'));
         await upgrader(url, on('vote', proposalId, '--approve', '--expect-wasm', v2Path, '--expect-arg', argHex, '--identity', 'demo:alice', '--yes'));
         await upgrader(url, on('vote', proposalId, '--approve', '--expect-wasm', v2Path, '--expect-arg', argHex, '--identity', 'demo:bob', '--yes'));
 
-        step('The upgrader executes: stop, snapshot, install, start, verify (watched live)');
+        step('The upgrader executes: a rehearsal on a copy of the app, then stop, snapshot, install, start, verify (watched live)');
         await upgrader(url, read('watch', proposalId, '--interval', '100'));
 
         step('Audit log (anyone can read it)');
@@ -172,6 +179,8 @@ async function main(): Promise<number> {
         check(migration.schema_version === 2n && migration.remaining_v1 === 0n, 'data migrated to the v2 model');
         const note = (await v2.get_note(0n))[0];
         check(note?.title === 'Groceries' && note.author.toText() === id('alice'), 'note 0 has a title and keeps its author');
+        const reviewed = JSON.parse(await quiet(url, read('status', '--proposal', proposalId, '--json'))) as { proposal: { rehearsal: Array<{ result: Array<Record<string, unknown>> }> } };
+        check('passed' in (reviewed.proposal.rehearsal[0]?.result[0] ?? {}), 'the upgrader rehearsed the upgrade on a copy of the app before touching it, and the copy passed');
         const controllers = after.controllers.map((c: Principal) => c.toText()).sort();
         check(controllers.join() === [upgraderId, id('recovery')].sort().join(), 'controllers unchanged: the upgrader and the recovery principal');
 

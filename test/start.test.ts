@@ -31,10 +31,12 @@ it('runs the governed upgrade through the CLI, then serves the replica for the c
     });
     try {
         await serving;
-        for (const proof of ['the app runs v2', 'all 3 notes kept', 'data migrated to the v2 model', 'module hash changed from v1 to v2']) expect(stdout).toContain(`✓ ${proof}`);
-        for (const command of ['deploy', 'register', 'upload', 'compare', 'vote', 'watch', 'audit']) expect(stdout).toMatch(new RegExp(`\\$ npx upgrader .*\\b${command}\\b`));
+        for (const proof of ['the app runs v2', 'all 3 notes kept', 'data migrated to the v2 model', 'module hash changed from v1 to v2', 'the upgrader rehearsed the upgrade on a copy of the app before touching it, and the copy passed']) expect(stdout).toContain(`✓ ${proof}`);
+        for (const command of ['deploy', 'register', 'upload', 'compare', 'rehearse', 'vote', 'watch', 'audit']) expect(stdout).toMatch(new RegExp(`\\$ npx upgrader .*\\b${command}\\b`));
         expect(stdout).toContain('matches your build');
         expect(stdout).toContain('outcome: upgraded');
+        expect(stdout).toMatch(/2\. upgrade again \(new pre_upgrade, new post_upgrade: can the new version be upgraded\?\): PASSED/);
+        expect(stdout).toMatch(/post_upgrade \(new module\): [\d.]+ % of the upgrade's instruction limit at today's size/);
 
         // The printed status command works against the replica that keeps running.
         const printed = /npx upgrader status (--network \S+ --upgrader \S+ --app \S+)/.exec(stdout)?.[1];

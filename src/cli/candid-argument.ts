@@ -1,9 +1,12 @@
 /** An upgrade argument given on the command line: encoded bytes in hex, or Candid text. */
 import { CandidSyntaxError } from '../candid/lexer.js';
 import { CandidValueError } from '../candid/value-encode.js';
-import { encodeInitArgument } from '../client/interface-check.js';
+import { encodeInitArgument, moduleInterface } from '../client/interface-check.js';
 import { parseHexBytes } from './args.js';
 import { UsageError } from './errors.js';
+
+/** The Candid encoding of `()`: the argument when none is given. */
+const EMPTY_CANDID = Uint8Array.from([0x44, 0x49, 0x44, 0x4c, 0x00, 0x00]);
 
 /** A module's interface as its metadata gives it: the service and its init arguments. */
 export type ModuleCandid = { service: string; args?: string };
@@ -26,4 +29,14 @@ export function argumentBytes(text: string, flag: string, module: ModuleCandid |
         }
         throw error;
     }
+}
+
+/**
+ * An upgrade's `--arg` for `module` (its file's bytes, when given): hex, or Candid text typed by
+ * the module's own candid:args; `()` when no argument is given.
+ */
+export async function upgradeArgument(text: string | undefined, module: Uint8Array | undefined, flag = '--arg'): Promise<Uint8Array> {
+    if (text === undefined) return EMPTY_CANDID;
+    const candid = module === undefined ? undefined : await moduleInterface(module, 'the module').catch(() => undefined);
+    return argumentBytes(text, flag, candid);
 }

@@ -4,7 +4,8 @@ import { Command } from 'commander';
 
 import { reportLines } from '../../rehearsal/format.js';
 import { DEFAULT_MAX_SHARE_PERCENT, rehearse } from '../../rehearsal/rehearse.js';
-import { parseHexBytes, parsePrincipal, readBytes } from '../args.js';
+import { parsePrincipal, readBytes } from '../args.js';
+import { upgradeArgument } from '../candid-argument.js';
 import { examples, handle, type Run } from '../command.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -18,9 +19,6 @@ interface RehearseOptions {
     maxShare?: string;
     health?: string;
 }
-
-/** `()` in Candid: the argument when none is given. */
-const NO_ARG = new Uint8Array([0x44, 0x49, 0x44, 0x4c, 0x00, 0x00]);
 
 function parseShare(text: string): number {
     const value = Number(text);
@@ -57,7 +55,7 @@ export function rehearseCommand(run: Run): Command {
         )
         .requiredOption('--app <id>', 'the app canister (the identity must be one of its controllers to download its state)')
         .requiredOption('--wasm <path>', 'the new module, raw or gzipped as it would be installed')
-        .option('--arg <hex>', 'the upgrade argument (Candid, hex); default ()')
+        .option('--arg <candid|hex>', "the upgrade argument: Candid text typed by the module's candid:args, such as '(record { limit = 7 })', or hex; default ()")
         .option('--from-backup <dir>', 'rehearse on a backup folder written by `npx upgrader backup` instead of the live state')
         .option('--max-share <percent>', `the share of its instruction limit a hook may use (default ${DEFAULT_MAX_SHARE_PERCENT})`)
         .option('--health <method>', "the health check, () -> (bool); default: the policy's when the app is registered with the upgrader");
@@ -65,7 +63,7 @@ export function rehearseCommand(run: Run): Command {
     return handle<RehearseOptions>(run, command, async (ctx, options) => {
         const app = parsePrincipal(options.app, '--app');
         const newModule = await readBytes(options.wasm, ctx.io.cwd, '--wasm');
-        const arg = options.arg === undefined ? NO_ARG : parseHexBytes(options.arg, '--arg');
+        const arg = await upgradeArgument(options.arg, newModule);
         const maxSharePercent = options.maxShare === undefined ? DEFAULT_MAX_SHARE_PERCENT : parseShare(options.maxShare);
         const health = await healthCheckOf(ctx, app, options.health, options.fromBackup !== undefined);
         const loaded = options.fromBackup === undefined ? await liveState(ctx, app) : await backupState(ctx, app, options.fromBackup);

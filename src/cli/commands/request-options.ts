@@ -3,13 +3,9 @@ import { sha256 } from '@noble/hashes/sha2';
 import type { Command } from 'commander';
 
 import type { UpgradeRequest } from '../../../canisters/upgrader/types.js';
-import { moduleInterface } from '../../client/interface-check.js';
 import { parseHash, readBytes } from '../args.js';
-import { argumentBytes } from '../candid-argument.js';
+import { upgradeArgument } from '../candid-argument.js';
 import { UsageError } from '../errors.js';
-
-/** The Candid encoding of `()`: the argument when none is given. */
-const EMPTY_CANDID = Uint8Array.from([0x44, 0x49, 0x44, 0x4c, 0x00, 0x00]);
 
 export interface RequestOptions {
     module?: string;
@@ -39,19 +35,13 @@ export function hasModule(options: RequestOptions): boolean {
     return options.module !== undefined || options.wasm !== undefined;
 }
 
-/** `--arg`: hex, or Candid text typed by the module file's own candid:args (when it has them). */
-async function argumentFrom(arg: string, module: Uint8Array | undefined): Promise<Uint8Array> {
-    const candid = module === undefined ? undefined : await moduleInterface(module, '--wasm').catch(() => undefined);
-    return argumentBytes(arg, '--arg', candid);
-}
-
 /** @throws UsageError for a missing or doubly given module or argument, or a malformed value. */
 export async function requestFrom(options: RequestOptions, cwd: string): Promise<UpgradeRequest> {
     if ((options.module === undefined) === (options.wasm === undefined)) throw new UsageError('name the module with --module <sha256> or --wasm <path> (one of them)');
     if (options.arg !== undefined && options.argFile !== undefined) throw new UsageError('give --arg or --arg-file, not both');
     const module = options.wasm !== undefined ? await readBytes(options.wasm, cwd, '--wasm') : undefined;
     const moduleHash = module !== undefined ? sha256(module) : parseHash(options.module ?? '', '--module');
-    const arg = options.argFile !== undefined ? await readBytes(options.argFile, cwd, '--arg-file') : options.arg !== undefined ? await argumentFrom(options.arg, module) : EMPTY_CANDID;
+    const arg = options.argFile !== undefined ? await readBytes(options.argFile, cwd, '--arg-file') : await upgradeArgument(options.arg, module);
     const persistence = options.wasmMemoryPersistence;
     if (persistence !== undefined && persistence !== 'keep' && persistence !== 'replace') throw new UsageError(`--wasm-memory-persistence is keep or replace, not ${JSON.stringify(persistence)}`);
     return {
