@@ -132,6 +132,27 @@ describe('rehearsal funding', () => {
         await expectDeleted(scene, await rehearsalCanister(scene, id));
     });
 
+    it('counts every create_canister sent: after 3 lost replies the rehearsal fails, the app untouched, the price debited once', async () => {
+        scene = await createChargingScene();
+        const { replica, upgrader, upgraderId, app } = scene;
+        const credit = 10n * T;
+        expect((await fund(scene, app, credit)).result).toEqual({ Ok: credit });
+        const id = await approveUpgrade(scene, v2);
+        await tickUntilInFlight(scene, 'rehearsal_create');
+        // Each time: canister_status answered, create_canister's reply lost.
+        for (let i = 0; i < 3; i++) replica.faults.onResponses({ receiver: upgraderId, from: MANAGEMENT_CANISTER_ID, fault: 'lose', after: 1 });
+        const leaseAndTick = Number(scene.limits.lease_seconds + scene.limits.watchdog_interval_seconds) + 1;
+        for (let i = 0; i < 3; i++) await letTimePass(scene, leaseAndTick, 8);
+        expect(replica.faults.armedCount).toBe(0);
+        const outcome = await waitForOutcome(replica, upgrader, id);
+        expect(Object.keys(outcome)).toEqual(['rehearsal_failed']);
+        expect(JSON.stringify(outcome)).toMatch(/reply was lost 3 times/);
+        expect(await isRunning(scene)).toBe(true);
+        expect(await moduleHashOf(replica, app)).toBe(scene.oldHash);
+        const priced = (await upgrader.get_proposal(id))[0]?.rehearsal[0]?.state_bytes ?? 0n;
+        expect(await upgrader.rehearsal_credit(app)).toBe(credit - rehearsalCycles(priced).total);
+    });
+
     it('caps the credit, refunds the rest, and refuses an unknown app and a call without cycles', async () => {
         scene = await createChargingScene();
         const { upgrader, app } = scene;
