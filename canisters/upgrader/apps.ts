@@ -15,6 +15,7 @@ import { MemoryId } from './memory';
 import { collect, requirePayment, settings } from './settings';
 import { isProposer, validatePolicy, validateSnapshotPolicy } from './policy';
 import { appRecord, type StoredApp } from './records';
+import { forgetCredit } from './rehearsal-credit';
 import { bytesEqual, principalEqual, principalKey, u32Value } from './serde';
 import type { AppInfo, RegisterArgs } from './types';
 
@@ -40,8 +41,9 @@ export function saveApp(app: StoredApp): void {
     apps.insert(app.info.app, app);
 }
 
-/** Forgets an app (its modules, proposals and audit entries are handled by their owners). */
+/** Forgets an app (its modules, proposals and audit entries are handled by their owners; its rehearsal credit stays with the upgrader). */
 export function removeApp(app: Principal): void {
+    forgetCredit(app);
     const removed = apps.remove(app);
     if (removed === undefined) return;
     const registrant = removed.info.registered_by;

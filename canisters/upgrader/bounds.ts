@@ -74,6 +74,8 @@ export const MAX_ARGUMENT_BYTES = {
     restore_snapshot: 94 + ENCODING_SLACK,
     eject: 38 + ENCODING_SLACK,
     reap: 38 + ENCODING_SLACK,
+    fund_rehearsals: 38 + ENCODING_SLACK,
+    rehearsal_credit: 38 + ENCODING_SLACK,
     audit_log: 72 + ENCODING_SLACK,
     limits: 6 + ENCODING_SLACK
 } as const satisfies Readonly<Record<string, number>>;

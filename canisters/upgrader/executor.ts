@@ -36,6 +36,8 @@ import { MemoryId } from './memory';
 import { closeHandedOver } from './hand-over';
 import { getCounter, MetaKey, takeCounter } from './meta';
 import { reclaim } from './modules';
+import { creditOf } from './rehearsal-credit';
+import { chargesForRehearsals } from './settings';
 import { effectiveStatus, findProposal, setStatus } from './proposals';
 import { executionRecord } from './records';
 import { principalEqual, principalKey } from './serde';
@@ -106,7 +108,7 @@ export function resumeStalled(start: number, count: number): number {
     for (const [app, execution] of batch) {
         if (execution.lease_until > now) continue;
         // Retrying a wait for cycles before they came back would only spend what is left.
-        if (execution.waiting[0]?.startsWith(CYCLES_WAIT) === true && balance < cyclesToRetry(execution)) continue;
+        if (execution.waiting[0]?.startsWith(CYCLES_WAIT) === true && (balance < cyclesToRetry(execution) || creditShort(execution))) continue;
         schedule(app);
     }
     const next = from + batch.length;
@@ -143,6 +145,13 @@ function cyclesToRetry(execution: Execution): bigint {
     const priced = execution.rehearsal[0]?.report.state_bytes;
     if ('rehearsal_create' in execution.step && priced !== undefined) return cyclesToBegin() + rehearsalCycles(priced).total;
     return cyclesRequired(1n, storeBytes());
+}
+
+/** A charged rehearsal waiting for the app's credit: retried only once fund_rehearsals brought it to the price (no canister_status per tick meanwhile). */
+function creditShort(execution: Execution): boolean {
+    const rehearsal = execution.rehearsal[0];
+    if (!('rehearsal_create' in execution.step) || rehearsal === undefined || rehearsal.creations > 0 || !chargesForRehearsals()) return false;
+    return creditOf(execution.app) < rehearsalCycles(rehearsal.report.state_bytes).total;
 }
 
 function storeBytes(): bigint {
@@ -186,6 +195,12 @@ async function drive(app: Principal): Promise<ResumeResult> {
     const fence = (): void => {
         if (owned() === undefined) throw new Fenced('another driver owns this execution now');
     };
+    const persist = (change: (execution: Execution) => void): void => {
+        const mine = owned();
+        if (mine === undefined) throw new Fenced('another driver owns this execution now');
+        change(mine);
+        executions.insert(app, mine);
+    };
 
     for (let i = 0; i < MAX_STEPS_PER_DRIVE; i++) {
         if ('done' in current.step) return { finished: finish(current) };
@@ -209,7 +224,7 @@ async function drive(app: Principal): Promise<ResumeResult> {
 
         let report: StepReport;
         try {
-            report = await runStep(current, { resumed: leaseBefore !== 0n, fence, reserves: cyclesToBegin });
+            report = await runStep(current, { resumed: leaseBefore !== 0n, fence, reserves: cyclesToBegin, persist });
         } catch (error) {
             // In the IC's cleanup callback, or fenced out: write nothing, the owner (or the watchdog) goes on.
             if (error instanceof ContinuationCleanup || error instanceof Fenced) return stillInFlight(app);

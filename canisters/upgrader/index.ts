@@ -24,6 +24,7 @@ import { checkSchema, getCounter, MetaKey } from './meta';
 import { createModule, findModule, moduleChunk, uploadChunk } from './modules';
 import { cancelProposal, effectiveStatus, findProposal, isOpen, propose, requestUpgrade, viewProposal } from './proposals';
 import { deleteUnusedModule, reap, sweepModules } from './reclaim';
+import { creditOf, fundRehearsals } from './rehearsal-credit';
 import * as recovery from './recovery';
 import { applySettings, applySettingsOnUpgrade, settings } from './settings';
 import * as types from './types';
@@ -47,6 +48,7 @@ import {
     ResultApp,
     ResultChunk,
     ResultModule,
+    ResultNat,
     ResultProposal,
     ResultProposalId,
     ResultResume,
@@ -324,6 +326,28 @@ export default class Upgrader {
             await reap(caller, app);
             return null;
         });
+    }
+
+    // ------------------------------------------------------------ rehearsal credit
+
+    /**
+     * Anyone, with cycles attached (so from a canister: a wallet, or the app itself): adds them to
+     * the app's rehearsal credit, up to MAX_REHEARSAL_CREDIT (the rest goes back with the reply),
+     * and answers the new credit. A charging deployment takes each rehearsal's price from it.
+     */
+    @fastUpdate([IDL.Principal], ResultNat)
+    fund_rehearsals(app: Principal): Result<bigint> {
+        return guardSync(() => {
+            checkArgs.app(app);
+            requireApp(app);
+            return fundRehearsals(app);
+        });
+    }
+
+    /** Anyone: the app's rehearsal credit, in cycles (0 for an app without one). */
+    @fastQuery([IDL.Principal], IDL.Nat)
+    rehearsal_credit(app: Principal): bigint {
+        return isPrincipalSized(app) ? creditOf(app) : 0n;
     }
 
     // ------------------------------------------------------------ audit and limits

@@ -100,6 +100,8 @@ const checks: Readonly<Record<UpgraderMethod, Check>> = {
         const app = decoded<Principal>(IDL.Principal, arg);
         return isPrincipalSized(app) && findApp(app) !== undefined;
     },
+    // Ingress carries no cycles, so fund_rehearsals can only succeed when a canister calls it.
+    fund_rehearsals: () => false,
     set_policy: recoveryByRecord(SetPolicyArgs),
     emergency_upgrade: recoveryByRecord(EmergencyUpgradeArgs),
     restore_snapshot: recoveryByRecord(RestoreArgs),
@@ -110,6 +112,7 @@ const checks: Readonly<Record<UpgraderMethod, Check>> = {
     get_module_chunk: () => false,
     get_proposal: anyone,
     get_execution: anyone,
+    rehearsal_credit: anyone,
     audit_log: anyone,
     limits: anyone
 };

@@ -161,6 +161,13 @@ export const MAX_REHEARSAL_STATE_BYTES = 4n * 1024n * 1024n * 1024n;
 /** create_canister calls whose reply was lost before a rehearsal gives up (each may leave a canister behind). */
 export const MAX_REHEARSAL_CREATIONS = 3;
 
+/**
+ * The most rehearsal credit one app may hold (fund_rehearsals accepts up to it, the rest goes back
+ * with the reply): 100 T cycles, about 90 rehearsals of a small app or 3 of a 4 GiB one. It bounds
+ * what the upgrader holds on an app's behalf, which is lost to the app when it leaves.
+ */
+export const MAX_REHEARSAL_CREDIT = 100_000_000_000_000n;
+
 /** The app state a rehearsal is priced on: what canister_status reports, plus room for it to grow meanwhile. */
 export function rehearsalPricedBytes(statusBytes: bigint): bigint {
     return statusBytes + statusBytes / 8n + 16n * 1024n * 1024n;

@@ -32,7 +32,9 @@ export const MemoryId = {
     /** (app, position) -> StoredAuditEntry: each app's own ring of its latest entries (audit.ts) */
     appAudit: 21,
     /** app principal -> HandedOverRecord: apps handed over to a successor upgrader (handed-over.ts) */
-    handedOver: 22
+    handedOver: 22,
+    /** app principal -> nat64: cycles the app's side paid toward its rehearsals, not yet spent (rehearsal-credit.ts) */
+    rehearsalCredits: 23
 } as const;
 
 /**
@@ -43,7 +45,8 @@ export const MemoryId = {
  * proposal action, execution kind and step, outcome and audit event: a variant's case indexes
  * shift, so version 3 records do not decode as version 4; and the handed-over map, id 22);
  * 5: on-chain rehearsals (the snapshot policy's `rehearse` field, the proposal's rehearsal report,
- * the execution's rehearsal record, new steps and the `rehearsal_failed` outcome).
+ * the execution's rehearsal record, new steps and the `rehearsal_failed` outcome; the rehearsal
+ * credits map, id 23).
  * No upgrader with version 1, 2, 3 or 4 was ever sealed, so there is no migration: an upgrade over
  * them traps and keeps the old code.
  */

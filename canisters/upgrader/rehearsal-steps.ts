@@ -24,7 +24,9 @@ import type { EdgeOf } from './flow';
 import * as ic from './management';
 import { markRejected } from './modules';
 import { findProposal, saveProposal } from './proposals';
+import { creditOf, debitCredit, refundCredit } from './rehearsal-credit';
 import { copyBytes, sliceAt, sliceCount } from './rehearsal-slices';
+import { chargesForRehearsals } from './settings';
 import { bytesEqual, toHex } from './serde';
 import { type StepContext, type StepReport, stepError } from './step-support';
 import type { Execution, Outcome, Rehearsal, RehearsalCopy, RehearsalReport, UpgradeRequest } from './types';
@@ -75,16 +77,19 @@ export function newRehearsal(): Rehearsal {
 
 /**
  * rehearsal_create: prices the rehearsal on the app's memory (canister_status), waits while the
- * balance is short of it on top of the reserves, then creates the copy's canister with the cycles
- * it may spend attached.
+ * app's rehearsal credit (in a charging deployment) or the balance on top of the reserves is short
+ * of it, then creates the copy's canister with the cycles it may spend attached.
+ *
+ * Each create_canister is counted on the record before it is sent (committed with the call), so a
+ * reply lost any number of times still counts; the price is taken from the credit with the first
+ * one only, in the same commit: a resumed creation never pays twice.
  */
 export async function rehearsalCreate(execution: Execution, context: StepContext): Promise<StepReport<EdgeOf<'rehearsal_create'>>> {
     const rehearsal = rehearsalOf(execution);
     if (rehearsal.report.canister.length > 0) return { edge: 'ok' };
-    // A resumed creation may have created a canister whose id never came back.
-    const creations = rehearsal.creations + (context.resumed ? 1 : 0);
-    if (creations >= MAX_REHEARSAL_CREATIONS) {
-        return { ...failed(`create_canister's reply was lost ${creations} times; each may have left a canister behind, so the upgrader stops trying`), update: withRehearsal((r) => (r.creations = creations)) };
+    // Every creation sent so far may have created a canister whose id never came back.
+    if (rehearsal.creations >= MAX_REHEARSAL_CREATIONS) {
+        return failed(`create_canister's reply was lost ${rehearsal.creations} times; each may have left a canister behind, so the upgrader stops trying`);
     }
     let status: ic.CanisterStatus;
     try {
@@ -100,32 +105,45 @@ export async function rehearsalCreate(execution: Execution, context: StepContext
     }
     const priced = rehearsalPricedBytes(stateBytes);
     const cycles = rehearsalCycles(priced);
-    const required = context.reserves() + cycles.total;
-    const balance = canisterCycleBalance();
     const price = withRehearsal((r) => {
         r.report.state_bytes = priced;
         r.report.cycles = cycles.canister;
     });
+    // Paid from the app's credit once, with the first creation; a free deployment's balance pays.
+    const charge = rehearsal.creations === 0 && chargesForRehearsals() ? cycles.total : 0n;
+    const credit = creditOf(execution.app);
+    if (credit < charge) {
+        const reason = `the app's rehearsal credit is ${credit} cycles and this rehearsal of up to ${priced} bytes of app state costs ${charge}: call fund_rehearsals(${execution.app.toText()}) with at least ${charge - credit} cycles`;
+        return { edge: 'ok', wait: { balance: credit, required: charge, reason }, update: price };
+    }
+    const required = context.reserves() + cycles.total;
+    const balance = canisterCycleBalance();
     if (balance < required) {
-        // Nothing was created: the count stays, so waits (and resumes while waiting) never add up to a failure.
+        // Nothing was created nor paid: waits (and resumes while waiting) never add up to a failure.
         const reason = `the upgrader holds ${balance} cycles and needs ${required} to rehearse this upgrade (${cycles.total} for the rehearsal of up to ${priced} bytes of app state, the rest in reserve): top it up with deposit_cycles`;
         return { edge: 'ok', wait: { balance, required, reason }, update: price };
     }
-    const counted = withRehearsal((r) => (r.creations = creations));
+    const creations = rehearsal.creations;
+    context.persist((e) => {
+        price(e);
+        withRehearsal((r) => (r.creations = creations + 1))(e);
+        if (charge > 0n) debitCredit(execution.app, charge);
+    });
     let canister: Principal;
     try {
         canister = await ic.createCanister(cycles.canister);
     } catch (error) {
-        return { ...failed(`create_canister failed: ${stepError(error)}`), update: price };
-    }
-    return {
-        edge: 'ok',
-        update: (e) => {
-            price(e);
-            counted(e);
-            withRehearsal((r) => (r.report.canister = [canister]))(e);
+        // Not sent (same message), or rejected (the IC returns the attached cycles): nothing was created, so nothing is counted nor paid.
+        const rejected = error instanceof CallFailure && error.rejectCode >= 1 && error.rejectCode <= 5;
+        if (error instanceof ic.CallNotSent || rejected) {
+            context.persist((e) => {
+                withRehearsal((r) => (r.creations = creations))(e);
+                if (charge > 0n) refundCredit(execution.app, charge);
+            });
         }
-    };
+        return failed(`create_canister failed: ${stepError(error)}`);
+    }
+    return { edge: 'ok', update: withRehearsal((r) => (r.report.canister = [canister])) };
 }
 
 /** rehearsal_snapshot: a snapshot of the running app, tracked like the upgrader's others (its `keep`). */

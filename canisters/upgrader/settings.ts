@@ -67,6 +67,15 @@ export function storagePrice(size: bigint): bigint {
     return mib * getCounter(MetaKey.storageFeePerMib);
 }
 
+/**
+ * Whether this deployment charges (a registration or storage fee above 0): then an app's
+ * rehearsals are paid from its rehearsal credit, not from the upgrader's shared balance. A free
+ * deployment's deployer funds the upgrader and its balance pays.
+ */
+export function chargesForRehearsals(): boolean {
+    return getCounter(MetaKey.registrationFee) > 0n || getCounter(MetaKey.storageFeePerMib) > 0n;
+}
+
 /** Throws InsufficientPayment unless the call carries at least `price` cycles (takes none). */
 export function requirePayment(price: bigint): void {
     if (price === 0n) return;

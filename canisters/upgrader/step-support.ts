@@ -30,6 +30,11 @@ export type StepContext = {
     fence: () => void;
     /** The cycles held back now: the freezing reserve and one execution reserve per live execution. */
     reserves: () => bigint;
+    /**
+     * Fences, then applies `change` to the stored record and writes it now, so that it is
+     * committed with the next call (what a step must remember even if that call's reply is lost).
+     */
+    persist: (change: (execution: Execution) => void) => void;
 };
 
 /** Thrown by `fence`: another driver (or another execution) owns the record now. */

@@ -584,6 +584,7 @@ export const ResultChunk = Result(Candid.Blob);
 export const ResultProposalId = Result(Candid.Nat64);
 export const ResultProposal = Result(Proposal);
 export const ResultResume = Result(ResumeResult);
+export const ResultNat = Result(Candid.Nat);
 
 /** The upgrader's methods (the build generates the same `.did` from index.ts). */
 const upgraderMethods = {
@@ -608,6 +609,8 @@ const upgraderMethods = {
     restore_snapshot: Candid.Update([RestoreArgs], ResultProposalId),
     eject: Candid.Update([Candid.Principal], ResultUnit),
     reap: Candid.Update([Candid.Principal], ResultUnit),
+    fund_rehearsals: Candid.Update([Candid.Principal], ResultNat),
+    rehearsal_credit: Candid.Query([Candid.Principal], Candid.Nat),
     audit_log: Candid.Query([AuditQuery], AuditPage),
     limits: Candid.Query([], Limits)
 };

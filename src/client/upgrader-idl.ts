@@ -61,6 +61,8 @@ export const EmergencyUpgradeArgs = IDL.Record({ app: IDL.Principal, request: Up
 export type EmergencyUpgradeArgs = { app: Principal; request: UpgradeRequest };
 export const ResultProposalId = IDL.Variant({ Ok: IDL.Nat64, Err: UpgraderError });
 export type ResultProposalId = { Ok: bigint } | { Err: UpgraderError };
+export const ResultNat = IDL.Variant({ Ok: IDL.Nat, Err: UpgraderError });
+export type ResultNat = { Ok: bigint } | { Err: UpgraderError };
 export const SnapshotRef = IDL.Record({ id: IDL.Vec(IDL.Nat8), taken_at: IDL.Nat64, proposal_id: IDL.Nat64 });
 export type SnapshotRef = { id: Uint8Array; taken_at: bigint; proposal_id: bigint };
 export const AppInfo = IDL.Record({ app: IDL.Principal, policy: Policy, snapshot_policy: SnapshotPolicy, recovery: IDL.Principal, registered_by: IDL.Principal, registered_at: IDL.Nat64, paused: IDL.Bool, live_proposal: IDL.Opt(IDL.Nat64), snapshots: IDL.Vec(SnapshotRef), policy_version: IDL.Nat32 });
@@ -107,6 +109,7 @@ export const idlFactory: IDL.InterfaceFactory = () =>
         delete_module: IDL.Func([ModuleRef], [ResultUnit], []),
         eject: IDL.Func([IDL.Principal], [ResultUnit], []),
         emergency_upgrade: IDL.Func([EmergencyUpgradeArgs], [ResultProposalId], []),
+        fund_rehearsals: IDL.Func([IDL.Principal], [ResultNat], []),
         get_app: IDL.Func([IDL.Principal], [IDL.Opt(AppInfo)], ['query']),
         get_execution: IDL.Func([IDL.Principal], [IDL.Opt(Execution)], ['query']),
         get_module: IDL.Func([ModuleRef], [IDL.Opt(ModuleInfo)], ['query']),
@@ -117,6 +120,7 @@ export const idlFactory: IDL.InterfaceFactory = () =>
         propose: IDL.Func([ProposeArgs], [ResultProposalId], []),
         reap: IDL.Func([IDL.Principal], [ResultUnit], []),
         register: IDL.Func([RegisterArgs], [ResultApp], []),
+        rehearsal_credit: IDL.Func([IDL.Principal], [IDL.Nat], ['query']),
         request_upgrade: IDL.Func([UpgradeRequest], [ResultProposalId], []),
         restore_snapshot: IDL.Func([RestoreArgs], [ResultProposalId], []),
         resume: IDL.Func([IDL.Principal], [ResultResume], []),
@@ -134,6 +138,7 @@ export type UpgraderService = {
     delete_module: (arg0: ModuleRef) => Promise<ResultUnit>;
     eject: (arg0: Principal) => Promise<ResultUnit>;
     emergency_upgrade: (arg0: EmergencyUpgradeArgs) => Promise<ResultProposalId>;
+    fund_rehearsals: (arg0: Principal) => Promise<ResultNat>;
     get_app: (arg0: Principal) => Promise<[] | [AppInfo]>;
     get_execution: (arg0: Principal) => Promise<[] | [Execution]>;
     get_module: (arg0: ModuleRef) => Promise<[] | [ModuleInfo]>;
@@ -144,6 +149,7 @@ export type UpgraderService = {
     propose: (arg0: ProposeArgs) => Promise<ResultProposalId>;
     reap: (arg0: Principal) => Promise<ResultUnit>;
     register: (arg0: RegisterArgs) => Promise<ResultApp>;
+    rehearsal_credit: (arg0: Principal) => Promise<bigint>;
     request_upgrade: (arg0: UpgradeRequest) => Promise<ResultProposalId>;
     restore_snapshot: (arg0: RestoreArgs) => Promise<ResultProposalId>;
     resume: (arg0: Principal) => Promise<ResultResume>;

@@ -36,7 +36,7 @@ const ROLES = ['anonymous', 'stranger', 'voter', 'proposer', 'otherApp', 'app', 
 type Role = (typeof ROLES)[number];
 
 /** `reply`: a query's answer; `Ok`; an Err variant's name; `inspect`: refused by inspect_message. */
-type Answer = 'reply' | 'Ok' | 'inspect' | 'Unauthorized' | 'AppAlreadyRegistered' | 'NotAVoter' | 'ModuleNotFound' | 'ProposalInProgress' | 'ProposalNotOpen' | 'SnapshotNotFound' | 'InvalidArgument';
+type Answer = 'reply' | 'Ok' | 'inspect' | 'Unauthorized' | 'AppAlreadyRegistered' | 'NotAVoter' | 'ModuleNotFound' | 'ProposalInProgress' | 'ProposalNotOpen' | 'SnapshotNotFound' | 'InvalidArgument' | 'InsufficientPayment';
 
 /** What a test's state holds besides the two registered apps. */
 type Needs = { module?: 'incomplete' | 'complete'; proposal?: 'by proposer' | 'by app' };
@@ -122,6 +122,9 @@ const rows: Record<string, Row> = {
     eject: { needs: {}, args: (c) => [c.app], answers: recoveryOnly('Ok') },
     // Anyone may ask; the upgrader still controls the app, so nobody can reap it.
     reap: { needs: {}, args: (c) => [c.app], answers: { ...all('InvalidArgument'), anonymous: 'inspect' } },
+    // Anyone with cycles attached; ingress carries none (inspect refuses it), nor do the apps' calls here.
+    fund_rehearsals: { needs: {}, args: (c) => [c.app], answers: { ...all('inspect'), otherApp: 'InsufficientPayment', app: 'InsufficientPayment' } },
+    rehearsal_credit: { needs: {}, args: (c) => [c.app], answers: all('reply') },
     audit_log: { needs: {}, args: (c) => [{ app: [c.app], start: 0n, limit: 10 }], answers: all('reply') },
     limits: { needs: {}, args: () => [], answers: all('reply') }
 };

@@ -80,6 +80,8 @@ const largestArguments: Record<string, unknown[]> = {
     restore_snapshot: [{ app: largest(1), snapshot_id: [new Uint8Array(MAX_SNAPSHOT_ID_BYTES)] }],
     eject: [largest(1)],
     reap: [largest(1)],
+    fund_rehearsals: [largest(1)],
+    rehearsal_credit: [largest(1)],
     audit_log: [{ app: [largest(1)], start: NAT64_MAX, limit: NAT32_MAX }],
     limits: []
 };

@@ -102,6 +102,8 @@ const REJECTION_CASES: readonly RejectionCase[] = [
     { method: 'restore_snapshot', label: '37-byte snapshot id', args: (s) => [{ app: s.app, snapshot_id: [new Uint8Array(MAX_SNAPSHOT_ID_BYTES)] }] },
     { method: 'eject', label: 'largest', args: (s) => [s.app] },
     { method: 'reap', label: 'an app the upgrader does not know', args: (s) => [s.unmanaged] },
+    { method: 'fund_rehearsals', label: 'an app the upgrader does not know', args: (s) => [s.unmanaged] },
+    { method: 'fund_rehearsals', label: 'no cycles attached', args: (s) => [s.app] },
     // A query that refuses replicated calls (the upgrader would pay for a 1 MiB read): refused before reading.
     { method: 'get_module_chunk', label: 'replicated (a canister, or ingress as an update)', args: (s) => [{ app: s.app, hash: s.moduleHash, index: 0 }] },
     // Past the bounds.
