@@ -1,6 +1,6 @@
 import { WASM_PAGE_BYTES } from '../constants.js';
 import { GlobalValue, HeapImage } from '../memory/heap.js';
-import { PAGE_BYTES, PAGE_SHIFT } from '../memory/page-store.js';
+import { PAGE_BYTES, PAGE_SHIFT, pagesIn, pageStart } from '../memory/page-store.js';
 import { HEAP_BIAS_BYTES, PreparedModule } from '../wasm/index.js';
 import { TrapError } from './trap.js';
 
@@ -167,7 +167,7 @@ export class LiveInstance {
         image.globals = this.#globals.map((g) => g.value as GlobalValue);
         if (this.#memory === null) return;
         const bytes = this.#bytes();
-        const pageCount = (pages * WASM_PAGE_BYTES) >>> PAGE_SHIFT;
+        const pageCount = pagesIn(pages * WASM_PAGE_BYTES);
         const previousCount = image.pages.length;
         image.pages.length = pageCount;
         for (let i = previousCount; i < pageCount; i++) image.pages[i] = null;
@@ -201,9 +201,9 @@ export class LiveInstance {
         if (this.#memory === null) return true;
         if (this.#wholeMemoryDirty || this.logicalWasmPages !== this.#committedWasmPages) return false;
         const bytes = this.#bytes();
-        const pageCount = (this.#committedWasmPages * WASM_PAGE_BYTES) >>> PAGE_SHIFT;
+        const pageCount = pagesIn(this.#committedWasmPages * WASM_PAGE_BYTES);
         const restore = (i: number, length: number) => {
-            const at = HEAP_BIAS_BYTES + (i << PAGE_SHIFT);
+            const at = HEAP_BIAS_BYTES + pageStart(i);
             const page = image.pages[i];
             if (page === null || page === undefined) bytes.fill(0, at, at + length);
             else bytes.set(page.subarray(0, length), at);
@@ -229,9 +229,9 @@ export class LiveInstance {
         if (grow > 0) this.#memory.grow(grow);
         const bytes = this.#bytes();
         image.pages.forEach((page, i) => {
-            const at = HEAP_BIAS_BYTES + (i << PAGE_SHIFT);
+            const at = HEAP_BIAS_BYTES + pageStart(i);
             if (page !== null && page !== undefined) bytes.set(page, at);
-            else if (i << PAGE_SHIFT < freshEnd) bytes.fill(0, at, at + PAGE_BYTES);
+            else if (pageStart(i) < freshEnd) bytes.fill(0, at, at + PAGE_BYTES);
         });
         // As on the IC, memory never shrinks below the module's minimum: an image smaller than
         // that (an uploaded snapshot's may be) leaves the rest zero, and the next commit takes the size.
@@ -245,14 +245,14 @@ const SPILL_BYTES = 16;
 const ZERO_PAGE = new Uint8Array(PAGE_BYTES);
 
 function copyPage(bytes: Uint8Array, index: number): Uint8Array | null {
-    const at = HEAP_BIAS_BYTES + (index << PAGE_SHIFT);
+    const at = HEAP_BIAS_BYTES + pageStart(index);
     const page = bytes.subarray(at, at + PAGE_BYTES);
     return Buffer.compare(page, ZERO_PAGE) === 0 ? null : page.slice();
 }
 
 /** Commits page `index`: in place when the image owns it, else into a fresh buffer it then owns. */
 function storePage(image: HeapImage, bytes: Uint8Array, index: number): void {
-    const at = HEAP_BIAS_BYTES + (index << PAGE_SHIFT);
+    const at = HEAP_BIAS_BYTES + pageStart(index);
     const current = image.pages[index];
     if (current !== null && current !== undefined && image.owned.has(index)) {
         current.set(bytes.subarray(at, at + PAGE_BYTES));
@@ -264,7 +264,7 @@ function storePage(image: HeapImage, bytes: Uint8Array, index: number): void {
 
 /** Whether the first bytes of page `index` (where a neighbour's store may spill) changed. */
 function spillDiffers(image: HeapImage, bytes: Uint8Array, index: number): boolean {
-    const at = HEAP_BIAS_BYTES + (index << PAGE_SHIFT);
+    const at = HEAP_BIAS_BYTES + pageStart(index);
     const live = bytes.subarray(at, at + SPILL_BYTES);
     const page = image.pages[index];
     return Buffer.compare(live, page === null || page === undefined ? ZERO_PAGE.subarray(0, SPILL_BYTES) : page.subarray(0, SPILL_BYTES)) !== 0;

@@ -1,5 +1,5 @@
 import { WASM_PAGE_BYTES } from '../constants.js';
-import { PAGE_BYTES, PAGE_SHIFT, Page, PageStore } from './page-store.js';
+import { PAGE_BYTES, Page, PageStore, pageStart } from './page-store.js';
 
 /** A value of a mutable Wasm global, as JS sees it. */
 export type GlobalValue = number | bigint;
@@ -55,7 +55,7 @@ export class HeapImage {
     toBytes(): Uint8Array {
         const out = new Uint8Array(this.sizeBytes);
         this.pages.forEach((page, i) => {
-            if (page !== null && page !== undefined) out.set(page, i << PAGE_SHIFT);
+            if (page !== null && page !== undefined) out.set(page, pageStart(i));
         });
         return out;
     }

@@ -4,6 +4,20 @@ import { hash } from 'node:crypto';
 export const PAGE_BYTES = 4096;
 export const PAGE_SHIFT = 12;
 
+/**
+ * The byte offset where page `index` starts. A multiplication, not `index << PAGE_SHIFT`: the
+ * shift works on 32-bit signed integers and turns negative from 2 GiB (page 2^19), where Wasm
+ * heaps go up to 4 GiB and stable memory to hundreds of GiB.
+ */
+export function pageStart(index: number): number {
+    return index * PAGE_BYTES;
+}
+
+/** How many pages `bytes` bytes fill (whole pages; memories grow in 64 KiB Wasm pages). */
+export function pagesIn(bytes: number): number {
+    return Math.floor(bytes / PAGE_BYTES);
+}
+
 /** A page of memory: immutable once stored, shared between canisters and snapshots. */
 export type Page = Uint8Array;
 

@@ -1,5 +1,5 @@
 import { MAX_STABLE_PAGES, WASM_PAGE_BYTES } from '../constants.js';
-import { PAGE_BYTES, PAGE_SHIFT, Page, PageStore } from './page-store.js';
+import { PAGE_BYTES, Page, PageStore, pageStart } from './page-store.js';
 
 /**
  * A canister's stable memory: sparse 4 KiB pages, untouched pages cost nothing.
@@ -134,7 +134,7 @@ export class StableMemory {
     toBytes(): Uint8Array {
         const out = new Uint8Array(Number(this.sizeBytes));
         for (const [index, page] of this.#pages) {
-            const start = index << PAGE_SHIFT;
+            const start = pageStart(index);
             if (start < out.length) out.set(page.subarray(0, Math.min(PAGE_BYTES, out.length - start)), start);
         }
         return out;
@@ -147,7 +147,7 @@ export class StableMemory {
             const chunk = new Uint8Array(PAGE_BYTES);
             chunk.set(bytes.subarray(start, start + PAGE_BYTES));
             const shared = store.intern(chunk);
-            if (shared !== null) memory.#pages.set(start >> PAGE_SHIFT, shared);
+            if (shared !== null) memory.#pages.set(Math.floor(start / PAGE_BYTES), shared);
         }
         return memory;
     }
