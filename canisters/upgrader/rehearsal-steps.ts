@@ -22,13 +22,12 @@ import { CHUNK_BYTES, MAX_REHEARSAL_CREATIONS, MAX_REHEARSAL_STATE_BYTES, MAX_ST
 import { CallFailure } from './errors';
 import type { EdgeOf } from './flow';
 import * as ic from './management';
-import { markRejected } from './modules';
 import { findProposal, saveProposal } from './proposals';
 import { creditOf, debitCredit, refundCredit } from './rehearsal-credit';
 import { copyBytes, sliceAt, sliceCount } from './rehearsal-slices';
 import { chargesForRehearsals } from './settings';
 import { bytesEqual, toHex } from './serde';
-import { type StepContext, type StepReport, stepError } from './step-support';
+import { installApproved, type StepContext, type StepReport, stepError } from './step-support';
 import type { Execution, Outcome, Rehearsal, RehearsalCopy, RehearsalReport, UpgradeRequest } from './types';
 
 type Failed = StepReport<'failed'>;
@@ -246,20 +245,8 @@ export async function rehearsalInstall(execution: Execution, context: StepContex
         const current = status.module_hash[0];
         if (current !== undefined && bytesEqual(current, upgrade.module_hash)) return { edge: 'ok' };
     }
-    try {
-        await ic.installChunkedUpgrade({
-            target: canister,
-            chunkHashes: execution.chunk_hashes,
-            moduleHash: upgrade.module_hash,
-            arg: upgrade.arg,
-            skipPreUpgrade: upgrade.options.skip_pre_upgrade,
-            wasmMemoryPersistence: upgrade.options.wasm_memory_persistence
-        });
-    } catch (error) {
-        const message = stepError(error);
-        if (ic.isHashMismatch(error)) markRejected(execution.app, upgrade.module_hash);
-        return failed(`the upgrade of the copy failed: ${message}`);
-    }
+    const failure = await installApproved(execution, upgrade, canister);
+    if (failure !== undefined) return failed(`the upgrade of the copy failed: ${failure}`);
     return { edge: 'ok' };
 }
 

@@ -3,9 +3,12 @@
  * failures are told apart from those that belong to the driver (no cycles to send, a
  * continuation in the IC's cleanup callback, another driver owning the record).
  */
+import type { Principal } from '@dfinity/principal';
+
 import { CallFailure, describeError, Failure } from './errors';
 import * as ic from './management';
-import type { Execution } from './types';
+import { markRejected } from './modules';
+import type { Execution, UpgradeRequest } from './types';
 
 /** What a step came to: the edge of the flow it took, and what to write on the record. */
 export type StepReport<E extends string = string> = {
@@ -57,4 +60,27 @@ export function messageOf(error: unknown): string {
 export function stepError(error: unknown): string {
     if (isDriverError(error)) throw error;
     return messageOf(error);
+}
+
+/**
+ * install_chunked_code of the approved upgrade (module, argument, options) into `target` (the app,
+ * or its rehearsal copy), from the chunks the execution staged. Returns why it failed, if it did;
+ * a hash mismatch marks the module rejected, decided from the reject code and the IC's own words,
+ * never from text the app controls.
+ */
+export async function installApproved(execution: Execution, upgrade: UpgradeRequest, target: Principal): Promise<string | undefined> {
+    try {
+        await ic.installChunkedUpgrade({
+            target,
+            chunkHashes: execution.chunk_hashes,
+            moduleHash: upgrade.module_hash,
+            arg: upgrade.arg,
+            skipPreUpgrade: upgrade.options.skip_pre_upgrade,
+            wasmMemoryPersistence: upgrade.options.wasm_memory_persistence
+        });
+        return undefined;
+    } catch (error) {
+        if (ic.isHashMismatch(error)) markRejected(execution.app, upgrade.module_hash);
+        return stepError(error);
+    }
 }

@@ -25,10 +25,10 @@ import {
     rehearsalSnapshot,
     rehearsalStart
 } from './rehearsal-steps';
-import { markRejected, readChunk, requireInstallable } from './modules';
+import { readChunk, requireInstallable } from './modules';
 import { checkPrecondition, findProposal } from './proposals';
 import { bytesEqual, toHex } from './serde';
-import { isDriverError, messageOf, type StepContext, type StepReport, stepError } from './step-support';
+import { installApproved, isDriverError, messageOf, type StepContext, type StepReport, stepError } from './step-support';
 import type { Execution, Outcome, UpgradeRequest } from './types';
 
 type StepFunction<S extends StepName> = (execution: Execution, context: StepContext) => Promise<StepReport<EdgeOf<S>>>;
@@ -182,21 +182,8 @@ async function install(execution: Execution, context: StepContext): Promise<Step
         const current = status.module_hash[0];
         if (current !== undefined && bytesEqual(current, upgrade.module_hash)) return { edge: 'ok' };
     }
-    try {
-        await ic.installChunkedUpgrade({
-            target: execution.app,
-            chunkHashes: execution.chunk_hashes,
-            moduleHash: upgrade.module_hash,
-            arg: upgrade.arg,
-            skipPreUpgrade: upgrade.options.skip_pre_upgrade,
-            wasmMemoryPersistence: upgrade.options.wasm_memory_persistence
-        });
-    } catch (error) {
-        const message = stepError(error);
-        // Decided from the reject code and the IC's own words, never from text the app controls.
-        if (ic.isHashMismatch(error)) markRejected(execution.app, upgrade.module_hash);
-        return { edge: 'failed', note: message };
-    }
+    const failure = await installApproved(execution, upgrade, execution.app);
+    if (failure !== undefined) return { edge: 'failed', note: failure };
     return { edge: 'ok' };
 }
 

@@ -1,5 +1,5 @@
 import { WASM_PAGE_BYTES } from '../constants.js';
-import { PAGE_BYTES, Page, PageStore, pageStart } from './page-store.js';
+import { forEachPageRun, PAGE_BYTES, Page, PageStore, pageStart } from './page-store.js';
 
 /** A value of a mutable Wasm global, as JS sees it. */
 export type GlobalValue = number | bigint;
@@ -62,17 +62,11 @@ export class HeapImage {
 
     /** Copies bytes [offset, offset + target.length) into `target` (the caller checks the bounds). */
     read(offset: number, target: Uint8Array): void {
-        let done = 0;
-        while (done < target.length) {
-            const at = offset + done;
-            const index = Math.floor(at / PAGE_BYTES);
-            const within = at - index * PAGE_BYTES;
-            const n = Math.min(PAGE_BYTES - within, target.length - done);
+        forEachPageRun(offset, target.length, (index, within, done, n) => {
             const page = this.pages[index];
             if (page === null || page === undefined) target.fill(0, done, done + n);
             else target.set(page.subarray(within, within + n), done);
-            done += n;
-        }
+        });
     }
 
     /**
@@ -80,12 +74,7 @@ export class HeapImage {
      * of every touched page in place so pages shared with others are never changed.
      */
     write(offset: number, source: Uint8Array): void {
-        let done = 0;
-        while (done < source.length) {
-            const at = offset + done;
-            const index = Math.floor(at / PAGE_BYTES);
-            const within = at - index * PAGE_BYTES;
-            const n = Math.min(PAGE_BYTES - within, source.length - done);
+        forEachPageRun(offset, source.length, (index, within, done, n) => {
             while (this.pages.length <= index) this.pages.push(null);
             const fresh = new Uint8Array(PAGE_BYTES);
             const old = this.pages[index];
@@ -93,8 +82,7 @@ export class HeapImage {
             fresh.set(source.subarray(done, done + n), within);
             this.pages[index] = fresh;
             this.owned.add(index);
-            done += n;
-        }
+        });
     }
 
     static fromBytes(bytes: Uint8Array, globals: GlobalValue[], store: PageStore): HeapImage {

@@ -18,6 +18,22 @@ export function pagesIn(bytes: number): number {
     return Math.floor(bytes / PAGE_BYTES);
 }
 
+/**
+ * Splits bytes [offset, offset + length) into their runs within single pages, in order: for each,
+ * the page's index, where the run starts in that page, where it starts in the range, and its length.
+ */
+export function forEachPageRun(offset: number, length: number, visit: (index: number, within: number, done: number, n: number) => void): void {
+    let done = 0;
+    while (done < length) {
+        const at = offset + done;
+        const index = Math.floor(at / PAGE_BYTES);
+        const within = at - index * PAGE_BYTES;
+        const n = Math.min(PAGE_BYTES - within, length - done);
+        visit(index, within, done, n);
+        done += n;
+    }
+}
+
 /** A page of memory: immutable once stored, shared between canisters and snapshots. */
 export type Page = Uint8Array;
 

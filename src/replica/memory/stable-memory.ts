@@ -1,5 +1,5 @@
 import { MAX_STABLE_PAGES, WASM_PAGE_BYTES } from '../constants.js';
-import { PAGE_BYTES, Page, PageStore, pageStart } from './page-store.js';
+import { forEachPageRun, PAGE_BYTES, Page, PageStore, pageStart } from './page-store.js';
 
 /**
  * A canister's stable memory: sparse 4 KiB pages, untouched pages cost nothing.
@@ -78,29 +78,15 @@ export class StableMemory {
     }
 
     read(offset: number, target: Uint8Array): void {
-        let done = 0;
-        while (done < target.length) {
-            const at = offset + done;
-            const index = Math.floor(at / PAGE_BYTES);
-            const within = at - index * PAGE_BYTES;
-            const n = Math.min(PAGE_BYTES - within, target.length - done);
+        forEachPageRun(offset, target.length, (index, within, done, n) => {
             const page = this.#pages.get(index);
             if (page === undefined) target.fill(0, done, done + n);
             else target.set(page.subarray(within, within + n), done);
-            done += n;
-        }
+        });
     }
 
     write(offset: number, source: Uint8Array): void {
-        let done = 0;
-        while (done < source.length) {
-            const at = offset + done;
-            const index = Math.floor(at / PAGE_BYTES);
-            const within = at - index * PAGE_BYTES;
-            const n = Math.min(PAGE_BYTES - within, source.length - done);
-            this.#writablePage(index).set(source.subarray(done, done + n), within);
-            done += n;
-        }
+        forEachPageRun(offset, source.length, (index, within, done, n) => this.#writablePage(index).set(source.subarray(done, done + n), within));
     }
 
     /** A page this transaction may mutate: committed pages are copied first. */
