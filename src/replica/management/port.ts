@@ -9,6 +9,7 @@ import type { CallResult, Reject } from '../reject.js';
 import type { InstallReport } from './install-report.js';
 import type { CallContext, ResponseTarget } from '../state/call-context.js';
 import type { Canister, CodeState } from '../state/canister.js';
+import type { PageStore } from '../memory/page-store.js';
 
 /**
  * Everything the management canister may do to its subnet. The subnet implements it
@@ -24,6 +25,8 @@ export interface ManagementPort {
     /** How long a stop_canister waits for open call contexts, in ns. */
     readonly stopTimeoutNs: bigint;
     readonly maxSnapshots: number;
+    /** The content-addressed store whose pages canisters and snapshots share. */
+    readonly pageStore: PageStore;
 
     // ---------------------------------------------------------------- canisters
     canister(id: Principal): Canister | undefined;

@@ -112,6 +112,12 @@ export const load_canister_snapshot: Handler<'load_canister_snapshot'> = (call, 
             )
         );
     }
+    if (snapshot.source === 'uploaded') {
+        // The uploaded pages are this snapshot's own copies: share them, as committed pages are, so
+        // a thousand canisters loaded from one state hold its pages once (and no all-zero page).
+        snapshot.heap.compact(call.subnet.pageStore);
+        snapshot.stable.compact(call.subnet.pageStore);
+    }
     if (canister.code !== null) call.subnet.releaseInstance(canister.code);
     const code = newCodeState(module);
     code.heap = snapshot.heap.clone();

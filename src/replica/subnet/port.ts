@@ -14,6 +14,7 @@ export function managementPort(core: SubnetCore): ManagementPort {
         cycles: core.cycles,
         stopTimeoutNs: core.stopTimeoutNs,
         maxSnapshots: core.maxSnapshots,
+        pageStore: core.pageStore,
         canister: (id) => core.canister(id),
         canisters: core.canisters,
         allocateCanisterId: () => core.allocateCanisterId(),
