@@ -8,7 +8,7 @@ import { IDL } from '@dfinity/candid';
 import { gzWasmPath, wasmPath } from '../scripts/paths.js';
 import { ExecutionEvent, Replica } from '../src/replica/index.js';
 import { BareCanister } from './bare-host.js';
-import { figure, median, section, timeMs } from './report.js';
+import { figure, median, section, settle, timeMs } from './report.js';
 
 /** Azle's measurement of hello_world's setMessage on the IC (examples/stable/demo/hello_world/benchmarks.md, Azle 0.32). */
 const IC_SET_MESSAGE_INSTRUCTIONS = 1_404_869n;
@@ -109,12 +109,4 @@ export async function idleCanisterMemory(count: number): Promise<void> {
     const mib = (n: number) => `${(n / 2 ** 20).toFixed(0)} MiB`;
     figure('JS heap / external / array buffers added', `${mib(after.heapUsed - before.heapUsed)} / ${mib(after.external - before.external)} / ${mib(after.arrayBuffers - before.arrayBuffers)}`);
     await replica.tearDown();
-}
-
-/** Collects garbage until memory stops shrinking (weak references and Wasm memories are released across turns). */
-async function settle(gc: () => void): Promise<void> {
-    for (let i = 0; i < 5; i++) {
-        gc();
-        await new Promise((resolve) => setTimeout(resolve, 20));
-    }
 }

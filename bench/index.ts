@@ -7,6 +7,8 @@
  *   BENCH_UPGRADER_ROUNDS=7    governed/direct upgrade pairs (default 7)
  *   BENCH_FUZZ_CASES=100000    Candid codec fuzzing cases per property (default 100000)
  *   BENCH_REHEARSAL_MIB=1,256  app state sizes of the offline rehearsal figures, in MiB (default 1,256)
+ *   BENCH_FLEET_SIZES=100,1000 fleet sizes of the fleet setup figures (default 100,1000)
+ *   BENCH_FLEET_PADDED=50      members of the fleet of 8 MiB modules (default 50; 0 skips it)
  */
 import { buildCanisters } from '../scripts/build-lib.js';
 import { candidFuzzFigures } from './candid-fuzz.js';
@@ -16,6 +18,7 @@ import { serverFigures } from './server.js';
 import { upgraderFigures } from './upgrader.js';
 import { rehearsalFigures } from './rehearsal-offline.js';
 import { rejectionFigures } from './upgrader-rejections.js';
+import { fleetSetupFigures } from './fleet-setup.js';
 
 await buildCanisters({ names: ['hello_world'], log: (line) => console.log(`[build] ${line}`) });
 instrumentation();
@@ -26,3 +29,4 @@ await upgraderFigures();
 candidFuzzFigures();
 await rejectionFigures();
 await rehearsalFigures();
+fleetSetupFigures();

@@ -18,3 +18,11 @@ export function median(values: number[]): number {
     const sorted = [...values].sort((a, b) => a - b);
     return sorted[Math.floor(sorted.length / 2)]!;
 }
+
+/** Collects garbage until memory stops shrinking (weak references and Wasm memories are released across turns). */
+export async function settle(gc: () => void): Promise<void> {
+    for (let i = 0; i < 5; i++) {
+        gc();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+}
