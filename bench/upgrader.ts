@@ -279,7 +279,9 @@ function recordBytes(shape: { voters: number; proposers: number; snapshots: numb
         paused: false,
         live_proposal: shape.modules > 0 ? [1n] : [],
         snapshots: Array.from({ length: shape.snapshots }, (_, i) => ({ id: new Uint8Array(18), taken_at: 1_700_000_000_000_000_000n, proposal_id: BigInt(i + 1) })),
-        policy_version: 1
+        policy_version: 1,
+        group: [],
+        members: 0
     };
     // The module it runs, and (by default) two it ran before, as after two upgrades.
     const stored: StoredApp = { info, modules: Array.from({ length: shape.modules }, () => new Uint8Array(32)), running: [new Uint8Array(32)], ran: Array.from({ length: shape.ran ?? 2 }, () => new Uint8Array(32)) };

@@ -3,7 +3,7 @@
  * `keep`): shared by the `snapshot` step (the app stopped, before the install) and the
  * `rehearsal_snapshot` step (the app running, before a rehearsal).
  */
-import { findApp, requireApp, saveApp } from './apps';
+import { findApp, governing, requireApp, saveApp } from './apps';
 import * as ic from './management';
 import { bytesEqual } from './serde';
 import type { StepContext } from './step-support';
@@ -21,7 +21,7 @@ export async function takeTrackedSnapshot(execution: Execution, context: StepCon
     const existing = await ic.listSnapshots(execution.app);
     context.fence();
     const app = requireApp(execution.app);
-    const keep = app.info.snapshot_policy.keep;
+    const keep = governing(app).info.snapshot_policy.keep;
     const ours = app.info.snapshots.filter((s) => existing.some((e) => bytesEqual(e.id, s.id)));
     if (ours.length !== app.info.snapshots.length) {
         app.info.snapshots = ours;

@@ -3,13 +3,14 @@
  * upgrader and the recovery principal both control the app, and taking the registration fee)
  * and each app's stored record, including the modules it was seen running.
  */
-import type { Principal } from '@dfinity/principal';
+import { Principal } from '@dfinity/principal';
 import { canisterSelf, StableBTreeMap, time } from 'azle';
 
 import { audit } from './audit';
 import { CallFailure, fail } from './errors';
+import { addMember, removeMember } from './group-members';
 import { findHandOver, forgetHandOver } from './handed-over';
-import { MAX_APPS_PER_REGISTRANT, MAX_RAN_MODULES_KEPT } from './limits';
+import { MAX_APPS_PER_REGISTRANT, MAX_GROUP_MEMBERS, MAX_RAN_MODULES_KEPT } from './limits';
 import { canisterStatus, type CanisterStatus } from './management';
 import { MemoryId } from './memory';
 import { collect, requirePayment, settings } from './settings';
@@ -46,10 +47,15 @@ export function removeApp(app: Principal): void {
     forgetCredit(app);
     const removed = apps.remove(app);
     if (removed === undefined) return;
-    const registrant = removed.info.registered_by;
-    const count = registrants.get(registrant) ?? 0;
-    if (count <= 1) registrants.remove(registrant);
-    else registrants.insert(registrant, count - 1);
+    const groupId = removed.info.group[0];
+    const group = groupId === undefined ? undefined : apps.get(groupId);
+    if (group === undefined) {
+        countRegistrant(removed.info.registered_by, -1);
+        return;
+    }
+    removeMember(group.info.app, app, group.info.members);
+    group.info.members = Math.max(0, group.info.members - 1);
+    saveApp(group);
 }
 
 
@@ -100,10 +106,19 @@ export function hasRun(app: StoredApp, hash: Uint8Array): boolean {
  * a controller, and the recovery principal must be one too.
  */
 export async function register(caller: Principal, args: RegisterArgs): Promise<AppInfo> {
+    return enrol(caller, args, undefined);
+}
+
+/**
+ * Registers `args.app` on its own, or into `group` (its policy then is the group's, and it counts
+ * against the group's members rather than the caller's quota). The checks are registration's.
+ */
+export async function enrol(caller: Principal, args: RegisterArgs, group: StoredApp | undefined): Promise<AppInfo> {
     if (caller.isAnonymous()) throw fail.unauthorized('the anonymous principal cannot register apps');
     if (args.recovery.isAnonymous()) throw fail.invalid('the recovery principal cannot be anonymous');
     if (principalEqual(args.app, canisterSelf())) throw fail.invalid('the upgrader cannot govern itself');
-    checkRegistrable(caller, args.app);
+    if (isGroupPrincipal(args.app)) throw fail.invalid('a group is not an app: name a canister');
+    checkRegistrable(caller, args.app, group);
     // Before the call: a caller that does not pay costs the upgrader no management call.
     const fee = settings().registrationFee;
     requirePayment(fee);
@@ -118,7 +133,8 @@ export async function register(caller: Principal, args: RegisterArgs): Promise<A
         throw error;
     }
     // State may have changed while we awaited: check again.
-    checkRegistrable(caller, args.app);
+    const groupNow = group === undefined ? undefined : requireApp(group.info.app);
+    checkRegistrable(caller, args.app, groupNow);
     const controllers = status.settings.controllers;
     const controls = (who: Principal): boolean => controllers.some((c) => principalEqual(c, who));
     // Refusals name no principal (each text costs ~0.7 M instructions); the caller knows them.
@@ -129,6 +145,14 @@ export async function register(caller: Principal, args: RegisterArgs): Promise<A
     validatePolicy(args.policy);
     validateSnapshotPolicy(args.snapshot_policy);
 
+    const running = status.module_hash[0];
+    const info = admit(caller, args, groupNow, running === undefined ? [] : [Uint8Array.from(running)]);
+    collect(fee);
+    return info;
+}
+
+/** Stores a new record (an app, a member, or a group itself), counts it against its quota and logs it. */
+export function admit(caller: Principal, args: RegisterArgs, group: StoredApp | undefined, running: [] | [Uint8Array]): AppInfo {
     const info: AppInfo = {
         app: args.app,
         policy: args.policy,
@@ -139,20 +163,90 @@ export async function register(caller: Principal, args: RegisterArgs): Promise<A
         paused: false,
         live_proposal: [],
         snapshots: [],
-        policy_version: 1
+        policy_version: group?.info.policy_version ?? 1,
+        group: group === undefined ? [] : [group.info.app],
+        members: 0
     };
-    const running = status.module_hash[0];
-    saveApp({ info, modules: [], running: running === undefined ? [] : [Uint8Array.from(running)], ran: [] });
-    registrants.insert(caller, (registrants.get(caller) ?? 0) + 1);
+    saveApp({ info, modules: [], running, ran: [] });
+    if (group === undefined) {
+        countRegistrant(caller, 1);
+    } else {
+        addMember(group.info.app, args.app, group.info.members);
+        group.info.members += 1;
+        saveApp(group);
+        audit({ app: group.info.app, event: { joined_group: args.app }, actor: caller });
+    }
     forgetHandOver(args.app);
     audit({ app: args.app, event: { registered: null }, actor: caller });
-    collect(fee);
+    if (group !== undefined) audit({ app: args.app, event: { joined_group: group.info.app }, actor: caller });
     return info;
 }
 
-function checkRegistrable(caller: Principal, app: Principal): void {
+/** A registrant's count of apps (and groups) it registered, changed by `delta`. */
+function countRegistrant(registrant: Principal, delta: number): void {
+    const count = (registrants.get(registrant) ?? 0) + delta;
+    if (count <= 0) registrants.remove(registrant);
+    else registrants.insert(registrant, count);
+}
+
+/**
+ * Takes a member out of its group (it stays registered, on its own, under the group's policy as
+ * it is now; it counts against its registrant's quota from then on).
+ */
+export function detachMember(member: StoredApp, group: StoredApp, actor: Principal): AppInfo {
+    removeMember(group.info.app, member.info.app, group.info.members);
+    group.info.members = Math.max(0, group.info.members - 1);
+    saveApp(group);
+    member.info.group = [];
+    member.info.policy = group.info.policy;
+    member.info.snapshot_policy = group.info.snapshot_policy;
+    member.info.policy_version = group.info.policy_version;
+    saveApp(member);
+    countRegistrant(member.info.registered_by, 1);
+    audit({ app: group.info.app, event: { left_group: member.info.app }, actor });
+    audit({ app: member.info.app, event: { left_group: group.info.app }, actor });
+    return member.info;
+}
+
+/** Throws unless one more record fits: the app is new, the registry has room, and so do the caller's quota or the group. */
+export function checkRegistrable(caller: Principal, app: Principal, group: StoredApp | undefined): void {
     if (apps.containsKey(app)) throw fail.alreadyRegistered(app);
     const maxApps = settings().maxApps;
     if (apps.len() >= maxApps) throw fail.quota(`the upgrader already governs ${maxApps} apps; an app whose upgrader is no longer its controller can be reaped to free its slot`);
+    if (group !== undefined) {
+        if (group.info.members >= MAX_GROUP_MEMBERS) throw fail.quota(`the group already holds ${MAX_GROUP_MEMBERS} apps`);
+        return;
+    }
     if ((registrants.get(caller) ?? 0) >= MAX_APPS_PER_REGISTRANT) throw fail.quota(`${caller.toText()} already registered ${MAX_APPS_PER_REGISTRANT} apps`);
+}
+
+const GROUP_TAG = 0x67;
+/** The IC's reserved principal class: no canister or user ever has such an id. */
+const RESERVED_CLASS = 0x7f;
+
+/** The principal naming group `id`: a reserved id (its tag, the number, the reserved class byte). */
+export function groupPrincipal(id: bigint): Principal {
+    const bytes = new Uint8Array(10);
+    bytes[0] = GROUP_TAG;
+    new DataView(bytes.buffer).setBigUint64(1, id);
+    bytes[9] = RESERVED_CLASS;
+    return Principal.fromUint8Array(bytes);
+}
+
+export function isGroupPrincipal(principal: Principal): boolean {
+    const bytes = principal.toUint8Array();
+    return bytes.length === 10 && bytes[0] === GROUP_TAG && bytes[9] === RESERVED_CLASS;
+}
+
+/** The record whose policy governs `app`: its group's for a member, its own otherwise. */
+export function governing(app: StoredApp): StoredApp {
+    const group = app.info.group[0];
+    return group === undefined ? app : (apps.get(group) ?? app);
+}
+
+/** An app's record as get_app shows it: a member's policy is its group's, as it is now. */
+export function viewApp(app: StoredApp): AppInfo {
+    const governor = governing(app);
+    if (governor === app) return app.info;
+    return { ...app.info, policy: governor.info.policy, snapshot_policy: governor.info.snapshot_policy, policy_version: governor.info.policy_version };
 }

@@ -15,6 +15,7 @@ import {
     HASH_BYTES,
     MAX_ARG_BYTES,
     MAX_METHOD_NAME_BYTES,
+    MAX_NAMED_MEMBERS,
     MAX_PRINCIPAL_BYTES,
     MAX_PROPOSERS,
     MAX_SNAPSHOT_ID_BYTES,
@@ -23,7 +24,9 @@ import {
 } from './limits';
 import type {
     AuditQuery,
+    CreateGroupArgs,
     CreateModuleArgs,
+    JoinGroupArgs,
     EmergencyUpgradeArgs,
     ModuleChunkRef,
     ModuleRef,
@@ -60,7 +63,8 @@ export const MAX_ARGUMENT_BYTES = {
     delete_module: 86 + ENCODING_SLACK,
     get_module: 86 + ENCODING_SLACK,
     get_module_chunk: 96 + ENCODING_SLACK,
-    propose: MAX_ARG_BYTES + 280 + ENCODING_SLACK,
+    // A rollout naming MAX_NAMED_MEMBERS members of 29 bytes (31 bytes each in Candid).
+    propose: MAX_ARG_BYTES + 31 * MAX_NAMED_MEMBERS + 350 + ENCODING_SLACK,
     request_upgrade: MAX_ARG_BYTES + 111 + ENCODING_SLACK,
     vote: 71 + ENCODING_SLACK,
     get_proposal: 15 + ENCODING_SLACK,
@@ -77,7 +81,14 @@ export const MAX_ARGUMENT_BYTES = {
     fund_rehearsals: 38 + ENCODING_SLACK,
     rehearsal_credit: 38 + ENCODING_SLACK,
     audit_log: 72 + ENCODING_SLACK,
-    limits: 6 + ENCODING_SLACK
+    limits: 6 + ENCODING_SLACK,
+    create_group: 1828 + ENCODING_SLACK,
+    join_group: 82 + ENCODING_SLACK,
+    leave_group: 38 + ENCODING_SLACK,
+    group_members: 66 + ENCODING_SLACK,
+    get_rollout: 38 + ENCODING_SLACK,
+    rollout_members: 66 + ENCODING_SLACK,
+    abort_rollout: 38 + ENCODING_SLACK
 } as const satisfies Readonly<Record<string, number>>;
 
 /** Every method of the upgrader's Candid interface. */
@@ -137,6 +148,12 @@ function upgradeRequest(value: UpgradeRequest): void {
 
 function action(app: Principal, value: ProposalAction): void {
     if ('upgrade' in value) upgradeRequest(value.upgrade);
+    else if ('rollout' in value) {
+        upgradeRequest(value.rollout.upgrade);
+        const named = value.rollout.members[0] ?? [];
+        if (named.length > MAX_NAMED_MEMBERS) throw fail.invalid(`a rollout may name at most ${MAX_NAMED_MEMBERS} members, not ${named.length}`);
+        for (const member of named) principal('a member', member);
+    }
     else if ('hand_over' in value) {
         principal('the successor', value.hand_over.successor);
         hash("the successor's module hash", value.hand_over.successor_module_hash);
@@ -189,6 +206,14 @@ export const checkArgs = {
         principal('the app id', args.app);
         const id = args.snapshot_id[0];
         if (id !== undefined) snapshotId(args.app, id);
+    },
+    createGroup(args: CreateGroupArgs): void {
+        principal('the recovery principal', args.recovery);
+        policy(args.policy);
+    },
+    joinGroup(args: JoinGroupArgs): void {
+        principal('the group', args.group);
+        principal('the app id', args.app);
     },
     auditQuery(query: AuditQuery): void {
         const app = query.app[0];

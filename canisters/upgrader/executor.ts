@@ -27,7 +27,7 @@
 import type { Principal } from '@dfinity/principal';
 import { canisterCycleBalance, canisterSelf, setTimer, StableBTreeMap, time } from 'azle';
 
-import { findApp } from './apps';
+import { findApp, isGroupPrincipal, saveApp } from './apps';
 import { audit } from './audit';
 import { decide, type FailureOutcome, stepTo } from './flow';
 import { CHUNK_BYTES, cyclesRequired, LEASE_NS, MAX_APPS, MAX_MODULE_BYTES, rehearsalCycles } from './limits';
@@ -37,6 +37,7 @@ import { closeHandedOver } from './hand-over';
 import { getCounter, MetaKey, takeCounter } from './meta';
 import { reclaim } from './modules';
 import { creditOf } from './rehearsal-credit';
+import { advance, type Launcher, memberEnded } from './rollouts';
 import { chargesForRehearsals } from './settings';
 import { effectiveStatus, findProposal, setStatus } from './proposals';
 import { executionRecord } from './records';
@@ -58,13 +59,17 @@ export function findExecution(app: Principal): Execution | undefined {
     return executions.get(app);
 }
 
+/** A member's part in its group's rollout: the member, and its place in the rollout. */
+type MemberPart = { app: Principal; group: Principal; index: number };
+
 /** Creates the execution of an approved proposal, with a fresh id, and arms a timer to drive it. */
-export function startExecution(proposal: Proposal, kind: ExecutionKind): void {
+export function startExecution(proposal: Proposal, kind: ExecutionKind, member?: MemberPart): void {
     const now = time();
-    executions.insert(proposal.app, {
+    const app = member?.app ?? proposal.app;
+    executions.insert(app, {
         id: takeCounter(MetaKey.nextExecutionId),
         proposal_id: proposal.id,
-        app: proposal.app,
+        app,
         kind,
         step: { check: null },
         was_running: false,
@@ -77,10 +82,24 @@ export function startExecution(proposal: Proposal, kind: ExecutionKind): void {
         waiting: [],
         started_at: now,
         updated_at: now,
-        rehearsal: []
+        rehearsal: [],
+        rollout: member === undefined ? [] : [{ group: member.group, index: member.index }]
     });
-    schedule(proposal.app);
+    schedule(app);
 }
+
+/**
+ * Starts a group member's execution in its group's rollout (rollouts.ts calls it): the rollout's
+ * upgrade, installed from the upgrader's own chunk store. The member's live slot holds the
+ * rollout's proposal meanwhile, so no recovery operation starts on it.
+ */
+export const launchMember: Launcher = (proposal, member, group, index) => {
+    const record = findApp(member);
+    if (record === undefined || !('rollout' in proposal.action)) return;
+    record.info.live_proposal = [proposal.id];
+    saveApp(record);
+    startExecution(proposal, { upgrade: proposal.action.rollout.upgrade }, { app: member, group, index });
+};
 
 /** Drives the app's execution from a timer (a fresh message, outside anyone's call context). */
 function schedule(app: Principal): void {
@@ -121,6 +140,10 @@ export function resumeStalled(start: number, count: number): number {
  * upgrade could not be stopped, so for it the work goes to a timer.
  */
 export async function resume(caller: Principal, app: Principal): Promise<ResumeResult> {
+    if (isGroupPrincipal(app)) {
+        advance(app, launchMember);
+        return idle(app);
+    }
     const execution = executions.get(app);
     if (execution === undefined) return idle(app);
     if (principalEqual(caller, app)) {
@@ -220,11 +243,13 @@ async function drive(app: Principal): Promise<ResumeResult> {
         executions.insert(app, current);
         // A rehearsal's slices after the first are not logged one by one: a large app would push
         // the proposal's own history out of the app's audit ring (failures are still logged).
-        if (!('rehearsal_copy' in current.step && current.step.rehearsal_copy > 0)) audit({ app, proposalId: current.proposal_id, event: { step_started: current.step } });
+        // A group member logs only its failures and its outcome: a thousand members' steps would fill
+        // nobody's history usefully. Nor do a rehearsal's slices after the first.
+        if (current.rollout.length === 0 && !('rehearsal_copy' in current.step && current.step.rehearsal_copy > 0)) audit({ app, proposalId: current.proposal_id, event: { step_started: current.step } });
 
         let report: StepReport;
         try {
-            report = await runStep(current, { resumed: leaseBefore !== 0n, fence, reserves: cyclesToBegin, persist });
+            report = await runStep(current, { resumed: leaseBefore !== 0n, fence, reserves: cyclesToBegin, persist, othersUseStore: () => othersUseStore(id) });
         } catch (error) {
             // In the IC's cleanup callback, or fenced out: write nothing, the owner (or the watchdog) goes on.
             if (error instanceof ContinuationCleanup || error instanceof Fenced) return stillInFlight(app);
@@ -274,6 +299,11 @@ async function drive(app: Principal): Promise<ResumeResult> {
     return { in_flight: current.step };
 }
 
+/** Whether an execution other than `id` installs from the upgrader's own chunk store and is past its check. */
+function othersUseStore(id: bigint): boolean {
+    return executions.values(0, MAX_APPS).some((e) => e.id !== id && e.rollout.length > 0 && !('check' in e.step) && !('done' in e.step));
+}
+
 /** Leaves the execution at its step, lease as given, with the reason it waits; the watchdog retries it. */
 function waitAtStep(execution: Execution, lease: bigint, reason: string): void {
     execution.lease_until = lease;
@@ -299,6 +329,11 @@ function stillInFlight(app: Principal): ResumeResult {
 function finish(execution: Execution): Outcome {
     const outcome: Outcome = execution.failure[0] ?? successOf(execution.kind);
     executions.remove(execution.app);
+    const part = execution.rollout[0];
+    if (part !== undefined) {
+        memberEnded(part.group, part.index, execution.proposal_id, execution.app, outcome, launchMember);
+        return outcome;
+    }
     const proposal = findProposal(execution.proposal_id);
     if (proposal !== undefined) setStatus(proposal, { executed: outcome }, canisterSelf());
     if ('upgraded' in outcome && 'upgrade' in execution.kind) reclaim(execution.app, execution.kind.upgrade.module_hash);

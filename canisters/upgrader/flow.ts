@@ -13,7 +13,7 @@
  * Pure data and pure functions of the record: test/upgrader/flow.test.ts walks the table, and
  * renders it into canisters/upgrader/README.md.
  */
-import { MAX_START_RETRIES } from './limits';
+import { MAX_START_RETRIES, MAX_STORE_WAITS } from './limits';
 import type { Execution, Outcome, Step } from './types';
 
 type KeysOf<T> = T extends unknown ? keyof T & string : never;
@@ -21,7 +21,7 @@ type KeysOf<T> = T extends unknown ? keyof T & string : never;
 /** A step's name, as stored in stable memory (a case of the Candid `Step` variant). */
 export type StepName = KeysOf<Step>;
 /** An outcome that reports a failure (it carries the reason as text). */
-export type FailureOutcome = Exclude<KeysOf<Outcome>, 'upgraded' | 'restored' | 'policy_changed' | 'handed_over'>;
+export type FailureOutcome = Exclude<KeysOf<Outcome>, 'upgraded' | 'restored' | 'policy_changed' | 'handed_over' | 'rolled_out'>;
 
 /** Facts of the record a route may turn on, each read before the step's own changes apply. */
 export const CONDITIONS = {
@@ -37,6 +37,8 @@ export const CONDITIONS = {
     failedEarlier: (e: Execution): boolean => e.failure.length > 0,
     /** The app was running when the execution began. */
     wasRunning: (e: Execution): boolean => e.was_running,
+    /** A group member's upgrade: its module is staged in, and installed from, the upgrader's own chunk store. */
+    fromUpgraderStore: (e: Execution): boolean => e.rollout.length > 0,
     /** The policy asked for a rehearsal of this upgrade (set by `check`). */
     rehearse: (e: Execution): boolean => e.rehearsal.length > 0,
     /** A rehearsal canister was created and the rehearsal has not ended: the canister may still exist. */
@@ -76,7 +78,11 @@ export const FLOW = {
     check: {
         call: 'canister_status',
         on: {
-            ok: { if: 'restore', then: { to: 'rollback_stop' }, else: { if: 'handOver', then: { to: 'check_successor' }, else: { to: 'clear_chunk_store' } } },
+            ok: {
+                if: 'restore',
+                then: { to: 'rollback_stop' },
+                else: { if: 'handOver', then: { to: 'check_successor' }, else: { if: 'fromUpgraderStore', then: { to: 'stage_module' }, else: { to: 'clear_chunk_store' } } }
+            },
             /** Not registered, paused, module not installable, or the upgrader is no controller. */
             aborted: { to: 'done', records: 'aborted' },
             /** The app no longer runs the proposal's `from_module`. */
@@ -96,6 +102,17 @@ export const FLOW = {
             failed: { to: 'cleanup', records: 'upload_failed' },
             /** Not an upgrade (never happens: a restore does not upload). */
             skipped: { to: 'cleanup' }
+        }
+    },
+    stage_module: {
+        /** Nothing to send when the chunk is staged already (by an earlier member of the rollout). */
+        call: "upload_chunk (the upgrader's own store; clear_chunk_store first when the module does not fit)",
+        on: {
+            more: { to: 'stage_module' },
+            ok: { if: 'rehearse', then: { to: 'rehearsal_create' }, else: { to: 'stop' } },
+            failed: { to: 'cleanup', records: 'upload_failed' },
+            /** The store must be cleared but another member may be using it: wait for it. */
+            busy: { retry: MAX_STORE_WAITS, then: { to: 'cleanup', records: 'upload_failed' } }
         }
     },
     rehearsal_create: {
@@ -183,7 +200,7 @@ export const FLOW = {
         }
     },
     cleanup: {
-        /** Best effort: a failure is logged and changes no outcome. */
+        /** Best effort: a failure is logged and changes no outcome. No call for a group member (nothing was put in its store). */
         call: 'clear_chunk_store',
         on: { ok: { to: 'done' }, failed: { to: 'done' } }
     },
@@ -251,14 +268,15 @@ export function stepName(step: Step): StepName {
     throw new Error(`not a step: ${JSON.stringify(step)}`);
 }
 
-/** The step value to go to: `upload_chunk` and `rehearsal_copy` count on from the current one, or start at 0. */
+/** The step value to go to: `upload_chunk`, `stage_module` and `rehearsal_copy` count on from the current one, or start at 0. */
 export function stepTo(name: StepName, from: Step): Step {
     if (name === 'upload_chunk') return { upload_chunk: 'upload_chunk' in from ? from.upload_chunk + 1 : 0 };
+    if (name === 'stage_module') return { stage_module: 'stage_module' in from ? from.stage_module + 1 : 0 };
     if (name === 'rehearsal_copy') return { rehearsal_copy: 'rehearsal_copy' in from ? from.rehearsal_copy + 1 : 0 };
     return STEPS[name];
 }
 
-const STEPS: { readonly [S in Exclude<StepName, 'upload_chunk' | 'rehearsal_copy'>]: Step } = {
+const STEPS: { readonly [S in Exclude<StepName, 'upload_chunk' | 'stage_module' | 'rehearsal_copy'>]: Step } = {
     check: { check: null },
     clear_chunk_store: { clear_chunk_store: null },
     stop: { stop: null },

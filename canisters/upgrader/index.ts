@@ -11,12 +11,13 @@ import { memoizeTypeNames } from './runtime';
 import type { Principal } from '@dfinity/principal';
 import { IDL, init, inReplicatedExecution, inspectMessage, msgArgData, msgCaller, msgMethodName, postUpgrade, trap } from 'azle';
 
-import { findApp, mayUpload, register, requireApp } from './apps';
+import { findApp, isGroupPrincipal, mayUpload, register, requireApp, viewApp } from './apps';
 import { auditPage } from './audit';
 import { checkArgs, isHashSized, isPrincipalSized } from './bounds';
 import { fastQuery, fastUpdate, precompileQueries } from './endpoint';
 import { fail, guard, guardSync } from './errors';
-import { findExecution, rearmAll, resume } from './executor';
+import { findExecution, launchMember, rearmAll, resume } from './executor';
+import { createGroup, groupMembers, joinGroup, leaveGroup } from './groups';
 import { limits } from './limits';
 import { admits } from './inspect';
 import * as managementIdl from './management-idl';
@@ -25,6 +26,7 @@ import { createModule, findModule, moduleChunk, uploadChunk } from './modules';
 import { cancelProposal, effectiveStatus, findProposal, isOpen, propose, requestUpgrade, viewProposal } from './proposals';
 import { deleteUnusedModule, reap, sweepModules } from './reclaim';
 import { creditOf, fundRehearsals } from './rehearsal-credit';
+import { abortRollout, findRollout, rolloutMembers, viewRollout } from './rollouts';
 import * as recovery from './recovery';
 import { applySettings, applySettingsOnUpgrade, settings } from './settings';
 import * as types from './types';
@@ -32,10 +34,14 @@ import {
     AppInfo,
     AuditPage,
     AuditQuery,
+    CreateGroupArgs,
     CreateModuleArgs,
     EmergencyUpgradeArgs,
     Execution,
+    GroupMembersPage,
+    GroupPageQuery,
     InitArgs,
+    JoinGroupArgs,
     Limits,
     ModuleChunkRef,
     ModuleInfo,
@@ -45,6 +51,8 @@ import {
     RegisterArgs,
     RestoreArgs,
     type Result,
+    Rollout,
+    RolloutMembersPage,
     ResultApp,
     ResultChunk,
     ResultModule,
@@ -52,6 +60,7 @@ import {
     ResultProposal,
     ResultProposalId,
     ResultResume,
+    ResultRollout,
     ResultUnit,
     type ResumeResult,
     SetPolicyArgs,
@@ -122,7 +131,7 @@ export default class Upgrader {
         if (!isPrincipalSized(app)) return [];
         const stored = findApp(app);
         if (stored === undefined) return [];
-        const info = stored.info;
+        const info = viewApp(stored);
         const live = info.live_proposal[0];
         const proposal = live === undefined ? undefined : findProposal(live);
         const expired = proposal !== undefined && isOpen(proposal.status) && 'expired' in effectiveStatus(proposal);
@@ -363,5 +372,68 @@ export default class Upgrader {
     @fastQuery([], Limits)
     limits(): Limits {
         return limits(settings(), getCounter(MetaKey.storeBytes));
+    }
+
+    // ------------------------------------------------------------ groups (fleets)
+
+    /** Anyone who pays the registration fee: a group of apps sharing one policy; answers its record (its principal is `app`). */
+    @fastUpdate([CreateGroupArgs], ResultApp)
+    create_group(args: CreateGroupArgs): Result<AppInfo> {
+        const caller = msgCaller();
+        return guardSync(() => {
+            checkArgs.createGroup(args);
+            return createGroup(caller, args);
+        });
+    }
+
+    /** The group's proposers or recovery principal: registers an app they control into the group. */
+    @fastUpdate([JoinGroupArgs], ResultApp)
+    async join_group(args: JoinGroupArgs): Promise<Result<AppInfo>> {
+        const caller = msgCaller();
+        return guard(() => {
+            checkArgs.joinGroup(args);
+            return joinGroup(caller, args);
+        });
+    }
+
+    /** The group's recovery principal: takes a member out (it stays registered on its own). */
+    @fastUpdate([IDL.Principal], ResultApp)
+    leave_group(app: Principal): Result<AppInfo> {
+        const caller = msgCaller();
+        return guardSync(() => {
+            checkArgs.app(app);
+            return leaveGroup(caller, app);
+        });
+    }
+
+    /** Anyone: a page of a group's members. */
+    @fastQuery([GroupPageQuery], GroupMembersPage)
+    group_members(query: GroupPageQuery): GroupMembersPage {
+        if (!isPrincipalSized(query.group) || !isGroupPrincipal(query.group) || findApp(query.group) === undefined) return { members: [], next: [], total: 0 };
+        return groupMembers(query);
+    }
+
+    /** Anyone: the group's latest rollout, with its counts per state. */
+    @fastQuery([IDL.Principal], IDL.Opt(Rollout))
+    get_rollout(group: Principal): [] | [Rollout] {
+        const found = isPrincipalSized(group) ? findRollout(group) : undefined;
+        return found === undefined ? [] : [viewRollout(found)];
+    }
+
+    /** Anyone: a page of the members of the group's latest rollout, each with its state. */
+    @fastQuery([GroupPageQuery], RolloutMembersPage)
+    rollout_members(query: GroupPageQuery): RolloutMembersPage {
+        if (!isPrincipalSized(query.group)) return { members: [], next: [], total: 0 };
+        return rolloutMembers(query.group, query.start, query.limit);
+    }
+
+    /** The group's recovery principal: no more members start; those running end as usual. */
+    @fastUpdate([IDL.Principal], ResultRollout)
+    abort_rollout(group: Principal): Result<Rollout> {
+        const caller = msgCaller();
+        return guardSync(() => {
+            checkArgs.app(group);
+            return abortRollout(caller, group, launchMember);
+        });
     }
 }

@@ -19,12 +19,15 @@ import { findApp, mayProposeUpgrade, mayUpload } from './apps';
 import { isHashSized, isPrincipalSized, maxArgumentBytes, type UpgraderMethod } from './bounds';
 import { decodeMessage } from './candid-codec';
 import { findModule } from './modules';
-import { weightOf } from './policy';
+import { isProposer, weightOf } from './policy';
 import { findProposal } from './proposals';
 import { principalEqual } from './serde';
+import { settings } from './settings';
 import {
+    CreateGroupArgs,
     CreateModuleArgs,
     EmergencyUpgradeArgs,
+    JoinGroupArgs,
     ModuleRef,
     ProposeArgs,
     RestoreArgs,
@@ -105,6 +108,20 @@ const checks: Readonly<Record<UpgraderMethod, Check>> = {
     set_policy: recoveryByRecord(SetPolicyArgs),
     emergency_upgrade: recoveryByRecord(EmergencyUpgradeArgs),
     restore_snapshot: recoveryByRecord(RestoreArgs),
+    // Ingress carries no cycles: it can create a group only where groups are free.
+    create_group: (_caller, arg) => settings().registrationFee === 0n && !decoded<CreateGroupArgs>(CreateGroupArgs, arg).recovery.isAnonymous(),
+    // Whether the caller controls the app takes a management call: the method checks it.
+    join_group: (caller, arg) => {
+        const group = decoded<JoinGroupArgs>(JoinGroupArgs, arg).group;
+        const stored = isPrincipalSized(group) ? findApp(group) : undefined;
+        return stored !== undefined && (isProposer(stored.info.policy, caller) || principalEqual(stored.info.recovery, caller));
+    },
+    leave_group: (caller, arg) => {
+        const member = findApp(decoded<Principal>(IDL.Principal, arg));
+        const group = member?.info.group[0];
+        return group !== undefined && isRecovery(group, caller);
+    },
+    abort_rollout: recoveryByPrincipal,
     // Queries may be called as updates too; they need no caller.
     get_app: anyone,
     get_module: anyone,
@@ -114,7 +131,10 @@ const checks: Readonly<Record<UpgraderMethod, Check>> = {
     get_execution: anyone,
     rehearsal_credit: anyone,
     audit_log: anyone,
-    limits: anyone
+    limits: anyone,
+    group_members: anyone,
+    get_rollout: anyone,
+    rollout_members: anyone
 };
 
 /** Whether to accept an ingress message for `method` from `caller` carrying `arg`. */

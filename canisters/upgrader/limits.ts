@@ -107,6 +107,21 @@ export function cyclesRequired(live: bigint, storeBytes: bigint): bigint {
 /** Refused starts retried (one per watchdog tick) before the app is reported left stopped. */
 export const MAX_START_RETRIES = 20;
 
+/** Apps one group may hold (README "Fleets"). */
+export const MAX_GROUP_MEMBERS = 5_000;
+/** Members a rollout proposal may name. */
+export const MAX_NAMED_MEMBERS = 200;
+/** Members one rollout upgrades at once at most: each live execution holds an execution reserve of cycles. */
+export const MAX_ROLLOUT_CONCURRENCY = 50;
+/** Chunks the IC keeps in one canister's chunk store (the upgrader's own holds the modules groups install). */
+export const MAX_STORE_CHUNKS = 100;
+/** Watchdog ticks a member waits for the upgrader's chunk store to be free to clear (30 s each) before its upgrade fails. */
+export const MAX_STORE_WAITS = 120;
+/** Bytes of a member's outcome kept in its rollout record. */
+export const MAX_MEMBER_NOTE_BYTES = 300;
+/** Entries a group page (group_members, rollout_members) returns at most. */
+export const MAX_GROUP_PAGE = 500;
+
 /**
  * Default prices in cycles, for an install without an init argument (a public deployment):
  * 1 T cycles to register an app (a stranger filling the registry pays MAX_APPS of them), and
@@ -141,6 +156,9 @@ export function limits(settings: Settings, storeBytes: bigint): Limits {
         max_proposals_kept: settings.maxProposalsKept,
         max_audit_entries: MAX_AUDIT_ENTRIES,
         max_audit_entries_per_app: settings.maxAuditEntriesPerApp,
+        max_group_members: MAX_GROUP_MEMBERS,
+        max_named_members: MAX_NAMED_MEMBERS,
+        max_rollout_concurrency: MAX_ROLLOUT_CONCURRENCY,
         max_snapshots_kept: MAX_SNAPSHOTS_KEPT,
         registration_fee: settings.registrationFee,
         storage_fee_per_mib: settings.storageFeePerMib,

@@ -34,7 +34,17 @@ export const MemoryId = {
     /** app principal -> HandedOverRecord: apps handed over to a successor upgrader (handed-over.ts) */
     handedOver: 22,
     /** app principal -> nat64: cycles the app's side paid toward its rehearsals, not yet spent (rehearsal-credit.ts) */
-    rehearsalCredits: 23
+    rehearsalCredits: 23,
+    /** (group principal, position) -> member app: each group's members, positions 0..members-1 (group-members.ts) */
+    groupMembers: 24,
+    /** member app -> its position in its group's list (group-members.ts) */
+    memberPositions: 25,
+    /** group principal -> Rollout: each group's latest rollout (rollouts.ts) */
+    rollouts: 26,
+    /** (group principal, index) -> RolloutMember: the members of each group's latest rollout (rollouts.ts) */
+    rolloutMembers: 27,
+    /** (owner, module hash) -> StagedModule: modules staged in the upgrader's own chunk store (staging.ts) */
+    staged: 28
 } as const;
 
 /**
@@ -46,8 +56,9 @@ export const MemoryId = {
  * shift, so version 3 records do not decode as version 4; and the handed-over map, id 22);
  * 5: on-chain rehearsals (the snapshot policy's `rehearse` field, the proposal's rehearsal report,
  * the execution's rehearsal record, new steps and the `rehearsal_failed` outcome; the rehearsal
- * credits map, id 23).
- * No upgrader with version 1, 2, 3 or 4 was ever sealed, so there is no migration: an upgrade over
+ * credits map, id 23); 6: fleets (the app record's group and members, the rollout proposal
+ * action, outcomes, step and audit events, the execution's rollout; maps 24-28).
+ * No upgrader with version 1, 2, 3, 4 or 5 was ever sealed, so there is no migration: an upgrade over
  * them traps and keeps the old code.
  */
-export const SCHEMA_VERSION = 5n;
+export const SCHEMA_VERSION = 6n;

@@ -31,7 +31,11 @@ export const MetaKey = {
     /** Index in the modules map where the next sweep starts. */
     sweepCursor: 'sweep_cursor',
     /** Next execution id to hand out (never reused: it fences out drivers of earlier executions). */
-    nextExecutionId: 'next_execution_id'
+    nextExecutionId: 'next_execution_id',
+    /** Next group number to hand out (a group's principal is made from it). */
+    nextGroupId: 'next_group_id',
+    /** Chunks the upgrader's own chunk store holds, as staging.ts counts them since it last cleared it. */
+    stagedChunks: 'staged_chunks'
 } as const;
 export type MetaKey = (typeof MetaKey)[keyof typeof MetaKey];
 

@@ -41,7 +41,7 @@ const stripes = MemoryId.chunkStripes.map((id) => new StableBTreeMap<Uint8Array,
 const HASH_BYTES = 32;
 
 /** (app, hash) as bytes: the app's length and bytes, then the hash. */
-function moduleKey(app: Principal, hash: Uint8Array): Uint8Array {
+export function moduleKey(app: Principal, hash: Uint8Array): Uint8Array {
     const p = app.toUint8Array();
     const key = new Uint8Array(1 + p.length + hash.length);
     key[0] = p.length;

@@ -9,7 +9,7 @@
 import type { Principal } from '@dfinity/principal';
 import { canisterSelf, StableBTreeMap, time } from 'azle';
 
-import { findApp, hasRun, mayProposePolicy, mayProposeUpgrade, noteRunning, requireApp, saveApp, type StoredApp } from './apps';
+import { findApp, hasRun, isGroupPrincipal, mayProposePolicy, mayProposeUpgrade, noteRunning, requireApp, saveApp, type StoredApp } from './apps';
 import { audit } from './audit';
 import { fail } from './errors';
 import { MAX_ARG_BYTES, NANOS_PER_SECOND, PRUNE_BATCH } from './limits';
@@ -20,7 +20,8 @@ import { policyChangeSubject, validatePolicyChange } from './policy';
 import { proposalRecord } from './records';
 import { bytesEqual, principalEqual, toHex, u64Key } from './serde';
 import type { Execution, HandOver, Proposal, ProposalAction, ProposalStatus, ProposeArgs, UpgradeRequest } from './types';
-import { argHash, handOverSubject, upgradeSubject } from './vote-subject';
+import { validateRollout } from './rollout-plan';
+import { argHash, handOverSubject, rolloutSubject, upgradeSubject } from './vote-subject';
 
 const proposals = new StableBTreeMap<bigint, Proposal>(MemoryId.proposals, u64Key, proposalRecord);
 
@@ -122,6 +123,18 @@ function bindingOf(app: StoredApp, action: ProposalAction): Binding {
         const subject = upgradeSubject({ moduleHash: request.module_hash, argHash: hashOfArg, options: request.options, downgrade, fromModule: app.running });
         return { subject, arg_hash: hashOfArg, from_module: app.running, downgrade };
     }
+    if ('rollout' in action) {
+        const request = action.rollout.upgrade;
+        const hashOfArg = argHash(request.arg);
+        const downgrade = request.downgrade || hasRun(app, request.module_hash);
+        const members = action.rollout.members[0];
+        const subject = rolloutSubject({
+            upgrade: { moduleHash: request.module_hash, argHash: hashOfArg, options: request.options, downgrade },
+            members: members === undefined ? [] : [members.map((member) => member.toUint8Array())],
+            plan: action.rollout.plan
+        });
+        return { subject, arg_hash: hashOfArg, from_module: [], downgrade };
+    }
     if ('hand_over' in action) {
         const subject = handOverSubject({ successor: action.hand_over.successor.toUint8Array(), successorModuleHash: action.hand_over.successor_module_hash });
         return { subject, arg_hash: new Uint8Array(0), from_module: [], downgrade: false };
@@ -217,6 +230,11 @@ function settleOrDrop(index: number): boolean {
 export function checkPrecondition(execution: Execution, current: Uint8Array | undefined): string | undefined {
     noteRunning(execution.app, current === undefined ? [] : [current]);
     const proposal = findProposal(execution.proposal_id);
+    // A rollout binds no member's module (members may run different ones); a member already on it is left alone.
+    if (proposal !== undefined && 'rollout' in proposal.action) {
+        const target = proposal.action.rollout.upgrade.module_hash;
+        return current !== undefined && bytesEqual(current, target) ? `the member already runs module ${toHex(target)}` : undefined;
+    }
     if (proposal === undefined || proposal.emergency || !('upgrade' in proposal.action)) return undefined;
     const expected = proposal.from_module[0];
     if (expected === undefined && current === undefined) return undefined;
@@ -259,11 +277,27 @@ export function propose(caller: Principal, args: ProposeArgs): bigint {
     }
     if (app.info.paused) throw fail.paused(args.app);
     if ('restore_snapshot' in action) throw fail.invalid('restoring a snapshot is a recovery operation: the recovery principal calls restore_snapshot');
+    refuseOutsideGroupRules(app, action);
     if ('upgrade' in action) validateUpgrade(app, action.upgrade, false);
-    else if ('hand_over' in action) validateHandOver(app, action.hand_over);
+    else if ('rollout' in action) {
+        validateUpgrade(app, action.rollout.upgrade, false);
+        validateRollout(app, action.rollout);
+    } else if ('hand_over' in action) validateHandOver(app, action.hand_over);
     else validatePolicyChange(action.change_policy);
     requireFreeSlot(app);
     return createProposal({ app: requireApp(args.app), proposer: caller, action, emergency: false, status: { open: null } }).id;
+}
+
+/**
+ * A group's proposals are rollouts and policy changes; an app's are never rollouts; a member's
+ * upgrades are its group's rollouts (it proposes nothing itself while it belongs to the group).
+ */
+function refuseOutsideGroupRules(app: StoredApp, action: ProposalAction): void {
+    const group = app.info.group[0];
+    if (group !== undefined) throw fail.invalid(`this app belongs to group ${group.toText()}: its upgrades are the group's rollouts (propose one there), or its recovery principal takes it out with leave_group`);
+    const isGroup = isGroupPrincipal(app.info.app);
+    if (isGroup && !('rollout' in action) && !('change_policy' in action)) throw fail.invalid("a group's proposals are rollouts (upgrading its members) and policy changes");
+    if (!isGroup && 'rollout' in action) throw fail.invalid('a rollout upgrades the members of a group: propose it for the group (create_group, join_group), or propose an upgrade for this app');
 }
 
 /** `request_upgrade`: the app (the caller) proposes its own upgrade, usually with a one-way call. */

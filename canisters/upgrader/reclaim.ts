@@ -8,7 +8,7 @@
 import type { Principal } from '@dfinity/principal';
 import { canisterSelf, time } from 'azle';
 
-import { findApp, removeApp, requireApp } from './apps';
+import { findApp, isGroupPrincipal, removeApp, requireApp } from './apps';
 import { audit } from './audit';
 import { CallFailure, fail } from './errors';
 import { findExecution } from './executor';
@@ -24,7 +24,8 @@ import type { ModuleInfo, ModuleRef } from './types';
 function liveUserOf(module: Pick<ModuleInfo, 'app' | 'hash'>): bigint | undefined {
     const app = findApp(module.app);
     const live = app === undefined ? undefined : liveProposal(app);
-    return live !== undefined && 'upgrade' in live.action && bytesEqual(live.action.upgrade.module_hash, module.hash) ? live.id : undefined;
+    const installs = live === undefined ? undefined : 'upgrade' in live.action ? live.action.upgrade : 'rollout' in live.action ? live.action.rollout.upgrade : undefined;
+    return live !== undefined && installs !== undefined && bytesEqual(installs.module_hash, module.hash) ? live.id : undefined;
 }
 
 /** `delete_module`: refused while a live proposal installs the module. */
@@ -51,6 +52,7 @@ export function sweepModules(batch: number = SWEEP_BATCH): void {
  * while an execution is live (it ends by itself: its check step fails without control).
  */
 export async function reap(caller: Principal, appId: Principal): Promise<void> {
+    if (isGroupPrincipal(appId)) throw fail.invalid('a group is no canister, so it cannot be reaped: its recovery principal dissolves it with eject once it is empty');
     const registeredAt = requireApp(appId).info.registered_at;
     requireNoExecution(appId);
     let info: CanisterInfo;

@@ -10,7 +10,7 @@ import { IDL } from '@dfinity/candid';
 import type { Principal } from '@dfinity/principal';
 
 import { valueCodec } from './candid-codec';
-import { AppInfo, type AppInfo as AppInfoValue, AuditEntry, type AuditEntry as AuditEntryValue, Execution, type Execution as ExecutionValue, ModuleInfo, type ModuleInfo as ModuleInfoValue, Proposal, type Proposal as ProposalValue } from './types';
+import { AppInfo, Rollout, type Rollout as RolloutValue, RolloutMember, type RolloutMember as RolloutMemberValue, type AppInfo as AppInfoValue, AuditEntry, type AuditEntry as AuditEntryValue, Execution, type Execution as ExecutionValue, ModuleInfo, type ModuleInfo as ModuleInfoValue, Proposal, type Proposal as ProposalValue } from './types';
 
 /**
  * An app as stored: its public record, the hashes of its modules in the store, the module it ran
@@ -33,9 +33,16 @@ export type StoredAuditEntry = { entry: AuditEntryValue; app_position: bigint };
 export const HandedOverRecord = IDL.Record({ successor: IDL.Principal, module_hash: IDL.Vec(IDL.Nat8), proposal_id: IDL.Nat64, at: IDL.Nat64 });
 export type HandedOverRecord = { successor: Principal; module_hash: Uint8Array; proposal_id: bigint; at: bigint };
 
+/** A module staged in the upgrader's own chunk store: the hashes the IC returned for its chunks so far, in order. */
+export const StagedModule = IDL.Record({ chunk_hashes: IDL.Vec(IDL.Vec(IDL.Nat8)) });
+export type StagedModule = { chunk_hashes: Uint8Array[] };
+
 export const appRecord = valueCodec<StoredApp>(StoredApp);
 export const moduleRecord = valueCodec<ModuleInfoValue>(ModuleInfo);
 export const proposalRecord = valueCodec<ProposalValue>(Proposal);
 export const executionRecord = valueCodec<ExecutionValue>(Execution);
 export const auditRecord = valueCodec<StoredAuditEntry>(StoredAuditEntry);
 export const handedOverRecord = valueCodec<HandedOverRecord>(HandedOverRecord);
+export const rolloutRecord = valueCodec<RolloutValue>(Rollout);
+export const rolloutMemberRecord = valueCodec<RolloutMemberValue>(RolloutMember);
+export const stagedRecord = valueCodec<StagedModule>(StagedModule);

@@ -10,14 +10,15 @@
 import type { Principal } from '@dfinity/principal';
 import { canisterSelf } from 'azle';
 
-import { findApp, removeApp, requireApp, saveApp, type StoredApp } from './apps';
+import { findApp, isGroupPrincipal, removeApp, requireApp, saveApp, type StoredApp } from './apps';
 import { audit } from './audit';
 import { CallFailure, fail, type Failure } from './errors';
-import { findExecution, startExecution } from './executor';
+import { findExecution, launchMember, startExecution } from './executor';
 import { canisterControllers, setControllers } from './management';
 import { reclaimAll } from './modules';
 import { validatePolicyChange } from './policy';
 import { createProposal, isOpen, liveProposal, setStatus, validateUpgrade } from './proposals';
+import { advance } from './rollouts';
 import { principalEqual } from './serde';
 import type { AppInfo, EmergencyUpgradeArgs, RestoreArgs, SetPolicyArgs } from './types';
 import { applyPolicyChange } from './votes';
@@ -54,16 +55,25 @@ export function pause(caller: Principal, app: Principal): void {
     audit({ app, event: { paused: null }, actor: caller });
 }
 
+/** Upgrades may go on; a group's rollout starts its next members at once. */
 export function unpause(caller: Principal, app: Principal): void {
     const stored = recoveryApp(caller, app);
     stored.info.paused = false;
     saveApp(stored);
     audit({ app, event: { unpaused: null }, actor: caller });
+    if (isGroupPrincipal(app)) advance(app, launchMember);
+}
+
+/** Throws for a group: the operation acts on a canister. */
+function requireCanister(app: StoredApp, what: string): void {
+    if (isGroupPrincipal(app.info.app)) throw fail.invalid(`a group is no canister: ${what} its members one by one`);
 }
 
 /** Replaces the policy directly; an open proposal is cancelled (its votes were cast under the old one). */
 export function setPolicy(caller: Principal, args: SetPolicyArgs): AppInfo {
-    recoveryApp(caller, args.app);
+    const stored = recoveryApp(caller, args.app);
+    const group = stored.info.group[0];
+    if (group !== undefined) throw fail.invalid(`this app follows the policy of its group ${group.toText()}: set the group's policy, or take the app out with leave_group first`);
     validatePolicyChange(args.change);
     const app = takeSlot(requireApp(args.app), caller, 'superseded: the recovery principal changed the policy');
     applyPolicyChange(app, args.change.policy, args.change.snapshot_policy, caller);
@@ -73,6 +83,7 @@ export function setPolicy(caller: Principal, args: SetPolicyArgs): AppInfo {
 /** Installs a stored module without votes, even while upgrades are paused. */
 export function emergencyUpgrade(caller: Principal, args: EmergencyUpgradeArgs): bigint {
     const stored = recoveryApp(caller, args.app);
+    requireCanister(stored, 'upgrade');
     validateUpgrade(stored, args.request, true);
     const app = takeSlot(stored, caller, 'superseded by an emergency upgrade');
     const proposal = createProposal({ app, proposer: caller, action: { upgrade: args.request }, emergency: true, status: { executing: null } });
@@ -84,6 +95,7 @@ export function emergencyUpgrade(caller: Principal, args: EmergencyUpgradeArgs):
 /** Stops the app, loads a snapshot (default: the newest the upgrader took), and starts it again. */
 export function restoreSnapshot(caller: Principal, args: RestoreArgs): bigint {
     const stored = recoveryApp(caller, args.app);
+    requireCanister(stored, 'restore');
     const newest = stored.info.snapshots[stored.info.snapshots.length - 1];
     const id = args.snapshot_id[0] ?? newest?.id;
     if (id === undefined) throw fail.snapshotNotFound('the upgrader has taken no snapshot of this app; name one in snapshot_id');
@@ -93,6 +105,15 @@ export function restoreSnapshot(caller: Principal, args: RestoreArgs): bigint {
     audit({ app: args.app, proposalId: proposal.id, event: { restore_requested: id }, actor: caller });
     startExecution(proposal, { restore: id });
     return proposal.id;
+}
+
+/** `eject` of a group: an empty group is forgotten (its modules reclaimed); one with members is refused. */
+function dissolveGroup(group: StoredApp, caller: Principal): void {
+    if (group.info.members > 0) throw fail.invalid(`the group still holds ${group.info.members} apps: take them out with leave_group (or eject each) first`);
+    takeSlot(group, caller, 'the recovery principal dissolved the group');
+    audit({ app: group.info.app, event: { ejected: null }, actor: caller });
+    reclaimAll(requireApp(group.info.app));
+    removeApp(group.info.app);
 }
 
 /** The IC's reject code for a call to a canister that does not exist (DestinationInvalid). */
@@ -112,6 +133,7 @@ const DESTINATION_INVALID = 3;
  */
 export async function eject(caller: Principal, appId: Principal): Promise<void> {
     const stored = recoveryApp(caller, appId);
+    if (isGroupPrincipal(appId)) return dissolveGroup(stored, caller);
     takeSlot(stored, caller, 'the recovery principal ejected the upgrader');
     if (findExecution(appId) !== undefined) throw fail.proposalInProgress(stored.info.live_proposal[0] ?? 0n);
     // Paused before the first await: no vote can start an execution meanwhile.

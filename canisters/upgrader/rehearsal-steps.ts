@@ -16,7 +16,7 @@ import type { Principal } from '@dfinity/principal';
 import { canisterCycleBalance } from 'azle';
 
 import { takeTrackedSnapshot } from './app-snapshot';
-import { findApp } from './apps';
+import { findApp, governing } from './apps';
 import { audit } from './audit';
 import { CHUNK_BYTES, MAX_REHEARSAL_CREATIONS, MAX_REHEARSAL_STATE_BYTES, MAX_START_RETRIES, rehearsalCycles, rehearsalPricedBytes } from './limits';
 import { CallFailure } from './errors';
@@ -252,7 +252,8 @@ export async function rehearsalInstall(execution: Execution, context: StepContex
 
 /** The health check to run on the copy, if any: as on the app, only for an app that was running. */
 function healthMethod(execution: Execution): string | undefined {
-    const method = findApp(execution.app)?.info.policy.health_check[0];
+    const app = findApp(execution.app);
+    const method = app === undefined ? undefined : governing(app).info.policy.health_check[0];
     return method !== undefined && execution.was_running ? method : undefined;
 }
 

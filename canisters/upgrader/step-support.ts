@@ -4,10 +4,12 @@
  * continuation in the IC's cleanup callback, another driver owning the record).
  */
 import type { Principal } from '@dfinity/principal';
+import { canisterSelf } from 'azle';
 
 import { CallFailure, describeError, Failure } from './errors';
 import * as ic from './management';
 import { markRejected } from './modules';
+import { stagedHashes } from './staging';
 import type { Execution, UpgradeRequest } from './types';
 
 /** What a step came to: the edge of the flow it took, and what to write on the record. */
@@ -38,6 +40,8 @@ export type StepContext = {
      * committed with the next call (what a step must remember even if that call's reply is lost).
      */
     persist: (change: (execution: Execution) => void) => void;
+    /** Whether another execution installs from the upgrader's own chunk store and may be using it now. */
+    othersUseStore: () => boolean;
 };
 
 /** Thrown by `fence`: another driver (or another execution) owns the record now. */
@@ -69,10 +73,13 @@ export function stepError(error: unknown): string {
  * never from text the app controls.
  */
 export async function installApproved(execution: Execution, upgrade: UpgradeRequest, target: Principal): Promise<string | undefined> {
+    const group = execution.rollout[0]?.group;
     try {
         await ic.installChunkedUpgrade({
             target,
-            chunkHashes: execution.chunk_hashes,
+            // A group member's module is staged once, in the upgrader's own store (staging.ts).
+            store: group === undefined ? undefined : canisterSelf(),
+            chunkHashes: group === undefined ? execution.chunk_hashes : stagedHashes(group, upgrade.module_hash),
             moduleHash: upgrade.module_hash,
             arg: upgrade.arg,
             skipPreUpgrade: upgrade.options.skip_pre_upgrade,
@@ -80,7 +87,7 @@ export async function installApproved(execution: Execution, upgrade: UpgradeRequ
         });
         return undefined;
     } catch (error) {
-        if (ic.isHashMismatch(error)) markRejected(execution.app, upgrade.module_hash);
+        if (ic.isHashMismatch(error)) markRejected(group ?? execution.app, upgrade.module_hash);
         return stepError(error);
     }
 }

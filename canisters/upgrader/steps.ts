@@ -8,7 +8,10 @@
  * the second call. Failures to send (CallNotSent: no cycles) and continuations run in the IC's
  * cleanup callback (ContinuationCleanup) are not the step's to handle: they go to the driver.
  */
-import { findApp } from './apps';
+import type { Principal } from '@dfinity/principal';
+import { canisterSelf } from 'azle';
+
+import { findApp, governing } from './apps';
 import { takeTrackedSnapshot } from './app-snapshot';
 import { type EdgeOf, ERROR_EDGE, stepName, type StepName } from './flow';
 import { addSuccessor, checkSuccessor, confirmSuccessor, removeSelf, removeSuccessor } from './hand-over-steps';
@@ -26,6 +29,7 @@ import {
     rehearsalStart
 } from './rehearsal-steps';
 import { readChunk, requireInstallable } from './modules';
+import { fitsWithoutClearing, forgetStaged, recordStaged, stagedHashes } from './staging';
 import { checkPrecondition, findProposal } from './proposals';
 import { bytesEqual, toHex } from './serde';
 import { installApproved, isDriverError, messageOf, type StepContext, type StepReport, stepError } from './step-support';
@@ -38,6 +42,7 @@ const STEP_FUNCTIONS: { readonly [S in Exclude<StepName, 'done'>]: StepFunction<
     check: (execution) => check(execution),
     clear_chunk_store: (execution) => clearStore(execution),
     upload_chunk: (execution) => uploadChunk(execution, 'upload_chunk' in execution.step ? execution.step.upload_chunk : 0),
+    stage_module: (execution, context) => stageModule(execution, context, 'stage_module' in execution.step ? execution.step.stage_module : 0),
     stop: (execution) => stop(execution),
     snapshot: (execution, context) => snapshot(execution, context),
     install: (execution, context) => install(execution, context),
@@ -97,7 +102,7 @@ async function check(execution: Execution): Promise<StepReport<EdgeOf<'check'>>>
     const upgrade = upgradeOf(execution);
     if (upgrade !== undefined) {
         try {
-            requireInstallable(execution.app, upgrade.module_hash);
+            requireInstallable(moduleOwner(execution), upgrade.module_hash);
         } catch (error) {
             return abort(messageOf(error));
         }
@@ -111,7 +116,7 @@ async function check(execution: Execution): Promise<StepReport<EdgeOf<'check'>>>
     const precondition = checkPrecondition(execution, status.module_hash[0]);
     if (precondition !== undefined) return { edge: 'precondition', note: precondition };
     const wasRunning = 'running' in status.status;
-    const rehearse = upgrade !== undefined && app.info.snapshot_policy.rehearse;
+    const rehearse = upgrade !== undefined && governing(app).info.snapshot_policy.rehearse;
     return {
         edge: 'ok',
         update: (e) => {
@@ -119,6 +124,48 @@ async function check(execution: Execution): Promise<StepReport<EdgeOf<'check'>>>
             e.rehearsal = rehearse ? [newRehearsal()] : [];
         }
     };
+}
+
+/** Whose module store holds the execution's module: the group's for a member in a rollout, the app's otherwise. */
+function moduleOwner(execution: Execution): Principal {
+    return execution.rollout[0]?.group ?? execution.app;
+}
+
+/**
+ * stage_module(i): chunk i of a group's module into the upgrader's own chunk store, unless an
+ * earlier member staged it. Before the first chunk of a module that does not fit, the store is
+ * cleared, only when no other member may be using it (staging.ts); otherwise the member waits.
+ */
+async function stageModule(execution: Execution, context: StepContext, index: number): Promise<StepReport<EdgeOf<'stage_module'>>> {
+    const upgrade = upgradeOf(execution);
+    const owner = execution.rollout[0]?.group;
+    if (upgrade === undefined || owner === undefined) return { edge: 'failed', note: 'only a group member stages its module in the upgrader store' };
+    const module = requireInstallable(owner, upgrade.module_hash);
+    const staged = stagedHashes(owner, upgrade.module_hash);
+    const last = module.chunks_expected - 1;
+    if (staged.length >= module.chunks_expected) return { edge: 'ok' };
+    if (index < staged.length) return { edge: index >= last ? 'ok' : 'more' };
+    if (staged.length === 0 && !fitsWithoutClearing(module.chunks_expected)) {
+        if (context.othersUseStore()) return { edge: 'busy', note: "the upgrader's chunk store is full and other members may be installing from it: waiting for them to end" };
+        forgetStaged();
+        try {
+            await ic.clearChunkStore(canisterSelf());
+        } catch (error) {
+            return { edge: 'failed', note: `clearing the upgrader's chunk store failed: ${stepError(error)}` };
+        }
+        context.fence();
+    }
+    const chunk = readChunk(owner, upgrade.module_hash, index);
+    if (chunk === undefined) return { edge: 'failed', note: `chunk ${index} of module ${toHex(upgrade.module_hash)} is missing from the store` };
+    let hash: Uint8Array;
+    try {
+        hash = await ic.uploadChunk(canisterSelf(), chunk);
+    } catch (error) {
+        return { edge: 'failed', note: `staging chunk ${index} in the upgrader's chunk store failed: ${stepError(error)}` };
+    }
+    // A fact about the store, true whoever drives: recorded even if this driver is fenced out next.
+    recordStaged(owner, upgrade.module_hash, index, hash);
+    return { edge: index >= last ? 'ok' : 'more' };
 }
 
 /** clear_chunk_store: the app's chunk store is the staging area of the upload; start it empty. */
@@ -228,7 +275,8 @@ async function verify(execution: Execution): Promise<StepReport<EdgeOf<'verify'>
  * forever, so a health check still unanswered when the lease ran out counts as failed.
  */
 async function healthCheck(execution: Execution, context: StepContext): Promise<StepReport<EdgeOf<'health_check'>>> {
-    const method = findApp(execution.app)?.info.policy.health_check[0];
+    const app = findApp(execution.app);
+    const method = app === undefined ? undefined : governing(app).info.policy.health_check[0];
     if (method === undefined || !execution.was_running) return { edge: 'ok' };
     if (context.resumed) return { edge: 'failed', note: `health check ${method} did not answer before the lease ran out` };
     let healthy: boolean;
@@ -287,7 +335,7 @@ async function rollbackStart(execution: Execution): Promise<StepReport<EdgeOf<'r
 
 /** cleanup: empty the app's chunk store again (best effort: a failure changes no outcome). */
 async function cleanup(execution: Execution): Promise<StepReport<EdgeOf<'cleanup'>>> {
-    if ('restore' in execution.kind) return { edge: 'ok' };
+    if ('restore' in execution.kind || execution.rollout.length > 0) return { edge: 'ok' };
     try {
         await ic.clearChunkStore(execution.app);
     } catch (error) {

@@ -77,9 +77,38 @@ export const AppInfo = Candid.Record({
     /** Oldest first. */
     snapshots: Candid.Vec(SnapshotRef),
     /** Bumped by every policy change. */
-    policy_version: Candid.Nat32
+    policy_version: Candid.Nat32,
+    /**
+     * The group this app belongs to: the group's rollouts upgrade it, under the group's policy
+     * (README "Fleets"). None for an app on its own and for a group itself.
+     */
+    group: Candid.Opt(Candid.Principal),
+    /** For a group (its principal is a reserved id, see create_group): how many apps belong to it. 0 for an app. */
+    members: Candid.Nat32
 });
 export type AppInfo = ValueOf<typeof AppInfo>;
+
+/**
+ * A group of apps sharing one policy (voters, threshold, proposers, recovery principal): one
+ * proposal upgrades them all (README "Fleets"). The group is named by a reserved principal the
+ * upgrader makes up (it is no canister and no one can call as it).
+ */
+export const CreateGroupArgs = Candid.Record({ policy: Policy, snapshot_policy: SnapshotPolicy, recovery: Candid.Principal });
+export type CreateGroupArgs = ValueOf<typeof CreateGroupArgs>;
+
+/**
+ * `app` joins `group`: registered under the group's policy, with registration's checks (the
+ * upgrader and the group's recovery principal control it; the caller is one of its controllers).
+ */
+export const JoinGroupArgs = Candid.Record({ group: Candid.Principal, app: Candid.Principal });
+export type JoinGroupArgs = ValueOf<typeof JoinGroupArgs>;
+
+/** A page of a group's list (its members, or its latest rollout's members), by position. */
+export const GroupPageQuery = Candid.Record({ group: Candid.Principal, start: Candid.Nat32, limit: Candid.Nat32 });
+export type GroupPageQuery = ValueOf<typeof GroupPageQuery>;
+
+export const GroupMembersPage = Candid.Record({ members: Candid.Vec(Candid.Principal), next: Candid.Opt(Candid.Nat32), total: Candid.Nat32 });
+export type GroupMembersPage = ValueOf<typeof GroupMembersPage>;
 
 // ---------------------------------------------------------------- modules
 
@@ -160,8 +189,35 @@ export type PolicyChange = ValueOf<typeof PolicyChange>;
 export const HandOver = Candid.Record({ successor: Candid.Principal, successor_module_hash: Candid.Blob });
 export type HandOver = ValueOf<typeof HandOver>;
 
+/**
+ * How a group's rollout proceeds: `canary` members first (any failure among them halts the
+ * rollout), then waves of `batch_size`, never more than `max_concurrency` members at once; the
+ * rollout halts once failures pass `max_failure_percent` of the members that ended.
+ */
+export const RolloutPlan = Candid.Record({
+    canary: Candid.Nat32,
+    batch_size: Candid.Nat32,
+    max_concurrency: Candid.Nat32,
+    max_failure_percent: Candid.Nat8
+});
+export type RolloutPlan = ValueOf<typeof RolloutPlan>;
+
+/**
+ * "Upgrade the group's members (all of them, or the ones named, in that order) to `upgrade`,
+ * following `plan`". Each member runs the usual execution, installing from the upgrader's own
+ * chunk store.
+ */
+export const RolloutRequest = Candid.Record({
+    upgrade: UpgradeRequest,
+    members: Candid.Opt(Candid.Vec(Candid.Principal)),
+    plan: RolloutPlan
+});
+export type RolloutRequest = ValueOf<typeof RolloutRequest>;
+
 export const ProposalAction = Candid.Variant({
     upgrade: UpgradeRequest,
+    /** A group's upgrade: every member (or the ones named) to one module (README "Fleets"). */
+    rollout: RolloutRequest,
     /** Move the app to a successor upgrader (see HandOver and README "Hand-over"). */
     hand_over: HandOver,
     change_policy: PolicyChange,
@@ -235,7 +291,11 @@ export const Outcome = Candid.Variant({
     /** A hand-over step failed: the successor was removed again; the app stays with this upgrader. */
     hand_over_failed: Candid.Text,
     /** The rehearsal on a copy of the app failed (the text says where): the app was never stopped nor changed. */
-    rehearsal_failed: Candid.Text
+    rehearsal_failed: Candid.Text,
+    /** A group's rollout ran to its end: every member it started ended (get_rollout has each member's outcome). */
+    rolled_out: Candid.Null,
+    /** A group's rollout was halted (too many failures) or aborted by the recovery principal; members not started never will be. */
+    rollout_halted: Candid.Text
 });
 export type Outcome = ValueOf<typeof Outcome>;
 
@@ -286,6 +346,8 @@ export const Step = Candid.Variant({
     check: Candid.Null,
     clear_chunk_store: Candid.Null,
     upload_chunk: Candid.Nat32,
+    /** A group member's upgrade: chunk i of the module into the upgrader's own chunk store, unless already there. */
+    stage_module: Candid.Nat32,
     stop: Candid.Null,
     snapshot: Candid.Null,
     install: Candid.Null,
@@ -387,9 +449,79 @@ export const Execution = Candid.Record({
     started_at: Candid.Nat64,
     updated_at: Candid.Nat64,
     /** Set by `check` when the policy asks for a rehearsal of this upgrade. */
-    rehearsal: Candid.Opt(Rehearsal)
+    rehearsal: Candid.Opt(Rehearsal),
+    /**
+     * A member's part of its group's rollout: the group. The module is the group's, staged once
+     * in the upgrader's own chunk store and installed from there (`store_canister`).
+     */
+    rollout: Candid.Opt(Candid.Record({ group: Candid.Principal, index: Candid.Nat32 }))
 });
 export type Execution = ValueOf<typeof Execution>;
+
+/** Where one member of a rollout stands. */
+export const MemberState = Candid.Variant({
+    pending: Candid.Null,
+    running: Candid.Null,
+    /** Runs the new module, verified (and healthy). */
+    upgraded: Candid.Null,
+    /** Verification failed and its snapshot was loaded: old module and state. */
+    rolled_back: Candid.Text,
+    /** Its execution ended otherwise (the text is the outcome); it runs its old module unless the text says it is stopped. */
+    failed: Candid.Text,
+    /** Never started: halted or aborted first, left the group, busy, or already on the module. */
+    skipped: Candid.Text
+});
+export type MemberState = ValueOf<typeof MemberState>;
+
+export const RolloutCounts = Candid.Record({
+    pending: Candid.Nat32,
+    running: Candid.Nat32,
+    upgraded: Candid.Nat32,
+    rolled_back: Candid.Nat32,
+    failed: Candid.Nat32,
+    skipped: Candid.Nat32
+});
+export type RolloutCounts = ValueOf<typeof RolloutCounts>;
+
+export const RolloutStatus = Candid.Variant({
+    running: Candid.Null,
+    /** Too many failures: no member starts any more; running ones end (upgraded or rolled back). */
+    halted: Candid.Text,
+    /** The recovery principal aborted it: no member starts any more. */
+    aborted: Candid.Text,
+    /** Every member ended or was skipped. */
+    finished: Candid.Null
+});
+export type RolloutStatus = ValueOf<typeof RolloutStatus>;
+
+/** A group's rollout (the latest one is kept per group): where it stands, with its counts. */
+export const Rollout = Candid.Record({
+    group: Candid.Principal,
+    proposal_id: Candid.Nat64,
+    module_hash: Candid.Blob,
+    plan: RolloutPlan,
+    /** Members it covers (the group's at approval, or the ones named); members joining later are not. */
+    total: Candid.Nat32,
+    /** Position of the next member to start. */
+    next: Candid.Nat32,
+    /** Members before this position may start now: the canary, then one wave at a time. */
+    wave_end: Candid.Nat32,
+    counts: RolloutCounts,
+    status: RolloutStatus,
+    /** The group is paused by its recovery principal: no member starts until it is unpaused. */
+    paused: Candid.Bool,
+    started_at: Candid.Nat64,
+    updated_at: Candid.Nat64,
+    /** Set once no member runs any more after the rollout finished, halted or was aborted. */
+    ended_at: Candid.Opt(Candid.Nat64)
+});
+export type Rollout = ValueOf<typeof Rollout>;
+
+export const RolloutMember = Candid.Record({ index: Candid.Nat32, app: Candid.Principal, state: MemberState });
+export type RolloutMember = ValueOf<typeof RolloutMember>;
+
+export const RolloutMembersPage = Candid.Record({ members: Candid.Vec(RolloutMember), next: Candid.Opt(Candid.Nat32), total: Candid.Nat32 });
+export type RolloutMembersPage = ValueOf<typeof RolloutMembersPage>;
 
 /** What `resume` reports: where the app's execution stands after driving it. */
 export const ResumeResult = Candid.Variant({
@@ -447,7 +579,15 @@ export const AuditEvent = Candid.Variant({
     /** The app was handed over to this successor upgrader and forgotten here. */
     handed_over: Candid.Principal,
     /** A rehearsal of the upgrade ended (its canister deleted, or left when deleting it failed). */
-    rehearsed: RehearsalReport
+    rehearsed: RehearsalReport,
+    /** The app joined this group (logged on the app and on the group). */
+    joined_group: Candid.Principal,
+    /** The app left this group (logged on the app and on the group). */
+    left_group: Candid.Principal,
+    /** A group member's execution in the group's rollout ended with this outcome (logged on the member). */
+    member_outcome: Outcome,
+    /** The group's rollout changed status (logged on the group). */
+    rollout_status: RolloutStatus
 });
 export type AuditEvent = ValueOf<typeof AuditEvent>;
 
@@ -517,6 +657,12 @@ export const Limits = Candid.Record({
     max_recovery_seconds: Candid.Nat64,
     /** Entries kept in each app's own history. */
     max_audit_entries_per_app: Candid.Nat32,
+    /** Apps one group may hold. */
+    max_group_members: Candid.Nat32,
+    /** Members a rollout proposal may name (a rollout of the whole group names none). */
+    max_named_members: Candid.Nat32,
+    /** Members one rollout may upgrade at once. */
+    max_rollout_concurrency: Candid.Nat32,
     /** Cycles `register` accepts, fixed at install. */
     registration_fee: Candid.Nat,
     /** Cycles `create_module` accepts per MiB reserved (rounded up), fixed at install. */
@@ -585,6 +731,7 @@ export const ResultProposalId = Result(Candid.Nat64);
 export const ResultProposal = Result(Proposal);
 export const ResultResume = Result(ResumeResult);
 export const ResultNat = Result(Candid.Nat);
+export const ResultRollout = Result(Rollout);
 
 /** The upgrader's methods (the build generates the same `.did` from index.ts). */
 const upgraderMethods = {
@@ -612,7 +759,14 @@ const upgraderMethods = {
     fund_rehearsals: Candid.Update([Candid.Principal], ResultNat),
     rehearsal_credit: Candid.Query([Candid.Principal], Candid.Nat),
     audit_log: Candid.Query([AuditQuery], AuditPage),
-    limits: Candid.Query([], Limits)
+    limits: Candid.Query([], Limits),
+    create_group: Candid.Update([CreateGroupArgs], ResultApp),
+    join_group: Candid.Update([JoinGroupArgs], ResultApp),
+    leave_group: Candid.Update([Candid.Principal], ResultApp),
+    group_members: Candid.Query([GroupPageQuery], GroupMembersPage),
+    get_rollout: Candid.Query([Candid.Principal], Candid.Opt(Rollout)),
+    rollout_members: Candid.Query([GroupPageQuery], RolloutMembersPage),
+    abort_rollout: Candid.Update([Candid.Principal], ResultRollout)
 };
 
 /** The upgrader's service, for actors and clients. */

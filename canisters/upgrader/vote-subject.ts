@@ -14,7 +14,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2';
 
-import type { UpgradeOptions } from './types';
+import type { RolloutPlan, UpgradeOptions } from './types';
 
 export const UPGRADE_SUBJECT_DOMAIN = 'upgrader-vote/upgrade/v1';
 
@@ -82,4 +82,56 @@ export function handOverSubjectBytes(parts: HandOverSubjectParts): Uint8Array {
 /** The subject of a vote on a hand-over proposal. */
 export function handOverSubject(parts: HandOverSubjectParts): Uint8Array {
     return sha256(handOverSubjectBytes(parts));
+}
+
+/**
+ * What a vote on a group's rollout approves: the SHA-256 of
+ *
+ *   "upgrader-vote/rollout/v1"        24 ASCII bytes (domain separation)
+ *   upgrade subject                   32 bytes: `upgradeSubject` of the module, argument, options and
+ *                                     downgrade flag, with no from_module (members may run different modules)
+ *   members                           1 byte 0 (every member at approval), or 1, then their count
+ *                                     (4 bytes, big-endian) and each one's length (1 byte) and bytes, in order
+ *   plan                              canary, batch_size, max_concurrency (4 bytes each, big-endian),
+ *                                     max_failure_percent (1 byte)
+ */
+const ROLLOUT_SUBJECT_DOMAIN = 'upgrader-vote/rollout/v1';
+
+export type RolloutSubjectParts = {
+    upgrade: Omit<UpgradeSubjectParts, 'fromModule'>;
+    members: [] | [Uint8Array[]];
+    plan: RolloutPlan;
+};
+
+/** The canonical bytes that `rolloutSubject` hashes (see the layout above). */
+function rolloutSubjectBytes(parts: RolloutSubjectParts): Uint8Array {
+    const domain = new TextEncoder().encode(ROLLOUT_SUBJECT_DOMAIN);
+    const named = parts.members[0];
+    const memberBytes = named === undefined ? 0 : 4 + named.reduce((sum, member) => sum + 1 + member.length, 0);
+    const out = new Uint8Array(domain.length + 32 + 1 + memberBytes + 13);
+    const view = new DataView(out.buffer);
+    out.set(domain, 0);
+    let at = domain.length;
+    out.set(upgradeSubject({ ...parts.upgrade, fromModule: [] }), at);
+    at += 32;
+    out[at++] = named === undefined ? 0 : 1;
+    if (named !== undefined) {
+        view.setUint32(at, named.length);
+        at += 4;
+        for (const member of named) {
+            out[at++] = member.length;
+            out.set(member, at);
+            at += member.length;
+        }
+    }
+    view.setUint32(at, parts.plan.canary);
+    view.setUint32(at + 4, parts.plan.batch_size);
+    view.setUint32(at + 8, parts.plan.max_concurrency);
+    out[at + 12] = parts.plan.max_failure_percent;
+    return out;
+}
+
+/** The subject of a vote on a rollout proposal. */
+export function rolloutSubject(parts: RolloutSubjectParts): Uint8Array {
+    return sha256(rolloutSubjectBytes(parts));
 }

@@ -9,8 +9,9 @@ import { time } from 'azle';
 import { requireApp, saveApp, type StoredApp } from './apps';
 import { audit } from './audit';
 import { fail } from './errors';
-import { startExecution } from './executor';
+import { launchMember, startExecution } from './executor';
 import { addWeight, totalWeight, weightOf } from './policy';
+import { startRollout } from './rollouts';
 import { isOpen, liveProposal, requireProposal, saveProposal, setStatus } from './proposals';
 import { bytesEqual, principalEqual } from './serde';
 import type { Proposal, VoteArgs } from './types';
@@ -44,6 +45,11 @@ function approve(proposal: Proposal): void {
     if ('upgrade' in action) {
         setStatus(proposal, { executing: null });
         startExecution(proposal, { upgrade: action.upgrade });
+        return;
+    }
+    if ('rollout' in action) {
+        setStatus(proposal, { executing: null });
+        startRollout(proposal, action.rollout, launchMember);
         return;
     }
     if ('hand_over' in action) {

@@ -5,18 +5,30 @@
 import { IDL } from '@dfinity/candid';
 import type { Principal } from '@dfinity/principal';
 
-export const AuditQuery = IDL.Record({ app: IDL.Opt(IDL.Principal), start: IDL.Nat64, limit: IDL.Nat32 });
-export type AuditQuery = { app: [] | [Principal]; start: bigint; limit: number };
-export const Outcome = IDL.Variant({ upgraded: IDL.Null, policy_changed: IDL.Null, restored: IDL.Null, stuck_stopping: IDL.Text, aborted: IDL.Text, precondition_failed: IDL.Text, upload_failed: IDL.Text, snapshot_failed: IDL.Text, install_failed: IDL.Text, rolled_back: IDL.Text, verification_failed: IDL.Text, rollback_failed: IDL.Text, start_failed: IDL.Text, handed_over: IDL.Principal, hand_over_refused: IDL.Text, hand_over_failed: IDL.Text, rehearsal_failed: IDL.Text });
-export type Outcome = { upgraded: null } | { policy_changed: null } | { restored: null } | { stuck_stopping: string } | { aborted: string } | { precondition_failed: string } | { upload_failed: string } | { snapshot_failed: string } | { install_failed: string } | { rolled_back: string } | { verification_failed: string } | { rollback_failed: string } | { start_failed: string } | { handed_over: Principal } | { hand_over_refused: string } | { hand_over_failed: string } | { rehearsal_failed: string };
+export const RolloutPlan = IDL.Record({ canary: IDL.Nat32, batch_size: IDL.Nat32, max_concurrency: IDL.Nat32, max_failure_percent: IDL.Nat8 });
+export type RolloutPlan = { canary: number; batch_size: number; max_concurrency: number; max_failure_percent: number };
+export const RolloutCounts = IDL.Record({ pending: IDL.Nat32, running: IDL.Nat32, upgraded: IDL.Nat32, rolled_back: IDL.Nat32, failed: IDL.Nat32, skipped: IDL.Nat32 });
+export type RolloutCounts = { pending: number; running: number; upgraded: number; rolled_back: number; failed: number; skipped: number };
+export const RolloutStatus = IDL.Variant({ running: IDL.Null, halted: IDL.Text, aborted: IDL.Text, finished: IDL.Null });
+export type RolloutStatus = { running: null } | { halted: string } | { aborted: string } | { finished: null };
+export const Rollout = IDL.Record({ group: IDL.Principal, proposal_id: IDL.Nat64, module_hash: IDL.Vec(IDL.Nat8), plan: RolloutPlan, total: IDL.Nat32, next: IDL.Nat32, wave_end: IDL.Nat32, counts: RolloutCounts, status: RolloutStatus, paused: IDL.Bool, started_at: IDL.Nat64, updated_at: IDL.Nat64, ended_at: IDL.Opt(IDL.Nat64) });
+export type Rollout = { group: Principal; proposal_id: bigint; module_hash: Uint8Array; plan: RolloutPlan; total: number; next: number; wave_end: number; counts: RolloutCounts; status: RolloutStatus; paused: boolean; started_at: bigint; updated_at: bigint; ended_at: [] | [bigint] };
+export const Outcome = IDL.Variant({ upgraded: IDL.Null, policy_changed: IDL.Null, restored: IDL.Null, stuck_stopping: IDL.Text, aborted: IDL.Text, precondition_failed: IDL.Text, upload_failed: IDL.Text, snapshot_failed: IDL.Text, install_failed: IDL.Text, rolled_back: IDL.Text, verification_failed: IDL.Text, rollback_failed: IDL.Text, start_failed: IDL.Text, handed_over: IDL.Principal, hand_over_refused: IDL.Text, hand_over_failed: IDL.Text, rehearsal_failed: IDL.Text, rolled_out: IDL.Null, rollout_halted: IDL.Text });
+export type Outcome = { upgraded: null } | { policy_changed: null } | { restored: null } | { stuck_stopping: string } | { aborted: string } | { precondition_failed: string } | { upload_failed: string } | { snapshot_failed: string } | { install_failed: string } | { rolled_back: string } | { verification_failed: string } | { rollback_failed: string } | { start_failed: string } | { handed_over: Principal } | { hand_over_refused: string } | { hand_over_failed: string } | { rehearsal_failed: string } | { rolled_out: null } | { rollout_halted: string };
 export const ProposalStatus = IDL.Variant({ open: IDL.Null, rejected: IDL.Null, expired: IDL.Null, cancelled: IDL.Text, executing: IDL.Null, executed: Outcome });
 export type ProposalStatus = { open: null } | { rejected: null } | { expired: null } | { cancelled: string } | { executing: null } | { executed: Outcome };
-export const Step = IDL.Variant({ check: IDL.Null, clear_chunk_store: IDL.Null, upload_chunk: IDL.Nat32, stop: IDL.Null, snapshot: IDL.Null, install: IDL.Null, start: IDL.Null, verify: IDL.Null, health_check: IDL.Null, rollback_stop: IDL.Null, rollback_load: IDL.Null, rollback_start: IDL.Null, cleanup: IDL.Null, check_successor: IDL.Null, add_successor: IDL.Null, confirm_successor: IDL.Null, remove_self: IDL.Null, remove_successor: IDL.Null, rehearsal_create: IDL.Null, rehearsal_snapshot: IDL.Null, rehearsal_metadata: IDL.Null, rehearsal_copy: IDL.Nat32, rehearsal_load: IDL.Null, rehearsal_install: IDL.Null, rehearsal_start: IDL.Null, rehearsal_check: IDL.Null, rehearsal_delete: IDL.Null, done: IDL.Null });
-export type Step = { check: null } | { clear_chunk_store: null } | { upload_chunk: number } | { stop: null } | { snapshot: null } | { install: null } | { start: null } | { verify: null } | { health_check: null } | { rollback_stop: null } | { rollback_load: null } | { rollback_start: null } | { cleanup: null } | { check_successor: null } | { add_successor: null } | { confirm_successor: null } | { remove_self: null } | { remove_successor: null } | { rehearsal_create: null } | { rehearsal_snapshot: null } | { rehearsal_metadata: null } | { rehearsal_copy: number } | { rehearsal_load: null } | { rehearsal_install: null } | { rehearsal_start: null } | { rehearsal_check: null } | { rehearsal_delete: null } | { done: null };
+export const UpgraderError = IDL.Variant({ Unauthorized: IDL.Text, InvalidArgument: IDL.Text, AppNotRegistered: IDL.Principal, AppAlreadyRegistered: IDL.Principal, NotController: IDL.Text, QuotaExceeded: IDL.Text, ModuleNotFound: IDL.Vec(IDL.Nat8), ModuleIncomplete: IDL.Record({ hash: IDL.Vec(IDL.Nat8), received: IDL.Nat32, expected: IDL.Nat32 }), ModuleRejected: IDL.Vec(IDL.Nat8), ModuleInUse: IDL.Nat64, ProposalNotFound: IDL.Nat64, ProposalNotOpen: IDL.Record({ id: IDL.Nat64, status: ProposalStatus }), ProposalInProgress: IDL.Nat64, NotAVoter: IDL.Principal, AlreadyVoted: IDL.Principal, SubjectMismatch: IDL.Record({ expected: IDL.Vec(IDL.Nat8), given: IDL.Vec(IDL.Nat8) }), Paused: IDL.Principal, SnapshotNotFound: IDL.Text, ManagementCallFailed: IDL.Record({ method: IDL.Text, reject_code: IDL.Nat32, message: IDL.Text }), InsufficientPayment: IDL.Record({ required: IDL.Nat, available: IDL.Nat }), HandedOver: IDL.Record({ app: IDL.Principal, successor: IDL.Principal }) });
+export type UpgraderError = { Unauthorized: string } | { InvalidArgument: string } | { AppNotRegistered: Principal } | { AppAlreadyRegistered: Principal } | { NotController: string } | { QuotaExceeded: string } | { ModuleNotFound: Uint8Array } | { ModuleIncomplete: { hash: Uint8Array; received: number; expected: number } } | { ModuleRejected: Uint8Array } | { ModuleInUse: bigint } | { ProposalNotFound: bigint } | { ProposalNotOpen: { id: bigint; status: ProposalStatus } } | { ProposalInProgress: bigint } | { NotAVoter: Principal } | { AlreadyVoted: Principal } | { SubjectMismatch: { expected: Uint8Array; given: Uint8Array } } | { Paused: Principal } | { SnapshotNotFound: string } | { ManagementCallFailed: { method: string; reject_code: number; message: string } } | { InsufficientPayment: { required: bigint; available: bigint } } | { HandedOver: { app: Principal; successor: Principal } };
+export const ResultRollout = IDL.Variant({ Ok: Rollout, Err: UpgraderError });
+export type ResultRollout = { Ok: Rollout } | { Err: UpgraderError };
+export const AuditQuery = IDL.Record({ app: IDL.Opt(IDL.Principal), start: IDL.Nat64, limit: IDL.Nat32 });
+export type AuditQuery = { app: [] | [Principal]; start: bigint; limit: number };
+export const Step = IDL.Variant({ check: IDL.Null, clear_chunk_store: IDL.Null, upload_chunk: IDL.Nat32, stage_module: IDL.Nat32, stop: IDL.Null, snapshot: IDL.Null, install: IDL.Null, start: IDL.Null, verify: IDL.Null, health_check: IDL.Null, rollback_stop: IDL.Null, rollback_load: IDL.Null, rollback_start: IDL.Null, cleanup: IDL.Null, check_successor: IDL.Null, add_successor: IDL.Null, confirm_successor: IDL.Null, remove_self: IDL.Null, remove_successor: IDL.Null, rehearsal_create: IDL.Null, rehearsal_snapshot: IDL.Null, rehearsal_metadata: IDL.Null, rehearsal_copy: IDL.Nat32, rehearsal_load: IDL.Null, rehearsal_install: IDL.Null, rehearsal_start: IDL.Null, rehearsal_check: IDL.Null, rehearsal_delete: IDL.Null, done: IDL.Null });
+export type Step = { check: null } | { clear_chunk_store: null } | { upload_chunk: number } | { stage_module: number } | { stop: null } | { snapshot: null } | { install: null } | { start: null } | { verify: null } | { health_check: null } | { rollback_stop: null } | { rollback_load: null } | { rollback_start: null } | { cleanup: null } | { check_successor: null } | { add_successor: null } | { confirm_successor: null } | { remove_self: null } | { remove_successor: null } | { rehearsal_create: null } | { rehearsal_snapshot: null } | { rehearsal_metadata: null } | { rehearsal_copy: number } | { rehearsal_load: null } | { rehearsal_install: null } | { rehearsal_start: null } | { rehearsal_check: null } | { rehearsal_delete: null } | { done: null };
 export const RehearsalReport = IDL.Record({ canister: IDL.Opt(IDL.Principal), state_bytes: IDL.Nat64, cycles: IDL.Nat, result: IDL.Opt(IDL.Variant({ passed: IDL.Null, failed: IDL.Text })) });
 export type RehearsalReport = { canister: [] | [Principal]; state_bytes: bigint; cycles: bigint; result: [] | [{ passed: null } | { failed: string }] };
-export const AuditEvent = IDL.Variant({ registered: IDL.Null, module_created: IDL.Vec(IDL.Nat8), module_completed: IDL.Vec(IDL.Nat8), module_deleted: IDL.Vec(IDL.Nat8), proposed: IDL.Null, voted: IDL.Record({ approve: IDL.Bool, weight: IDL.Nat32 }), status_changed: ProposalStatus, step_started: Step, step_failed: IDL.Record({ step: Step, message: IDL.Text }), paused: IDL.Null, unpaused: IDL.Null, policy_changed: IDL.Nat32, emergency_upgrade: IDL.Vec(IDL.Nat8), restore_requested: IDL.Vec(IDL.Nat8), ejected: IDL.Null, reaped: IDL.Null, handed_over: IDL.Principal, rehearsed: RehearsalReport });
-export type AuditEvent = { registered: null } | { module_created: Uint8Array } | { module_completed: Uint8Array } | { module_deleted: Uint8Array } | { proposed: null } | { voted: { approve: boolean; weight: number } } | { status_changed: ProposalStatus } | { step_started: Step } | { step_failed: { step: Step; message: string } } | { paused: null } | { unpaused: null } | { policy_changed: number } | { emergency_upgrade: Uint8Array } | { restore_requested: Uint8Array } | { ejected: null } | { reaped: null } | { handed_over: Principal } | { rehearsed: RehearsalReport };
+export const AuditEvent = IDL.Variant({ registered: IDL.Null, module_created: IDL.Vec(IDL.Nat8), module_completed: IDL.Vec(IDL.Nat8), module_deleted: IDL.Vec(IDL.Nat8), proposed: IDL.Null, voted: IDL.Record({ approve: IDL.Bool, weight: IDL.Nat32 }), status_changed: ProposalStatus, step_started: Step, step_failed: IDL.Record({ step: Step, message: IDL.Text }), paused: IDL.Null, unpaused: IDL.Null, policy_changed: IDL.Nat32, emergency_upgrade: IDL.Vec(IDL.Nat8), restore_requested: IDL.Vec(IDL.Nat8), ejected: IDL.Null, reaped: IDL.Null, handed_over: IDL.Principal, rehearsed: RehearsalReport, joined_group: IDL.Principal, left_group: IDL.Principal, member_outcome: Outcome, rollout_status: RolloutStatus });
+export type AuditEvent = { registered: null } | { module_created: Uint8Array } | { module_completed: Uint8Array } | { module_deleted: Uint8Array } | { proposed: null } | { voted: { approve: boolean; weight: number } } | { status_changed: ProposalStatus } | { step_started: Step } | { step_failed: { step: Step; message: string } } | { paused: null } | { unpaused: null } | { policy_changed: number } | { emergency_upgrade: Uint8Array } | { restore_requested: Uint8Array } | { ejected: null } | { reaped: null } | { handed_over: Principal } | { rehearsed: RehearsalReport } | { joined_group: Principal } | { left_group: Principal } | { member_outcome: Outcome } | { rollout_status: RolloutStatus };
 export const AuditEntry = IDL.Record({ seq: IDL.Nat64, at: IDL.Nat64, app: IDL.Principal, proposal_id: IDL.Opt(IDL.Nat64), actor: IDL.Principal, event: AuditEvent });
 export type AuditEntry = { seq: bigint; at: bigint; app: Principal; proposal_id: [] | [bigint]; actor: Principal; event: AuditEvent };
 export const AuditPage = IDL.Record({ entries: IDL.Vec(AuditEntry), next: IDL.Opt(IDL.Nat64), total: IDL.Nat64 });
@@ -27,6 +39,8 @@ export const UpgradeOptions = IDL.Record({ take_snapshot: IDL.Bool, skip_pre_upg
 export type UpgradeOptions = { take_snapshot: boolean; skip_pre_upgrade: boolean; wasm_memory_persistence: [] | [WasmMemoryPersistence] };
 export const UpgradeRequest = IDL.Record({ module_hash: IDL.Vec(IDL.Nat8), arg: IDL.Vec(IDL.Nat8), options: UpgradeOptions, downgrade: IDL.Bool });
 export type UpgradeRequest = { module_hash: Uint8Array; arg: Uint8Array; options: UpgradeOptions; downgrade: boolean };
+export const RolloutRequest = IDL.Record({ upgrade: UpgradeRequest, members: IDL.Opt(IDL.Vec(IDL.Principal)), plan: RolloutPlan });
+export type RolloutRequest = { upgrade: UpgradeRequest; members: [] | [Array<Principal>]; plan: RolloutPlan };
 export const HandOver = IDL.Record({ successor: IDL.Principal, successor_module_hash: IDL.Vec(IDL.Nat8) });
 export type HandOver = { successor: Principal; successor_module_hash: Uint8Array };
 export const Voter = IDL.Record({ principal: IDL.Principal, weight: IDL.Nat32 });
@@ -37,16 +51,22 @@ export const SnapshotPolicy = IDL.Record({ keep: IDL.Nat8, required: IDL.Bool, r
 export type SnapshotPolicy = { keep: number; required: boolean; rehearse: boolean };
 export const PolicyChange = IDL.Record({ policy: Policy, snapshot_policy: SnapshotPolicy });
 export type PolicyChange = { policy: Policy; snapshot_policy: SnapshotPolicy };
-export const ProposalAction = IDL.Variant({ upgrade: UpgradeRequest, hand_over: HandOver, change_policy: PolicyChange, restore_snapshot: IDL.Vec(IDL.Nat8) });
-export type ProposalAction = { upgrade: UpgradeRequest } | { hand_over: HandOver } | { change_policy: PolicyChange } | { restore_snapshot: Uint8Array };
+export const ProposalAction = IDL.Variant({ upgrade: UpgradeRequest, rollout: RolloutRequest, hand_over: HandOver, change_policy: PolicyChange, restore_snapshot: IDL.Vec(IDL.Nat8) });
+export type ProposalAction = { upgrade: UpgradeRequest } | { rollout: RolloutRequest } | { hand_over: HandOver } | { change_policy: PolicyChange } | { restore_snapshot: Uint8Array };
 export const Vote = IDL.Record({ voter: IDL.Principal, approve: IDL.Bool, weight: IDL.Nat32, at: IDL.Nat64 });
 export type Vote = { voter: Principal; approve: boolean; weight: number; at: bigint };
 export const Proposal = IDL.Record({ id: IDL.Nat64, app: IDL.Principal, proposer: IDL.Principal, action: ProposalAction, subject: IDL.Vec(IDL.Nat8), arg_hash: IDL.Vec(IDL.Nat8), from_module: IDL.Opt(IDL.Vec(IDL.Nat8)), downgrade: IDL.Bool, emergency: IDL.Bool, created_at: IDL.Nat64, expires_at: IDL.Nat64, votes: IDL.Vec(Vote), approving_weight: IDL.Nat32, rejecting_weight: IDL.Nat32, status: ProposalStatus, rehearsal: IDL.Opt(RehearsalReport) });
 export type Proposal = { id: bigint; app: Principal; proposer: Principal; action: ProposalAction; subject: Uint8Array; arg_hash: Uint8Array; from_module: [] | [Uint8Array]; downgrade: boolean; emergency: boolean; created_at: bigint; expires_at: bigint; votes: Array<Vote>; approving_weight: number; rejecting_weight: number; status: ProposalStatus; rehearsal: [] | [RehearsalReport] };
-export const UpgraderError = IDL.Variant({ Unauthorized: IDL.Text, InvalidArgument: IDL.Text, AppNotRegistered: IDL.Principal, AppAlreadyRegistered: IDL.Principal, NotController: IDL.Text, QuotaExceeded: IDL.Text, ModuleNotFound: IDL.Vec(IDL.Nat8), ModuleIncomplete: IDL.Record({ hash: IDL.Vec(IDL.Nat8), received: IDL.Nat32, expected: IDL.Nat32 }), ModuleRejected: IDL.Vec(IDL.Nat8), ModuleInUse: IDL.Nat64, ProposalNotFound: IDL.Nat64, ProposalNotOpen: IDL.Record({ id: IDL.Nat64, status: ProposalStatus }), ProposalInProgress: IDL.Nat64, NotAVoter: IDL.Principal, AlreadyVoted: IDL.Principal, SubjectMismatch: IDL.Record({ expected: IDL.Vec(IDL.Nat8), given: IDL.Vec(IDL.Nat8) }), Paused: IDL.Principal, SnapshotNotFound: IDL.Text, ManagementCallFailed: IDL.Record({ method: IDL.Text, reject_code: IDL.Nat32, message: IDL.Text }), InsufficientPayment: IDL.Record({ required: IDL.Nat, available: IDL.Nat }), HandedOver: IDL.Record({ app: IDL.Principal, successor: IDL.Principal }) });
-export type UpgraderError = { Unauthorized: string } | { InvalidArgument: string } | { AppNotRegistered: Principal } | { AppAlreadyRegistered: Principal } | { NotController: string } | { QuotaExceeded: string } | { ModuleNotFound: Uint8Array } | { ModuleIncomplete: { hash: Uint8Array; received: number; expected: number } } | { ModuleRejected: Uint8Array } | { ModuleInUse: bigint } | { ProposalNotFound: bigint } | { ProposalNotOpen: { id: bigint; status: ProposalStatus } } | { ProposalInProgress: bigint } | { NotAVoter: Principal } | { AlreadyVoted: Principal } | { SubjectMismatch: { expected: Uint8Array; given: Uint8Array } } | { Paused: Principal } | { SnapshotNotFound: string } | { ManagementCallFailed: { method: string; reject_code: number; message: string } } | { InsufficientPayment: { required: bigint; available: bigint } } | { HandedOver: { app: Principal; successor: Principal } };
 export const ResultProposal = IDL.Variant({ Ok: Proposal, Err: UpgraderError });
 export type ResultProposal = { Ok: Proposal } | { Err: UpgraderError };
+export const CreateGroupArgs = IDL.Record({ policy: Policy, snapshot_policy: SnapshotPolicy, recovery: IDL.Principal });
+export type CreateGroupArgs = { policy: Policy; snapshot_policy: SnapshotPolicy; recovery: Principal };
+export const SnapshotRef = IDL.Record({ id: IDL.Vec(IDL.Nat8), taken_at: IDL.Nat64, proposal_id: IDL.Nat64 });
+export type SnapshotRef = { id: Uint8Array; taken_at: bigint; proposal_id: bigint };
+export const AppInfo = IDL.Record({ app: IDL.Principal, policy: Policy, snapshot_policy: SnapshotPolicy, recovery: IDL.Principal, registered_by: IDL.Principal, registered_at: IDL.Nat64, paused: IDL.Bool, live_proposal: IDL.Opt(IDL.Nat64), snapshots: IDL.Vec(SnapshotRef), policy_version: IDL.Nat32, group: IDL.Opt(IDL.Principal), members: IDL.Nat32 });
+export type AppInfo = { app: Principal; policy: Policy; snapshot_policy: SnapshotPolicy; recovery: Principal; registered_by: Principal; registered_at: bigint; paused: boolean; live_proposal: [] | [bigint]; snapshots: Array<SnapshotRef>; policy_version: number; group: [] | [Principal]; members: number };
+export const ResultApp = IDL.Variant({ Ok: AppInfo, Err: UpgraderError });
+export type ResultApp = { Ok: AppInfo } | { Err: UpgraderError };
 export const CreateModuleArgs = IDL.Record({ app: IDL.Principal, hash: IDL.Vec(IDL.Nat8), size: IDL.Nat64 });
 export type CreateModuleArgs = { app: Principal; hash: Uint8Array; size: bigint };
 export const ModuleInfo = IDL.Record({ app: IDL.Principal, hash: IDL.Vec(IDL.Nat8), size: IDL.Nat64, chunks_expected: IDL.Nat32, chunks_received: IDL.Nat32, uploader: IDL.Principal, created_at: IDL.Nat64, complete: IDL.Bool, rejected: IDL.Bool });
@@ -63,36 +83,42 @@ export const ResultProposalId = IDL.Variant({ Ok: IDL.Nat64, Err: UpgraderError 
 export type ResultProposalId = { Ok: bigint } | { Err: UpgraderError };
 export const ResultNat = IDL.Variant({ Ok: IDL.Nat, Err: UpgraderError });
 export type ResultNat = { Ok: bigint } | { Err: UpgraderError };
-export const SnapshotRef = IDL.Record({ id: IDL.Vec(IDL.Nat8), taken_at: IDL.Nat64, proposal_id: IDL.Nat64 });
-export type SnapshotRef = { id: Uint8Array; taken_at: bigint; proposal_id: bigint };
-export const AppInfo = IDL.Record({ app: IDL.Principal, policy: Policy, snapshot_policy: SnapshotPolicy, recovery: IDL.Principal, registered_by: IDL.Principal, registered_at: IDL.Nat64, paused: IDL.Bool, live_proposal: IDL.Opt(IDL.Nat64), snapshots: IDL.Vec(SnapshotRef), policy_version: IDL.Nat32 });
-export type AppInfo = { app: Principal; policy: Policy; snapshot_policy: SnapshotPolicy; recovery: Principal; registered_by: Principal; registered_at: bigint; paused: boolean; live_proposal: [] | [bigint]; snapshots: Array<SnapshotRef>; policy_version: number };
 export const ExecutionKind = IDL.Variant({ upgrade: UpgradeRequest, restore: IDL.Vec(IDL.Nat8), hand_over: HandOver });
 export type ExecutionKind = { upgrade: UpgradeRequest } | { restore: Uint8Array } | { hand_over: HandOver };
 export const RehearsalCopy = IDL.Record({ source: IDL.Vec(IDL.Nat8), target: IDL.Opt(IDL.Vec(IDL.Nat8)), wasm_module_size: IDL.Nat64, wasm_memory_size: IDL.Nat64, stable_memory_size: IDL.Nat64, chunks: IDL.Vec(IDL.Vec(IDL.Nat8)) });
 export type RehearsalCopy = { source: Uint8Array; target: [] | [Uint8Array]; wasm_module_size: bigint; wasm_memory_size: bigint; stable_memory_size: bigint; chunks: Array<Uint8Array> };
 export const Rehearsal = IDL.Record({ report: RehearsalReport, creations: IDL.Nat8, copy: IDL.Opt(RehearsalCopy) });
 export type Rehearsal = { report: RehearsalReport; creations: number; copy: [] | [RehearsalCopy] };
-export const Execution = IDL.Record({ id: IDL.Nat64, proposal_id: IDL.Nat64, app: IDL.Principal, kind: ExecutionKind, step: Step, was_running: IDL.Bool, snapshot_id: IDL.Opt(IDL.Vec(IDL.Nat8)), chunk_hashes: IDL.Vec(IDL.Vec(IDL.Nat8)), failure: IDL.Opt(Outcome), attempt: IDL.Nat32, lease_until: IDL.Nat64, retries: IDL.Nat32, waiting: IDL.Opt(IDL.Text), started_at: IDL.Nat64, updated_at: IDL.Nat64, rehearsal: IDL.Opt(Rehearsal) });
-export type Execution = { id: bigint; proposal_id: bigint; app: Principal; kind: ExecutionKind; step: Step; was_running: boolean; snapshot_id: [] | [Uint8Array]; chunk_hashes: Array<Uint8Array>; failure: [] | [Outcome]; attempt: number; lease_until: bigint; retries: number; waiting: [] | [string]; started_at: bigint; updated_at: bigint; rehearsal: [] | [Rehearsal] };
+export const Execution = IDL.Record({ id: IDL.Nat64, proposal_id: IDL.Nat64, app: IDL.Principal, kind: ExecutionKind, step: Step, was_running: IDL.Bool, snapshot_id: IDL.Opt(IDL.Vec(IDL.Nat8)), chunk_hashes: IDL.Vec(IDL.Vec(IDL.Nat8)), failure: IDL.Opt(Outcome), attempt: IDL.Nat32, lease_until: IDL.Nat64, retries: IDL.Nat32, waiting: IDL.Opt(IDL.Text), started_at: IDL.Nat64, updated_at: IDL.Nat64, rehearsal: IDL.Opt(Rehearsal), rollout: IDL.Opt(IDL.Record({ group: IDL.Principal, index: IDL.Nat32 })) });
+export type Execution = { id: bigint; proposal_id: bigint; app: Principal; kind: ExecutionKind; step: Step; was_running: boolean; snapshot_id: [] | [Uint8Array]; chunk_hashes: Array<Uint8Array>; failure: [] | [Outcome]; attempt: number; lease_until: bigint; retries: number; waiting: [] | [string]; started_at: bigint; updated_at: bigint; rehearsal: [] | [Rehearsal]; rollout: [] | [{ group: Principal; index: number }] };
 export const ModuleChunkRef = IDL.Record({ app: IDL.Principal, hash: IDL.Vec(IDL.Nat8), index: IDL.Nat32 });
 export type ModuleChunkRef = { app: Principal; hash: Uint8Array; index: number };
 export const ResultChunk = IDL.Variant({ Ok: IDL.Vec(IDL.Nat8), Err: UpgraderError });
 export type ResultChunk = { Ok: Uint8Array } | { Err: UpgraderError };
-export const Limits = IDL.Record({ max_apps: IDL.Nat32, max_apps_per_registrant: IDL.Nat32, max_voters: IDL.Nat32, max_proposers: IDL.Nat32, max_module_bytes: IDL.Nat64, chunk_bytes: IDL.Nat32, max_modules_per_app: IDL.Nat32, max_app_store_bytes: IDL.Nat64, max_store_bytes: IDL.Nat64, module_ttl_seconds: IDL.Nat64, max_arg_bytes: IDL.Nat32, max_proposals_kept: IDL.Nat32, max_audit_entries: IDL.Nat32, max_snapshots_kept: IDL.Nat8, execution_reserve_cycles: IDL.Nat, freezing_reserve_cycles: IDL.Nat, lease_seconds: IDL.Nat64, watchdog_interval_seconds: IDL.Nat64, max_recovery_seconds: IDL.Nat64, max_audit_entries_per_app: IDL.Nat32, registration_fee: IDL.Nat, storage_fee_per_mib: IDL.Nat });
-export type Limits = { max_apps: number; max_apps_per_registrant: number; max_voters: number; max_proposers: number; max_module_bytes: bigint; chunk_bytes: number; max_modules_per_app: number; max_app_store_bytes: bigint; max_store_bytes: bigint; module_ttl_seconds: bigint; max_arg_bytes: number; max_proposals_kept: number; max_audit_entries: number; max_snapshots_kept: number; execution_reserve_cycles: bigint; freezing_reserve_cycles: bigint; lease_seconds: bigint; watchdog_interval_seconds: bigint; max_recovery_seconds: bigint; max_audit_entries_per_app: number; registration_fee: bigint; storage_fee_per_mib: bigint };
+export const GroupPageQuery = IDL.Record({ group: IDL.Principal, start: IDL.Nat32, limit: IDL.Nat32 });
+export type GroupPageQuery = { group: Principal; start: number; limit: number };
+export const GroupMembersPage = IDL.Record({ members: IDL.Vec(IDL.Principal), next: IDL.Opt(IDL.Nat32), total: IDL.Nat32 });
+export type GroupMembersPage = { members: Array<Principal>; next: [] | [number]; total: number };
+export const JoinGroupArgs = IDL.Record({ group: IDL.Principal, app: IDL.Principal });
+export type JoinGroupArgs = { group: Principal; app: Principal };
+export const Limits = IDL.Record({ max_apps: IDL.Nat32, max_apps_per_registrant: IDL.Nat32, max_voters: IDL.Nat32, max_proposers: IDL.Nat32, max_module_bytes: IDL.Nat64, chunk_bytes: IDL.Nat32, max_modules_per_app: IDL.Nat32, max_app_store_bytes: IDL.Nat64, max_store_bytes: IDL.Nat64, module_ttl_seconds: IDL.Nat64, max_arg_bytes: IDL.Nat32, max_proposals_kept: IDL.Nat32, max_audit_entries: IDL.Nat32, max_snapshots_kept: IDL.Nat8, execution_reserve_cycles: IDL.Nat, freezing_reserve_cycles: IDL.Nat, lease_seconds: IDL.Nat64, watchdog_interval_seconds: IDL.Nat64, max_recovery_seconds: IDL.Nat64, max_audit_entries_per_app: IDL.Nat32, max_group_members: IDL.Nat32, max_named_members: IDL.Nat32, max_rollout_concurrency: IDL.Nat32, registration_fee: IDL.Nat, storage_fee_per_mib: IDL.Nat });
+export type Limits = { max_apps: number; max_apps_per_registrant: number; max_voters: number; max_proposers: number; max_module_bytes: bigint; chunk_bytes: number; max_modules_per_app: number; max_app_store_bytes: bigint; max_store_bytes: bigint; module_ttl_seconds: bigint; max_arg_bytes: number; max_proposals_kept: number; max_audit_entries: number; max_snapshots_kept: number; execution_reserve_cycles: bigint; freezing_reserve_cycles: bigint; lease_seconds: bigint; watchdog_interval_seconds: bigint; max_recovery_seconds: bigint; max_audit_entries_per_app: number; max_group_members: number; max_named_members: number; max_rollout_concurrency: number; registration_fee: bigint; storage_fee_per_mib: bigint };
 export const ProposeArgs = IDL.Record({ app: IDL.Principal, action: ProposalAction });
 export type ProposeArgs = { app: Principal; action: ProposalAction };
 export const RegisterArgs = IDL.Record({ app: IDL.Principal, policy: Policy, snapshot_policy: SnapshotPolicy, recovery: IDL.Principal });
 export type RegisterArgs = { app: Principal; policy: Policy; snapshot_policy: SnapshotPolicy; recovery: Principal };
-export const ResultApp = IDL.Variant({ Ok: AppInfo, Err: UpgraderError });
-export type ResultApp = { Ok: AppInfo } | { Err: UpgraderError };
 export const RestoreArgs = IDL.Record({ app: IDL.Principal, snapshot_id: IDL.Opt(IDL.Vec(IDL.Nat8)) });
 export type RestoreArgs = { app: Principal; snapshot_id: [] | [Uint8Array] };
 export const ResumeResult = IDL.Variant({ idle: IDL.Opt(ProposalStatus), finished: Outcome, in_flight: Step, scheduled: Step, waiting_for_cycles: IDL.Record({ step: Step, balance: IDL.Nat, required: IDL.Nat }) });
 export type ResumeResult = { idle: [] | [ProposalStatus] } | { finished: Outcome } | { in_flight: Step } | { scheduled: Step } | { waiting_for_cycles: { step: Step; balance: bigint; required: bigint } };
 export const ResultResume = IDL.Variant({ Ok: ResumeResult, Err: UpgraderError });
 export type ResultResume = { Ok: ResumeResult } | { Err: UpgraderError };
+export const MemberState = IDL.Variant({ pending: IDL.Null, running: IDL.Null, upgraded: IDL.Null, rolled_back: IDL.Text, failed: IDL.Text, skipped: IDL.Text });
+export type MemberState = { pending: null } | { running: null } | { upgraded: null } | { rolled_back: string } | { failed: string } | { skipped: string };
+export const RolloutMember = IDL.Record({ index: IDL.Nat32, app: IDL.Principal, state: MemberState });
+export type RolloutMember = { index: number; app: Principal; state: MemberState };
+export const RolloutMembersPage = IDL.Record({ members: IDL.Vec(RolloutMember), next: IDL.Opt(IDL.Nat32), total: IDL.Nat32 });
+export type RolloutMembersPage = { members: Array<RolloutMember>; next: [] | [number]; total: number };
 export const SetPolicyArgs = IDL.Record({ app: IDL.Principal, change: PolicyChange });
 export type SetPolicyArgs = { app: Principal; change: PolicyChange };
 export const UploadChunkArgs = IDL.Record({ app: IDL.Principal, hash: IDL.Vec(IDL.Nat8), index: IDL.Nat32, chunk: IDL.Vec(IDL.Nat8) });
@@ -103,8 +129,10 @@ export type VoteArgs = { proposal_id: bigint; subject: Uint8Array; approve: bool
 /** The service's methods, for `Actor.createActor` and the replica's actors. */
 export const idlFactory: IDL.InterfaceFactory = () =>
     IDL.Service({
+        abort_rollout: IDL.Func([IDL.Principal], [ResultRollout], []),
         audit_log: IDL.Func([AuditQuery], [AuditPage], ['query']),
         cancel_proposal: IDL.Func([IDL.Nat64], [ResultProposal], []),
+        create_group: IDL.Func([CreateGroupArgs], [ResultApp], []),
         create_module: IDL.Func([CreateModuleArgs], [ResultModule], []),
         delete_module: IDL.Func([ModuleRef], [ResultUnit], []),
         eject: IDL.Func([IDL.Principal], [ResultUnit], []),
@@ -115,6 +143,10 @@ export const idlFactory: IDL.InterfaceFactory = () =>
         get_module: IDL.Func([ModuleRef], [IDL.Opt(ModuleInfo)], ['query']),
         get_module_chunk: IDL.Func([ModuleChunkRef], [ResultChunk], ['query']),
         get_proposal: IDL.Func([IDL.Nat64], [IDL.Opt(Proposal)], ['query']),
+        get_rollout: IDL.Func([IDL.Principal], [IDL.Opt(Rollout)], ['query']),
+        group_members: IDL.Func([GroupPageQuery], [GroupMembersPage], ['query']),
+        join_group: IDL.Func([JoinGroupArgs], [ResultApp], []),
+        leave_group: IDL.Func([IDL.Principal], [ResultApp], []),
         limits: IDL.Func([], [Limits], ['query']),
         pause: IDL.Func([IDL.Principal], [ResultUnit], []),
         propose: IDL.Func([ProposeArgs], [ResultProposalId], []),
@@ -124,6 +156,7 @@ export const idlFactory: IDL.InterfaceFactory = () =>
         request_upgrade: IDL.Func([UpgradeRequest], [ResultProposalId], []),
         restore_snapshot: IDL.Func([RestoreArgs], [ResultProposalId], []),
         resume: IDL.Func([IDL.Principal], [ResultResume], []),
+        rollout_members: IDL.Func([GroupPageQuery], [RolloutMembersPage], ['query']),
         set_policy: IDL.Func([SetPolicyArgs], [ResultApp], []),
         unpause: IDL.Func([IDL.Principal], [ResultUnit], []),
         upload_module_chunk: IDL.Func([UploadChunkArgs], [ResultModule], []),
@@ -132,8 +165,10 @@ export const idlFactory: IDL.InterfaceFactory = () =>
 
 /** Each method as an actor over `idlFactory` offers it. */
 export type UpgraderService = {
+    abort_rollout: (arg0: Principal) => Promise<ResultRollout>;
     audit_log: (arg0: AuditQuery) => Promise<AuditPage>;
     cancel_proposal: (arg0: bigint) => Promise<ResultProposal>;
+    create_group: (arg0: CreateGroupArgs) => Promise<ResultApp>;
     create_module: (arg0: CreateModuleArgs) => Promise<ResultModule>;
     delete_module: (arg0: ModuleRef) => Promise<ResultUnit>;
     eject: (arg0: Principal) => Promise<ResultUnit>;
@@ -144,6 +179,10 @@ export type UpgraderService = {
     get_module: (arg0: ModuleRef) => Promise<[] | [ModuleInfo]>;
     get_module_chunk: (arg0: ModuleChunkRef) => Promise<ResultChunk>;
     get_proposal: (arg0: bigint) => Promise<[] | [Proposal]>;
+    get_rollout: (arg0: Principal) => Promise<[] | [Rollout]>;
+    group_members: (arg0: GroupPageQuery) => Promise<GroupMembersPage>;
+    join_group: (arg0: JoinGroupArgs) => Promise<ResultApp>;
+    leave_group: (arg0: Principal) => Promise<ResultApp>;
     limits: () => Promise<Limits>;
     pause: (arg0: Principal) => Promise<ResultUnit>;
     propose: (arg0: ProposeArgs) => Promise<ResultProposalId>;
@@ -153,6 +192,7 @@ export type UpgraderService = {
     request_upgrade: (arg0: UpgradeRequest) => Promise<ResultProposalId>;
     restore_snapshot: (arg0: RestoreArgs) => Promise<ResultProposalId>;
     resume: (arg0: Principal) => Promise<ResultResume>;
+    rollout_members: (arg0: GroupPageQuery) => Promise<RolloutMembersPage>;
     set_policy: (arg0: SetPolicyArgs) => Promise<ResultApp>;
     unpause: (arg0: Principal) => Promise<ResultUnit>;
     upload_module_chunk: (arg0: UploadChunkArgs) => Promise<ResultModule>;

@@ -39,10 +39,10 @@ type Role = (typeof ROLES)[number];
 type Answer = 'reply' | 'Ok' | 'inspect' | 'Unauthorized' | 'AppAlreadyRegistered' | 'NotAVoter' | 'ModuleNotFound' | 'ProposalInProgress' | 'ProposalNotOpen' | 'SnapshotNotFound' | 'InvalidArgument' | 'InsufficientPayment';
 
 /** What a test's state holds besides the two registered apps. */
-type Needs = { module?: 'incomplete' | 'complete'; proposal?: 'by proposer' | 'by app' };
+type Needs = { module?: 'incomplete' | 'complete'; proposal?: 'by proposer' | 'by app'; group?: true };
 
 /** `subject`: what a vote on the proposal binds (read back from the proposal). */
-type Context = { app: Principal; otherApp: Principal; fresh: Principal; moduleHash: Uint8Array; proposalId: bigint; subject: Uint8Array };
+type Context = { app: Principal; otherApp: Principal; fresh: Principal; moduleHash: Uint8Array; proposalId: bigint; subject: Uint8Array; group: Principal; member: Principal };
 
 type Row = { needs: Needs; args: (c: Context, role: Role) => unknown[]; answers: Record<Role, Answer> };
 
@@ -126,7 +126,21 @@ const rows: Record<string, Row> = {
     fund_rehearsals: { needs: {}, args: (c) => [c.app], answers: { ...all('inspect'), otherApp: 'InsufficientPayment', app: 'InsufficientPayment' } },
     rehearsal_credit: { needs: {}, args: (c) => [c.app], answers: all('reply') },
     audit_log: { needs: {}, args: (c) => [{ app: [c.app], start: 0n, limit: 10 }], answers: all('reply') },
-    limits: { needs: {}, args: () => [], answers: all('reply') }
+    limits: { needs: {}, args: () => [], answers: all('reply') },
+    // Anyone who pays the registration fee (free here) may create a group.
+    create_group: { needs: {}, args: () => [{ policy: DEFAULT_POLICY, snapshot_policy: DEFAULT_SNAPSHOTS, recovery }], answers: { ...all('Ok'), anonymous: 'inspect' } },
+    // The group's proposers and recovery principal, for an app they control (the maintainer controls none).
+    join_group: {
+        needs: { group: true },
+        args: (c) => [{ group: c.group, app: c.fresh }],
+        answers: { anonymous: 'inspect', stranger: 'inspect', voter: 'inspect', proposer: 'Unauthorized', otherApp: 'Unauthorized', app: 'Unauthorized', controller: 'inspect', recovery: 'Ok' }
+    },
+    leave_group: { needs: { group: true }, args: (c) => [c.member], answers: recoveryOnly('Ok') },
+    group_members: { needs: { group: true }, args: (c) => [{ group: c.group, start: 0, limit: 10 }], answers: all('reply') },
+    get_rollout: { needs: { group: true }, args: (c) => [c.group], answers: all('reply') },
+    rollout_members: { needs: { group: true }, args: (c) => [{ group: c.group, start: 0, limit: 10 }], answers: all('reply') },
+    // The group has no rollout running.
+    abort_rollout: { needs: { group: true }, args: (c) => [c.group], answers: recoveryOnly('InvalidArgument') }
 };
 
 const service = idlFactory({ IDL }) as IDL.ServiceClass;
@@ -179,7 +193,16 @@ describe('authorization matrix', () => {
             ok(await upgrader.create_module({ app, hash: moduleHash, size: 10n }));
             if (needs.module === 'complete') ok(await upgrader.upload_module_chunk({ app, hash: moduleHash, index: 0, chunk: new Uint8Array(10) }));
         }
-        const context: Context = { app, otherApp, fresh, moduleHash, proposalId, subject: new Uint8Array(32) };
+        let group = app;
+        let member = app;
+        if (needs.group === true) {
+            upgrader.setPrincipal(admin);
+            group = ok(await upgrader.create_group({ policy: DEFAULT_POLICY, snapshot_policy: DEFAULT_SNAPSHOTS, recovery })).app;
+            member = await replica.createCanister({ sender: admin, controllers });
+            upgrader.setPrincipal(recovery);
+            ok(await upgrader.join_group({ group, app: member }));
+        }
+        const context: Context = { app, otherApp, fresh, moduleHash, proposalId, subject: new Uint8Array(32), group, member };
         if (needs.proposal === 'by proposer') {
             upgrader.setPrincipal(maintainer);
             proposalId = ok(await upgrader.propose({ app, action: { upgrade: upgradeOf(context) } }));

@@ -8,7 +8,7 @@ import { IDL } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
 
 import { ENCODING_SLACK, MAX_ARGUMENT_BYTES } from '../../canisters/upgrader/bounds';
-import { CHUNK_BYTES, MAX_ARG_BYTES, MAX_SNAPSHOT_ID_BYTES, MAX_TOTAL_WEIGHT } from '../../canisters/upgrader/limits';
+import { CHUNK_BYTES, MAX_ARG_BYTES, MAX_NAMED_MEMBERS, MAX_SNAPSHOT_ID_BYTES, MAX_TOTAL_WEIGHT } from '../../canisters/upgrader/limits';
 import { addWeight } from '../../canisters/upgrader/policy';
 import {
     idlFactory,
@@ -66,7 +66,19 @@ const largestArguments: Record<string, unknown[]> = {
     delete_module: [{ app: largest(1), hash }],
     get_module: [{ app: largest(1), hash }],
     get_module_chunk: [{ app: largest(1), hash, index: NAT32_MAX }],
-    propose: [{ app: largest(1), action: { upgrade: largestRequest } }],
+    // The largest action: a rollout naming MAX_NAMED_MEMBERS members.
+    propose: [
+        {
+            app: largest(1),
+            action: {
+                rollout: {
+                    upgrade: largestRequest,
+                    members: [Array.from({ length: MAX_NAMED_MEMBERS }, (_, i) => largest(i % 250))],
+                    plan: { canary: NAT32_MAX, batch_size: NAT32_MAX, max_concurrency: NAT32_MAX, max_failure_percent: 255 }
+                }
+            }
+        }
+    ],
     request_upgrade: [largestRequest],
     vote: [{ proposal_id: NAT64_MAX, subject: hash, approve: true }],
     get_proposal: [NAT64_MAX],
@@ -83,7 +95,14 @@ const largestArguments: Record<string, unknown[]> = {
     fund_rehearsals: [largest(1)],
     rehearsal_credit: [largest(1)],
     audit_log: [{ app: [largest(1)], start: NAT64_MAX, limit: NAT32_MAX }],
-    limits: []
+    limits: [],
+    create_group: [{ policy: largestPolicy, snapshot_policy: largestSnapshots, recovery: largest(2) }],
+    join_group: [{ group: largest(1), app: largest(2) }],
+    leave_group: [largest(1)],
+    group_members: [{ group: largest(1), start: NAT32_MAX, limit: NAT32_MAX }],
+    get_rollout: [largest(1)],
+    rollout_members: [{ group: largest(1), start: NAT32_MAX, limit: NAT32_MAX }],
+    abort_rollout: [largest(1)]
 };
 
 function argTypes(method: string): IDL.Type[] {

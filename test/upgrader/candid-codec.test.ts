@@ -30,6 +30,8 @@ import {
     ResultProposal,
     ResultProposalId,
     ResultResume,
+    ResultRollout,
+    RolloutMembersPage,
     ResultUnit,
     UploadChunkArgs,
     VoteArgs
@@ -110,7 +112,8 @@ const execution: ExecutionValue = {
     waiting: ['for cycles 😀'],
     started_at: 1_700_000_000_000_000_000n,
     updated_at: 1n,
-    rehearsal: [{ report: { canister: [], state_bytes: 0n, cycles: 0n, result: [] }, creations: 2, copy: [{ source: hash, target: [], wasm_module_size: 3n, wasm_memory_size: 0n, stable_memory_size: 2n ** 40n, chunks: [hash] }] }]
+    rehearsal: [{ report: { canister: [], state_bytes: 0n, cycles: 0n, result: [] }, creations: 2, copy: [{ source: hash, target: [], wasm_module_size: 3n, wasm_memory_size: 0n, stable_memory_size: 2n ** 40n, chunks: [hash] }] }],
+    rollout: [{ group: person, index: 4_294_967_295 }]
 };
 
 const moduleInfo: ModuleInfo = { app, hash, size: 3_500_000n, chunks_expected: 4, chunks_received: 2, uploader: person, created_at: 5n, complete: false, rejected: false };
@@ -126,6 +129,28 @@ const messages: Array<[string, IDL.Type, unknown]> = [
     ['Result<ResumeResult> finished', ResultResume, { Ok: { finished: { upgraded: null } } }],
     ['Result<AppInfo> Err ManagementCallFailed', ResultApp, { Err: { ManagementCallFailed: { method: 'canister_status', reject_code: 4, message: 'no' } } }],
     ['Execution', Execution, execution],
+    [
+        'Result<Rollout> halted',
+        ResultRollout,
+        {
+            Ok: {
+                group: person,
+                proposal_id: 7n,
+                module_hash: hash,
+                plan: { canary: 1, batch_size: 50, max_concurrency: 10, max_failure_percent: 255 },
+                total: 200,
+                next: 11,
+                wave_end: 51,
+                counts: { pending: 189, running: 0, upgraded: 10, rolled_back: 1, failed: 0, skipped: 0 },
+                status: { halted: 'canary 😀' },
+                paused: true,
+                started_at: 1n,
+                updated_at: 2n,
+                ended_at: [3n]
+            }
+        }
+    ],
+    ['RolloutMembersPage', RolloutMembersPage, { members: [{ index: 0, app, state: { rolled_back: 'x' } }, { index: 1, app: person, state: { pending: null } }], next: [2], total: 3 }],
     ['AuditPage', AuditPage, { entries: [{ seq: 1n, at: 2n, app, proposal_id: [9n], actor: person, event: { step_failed: { step: { stop: null }, message: 'x' } } }], next: [], total: 1n }],
     [
         'Limits',
@@ -145,6 +170,9 @@ const messages: Array<[string, IDL.Type, unknown]> = [
             max_proposals_kept: 5,
             max_audit_entries: 6,
             max_audit_entries_per_app: 8,
+            max_group_members: 5_000,
+            max_named_members: 1_000,
+            max_rollout_concurrency: 50,
             max_snapshots_kept: 255,
             registration_fee: 2n ** 70n,
             storage_fee_per_mib: 0n,
@@ -348,7 +376,9 @@ describe('stable records (Candid values without a header)', () => {
                 paused: true,
                 live_proposal: [42n],
                 snapshots: [{ id: new Uint8Array(18).fill(1), taken_at: 3n, proposal_id: 4n }],
-                policy_version: 7
+                policy_version: 7,
+                group: [person],
+                members: 5_000
             },
             modules: [hash],
             running: [hash],

@@ -7,6 +7,7 @@ import { type Condition, FLOW, ON_ERROR, type Retry, type Route, STEP_NAMES, typ
 const CONDITION_TEXT: Record<Condition, string> = {
     restore: 'a restore',
     handOver: 'a hand-over',
+    fromUpgraderStore: "a group member's (its module in the upgrader's own store)",
     takeSnapshot: 'a snapshot was asked for',
     hasSnapshot: 'a snapshot was taken',
     failedEarlier: 'an earlier step failed',

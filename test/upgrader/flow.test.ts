@@ -9,19 +9,21 @@
 import { readFileSync } from 'node:fs';
 
 import { decide, ERROR_EDGE, FLOW, type Leg, STEP_NAMES, type StepName, stepTo } from '../../canisters/upgrader/flow';
-import { MAX_START_RETRIES } from '../../canisters/upgrader/limits';
+import { MAX_START_RETRIES, MAX_STORE_WAITS } from '../../canisters/upgrader/limits';
 import type { Execution, Step } from '../../canisters/upgrader/types';
 import { principalOf, upgradeRequest } from './fixture';
 import { renderFlow } from './flow-table';
 
-type Facts = { restore: boolean; takeSnapshot: boolean; wasRunning: boolean; handOver?: boolean; rehearse?: boolean };
+type Facts = { restore: boolean; takeSnapshot: boolean; wasRunning: boolean; handOver?: boolean; rehearse?: boolean; member?: boolean };
 /** Where a walk is: the step, and what the steps so far changed on the record that forks read. */
 type State = { step: Step; failed: boolean; hasSnapshot: boolean; rehearsal?: 'created' | 'ended' };
 
 const UPGRADE_FACTS: Facts[] = [false, true].flatMap((restore) => [false, true].flatMap((takeSnapshot) => [false, true].map((wasRunning) => ({ restore, takeSnapshot, wasRunning }))));
 const HAND_OVER_FACTS: Facts[] = [false, true].map((wasRunning) => ({ restore: false, takeSnapshot: false, wasRunning, handOver: true }));
 const REHEARSAL_FACTS: Facts[] = [false, true].flatMap((takeSnapshot) => [false, true].map((wasRunning) => ({ restore: false, takeSnapshot, wasRunning, rehearse: true })));
-const ALL_FACTS: Facts[] = [...UPGRADE_FACTS, ...HAND_OVER_FACTS, ...REHEARSAL_FACTS];
+/** A group member's upgrade in a rollout (its module staged in the upgrader's own store), with and without a rehearsal. */
+const MEMBER_FACTS: Facts[] = [false, true].flatMap((rehearse) => [false, true].flatMap((takeSnapshot) => [false, true].map((wasRunning) => ({ restore: false, takeSnapshot, wasRunning, rehearse, member: true }))));
+const ALL_FACTS: Facts[] = [...UPGRADE_FACTS, ...HAND_OVER_FACTS, ...REHEARSAL_FACTS, ...MEMBER_FACTS];
 const app = principalOf('flow-app');
 const module = { name: 'any', bytes: new Uint8Array(), hash: new Uint8Array(32) };
 
@@ -56,7 +58,8 @@ function record(facts: Facts, state: State, retries = 0): Execution {
                           copy: []
                       }
                   ]
-                : []
+                : [],
+        rollout: facts.member === true ? [{ group: principalOf('flow-group'), index: 0 }] : []
     };
 }
 
@@ -85,11 +88,11 @@ function successors(facts: Facts, state: State): Array<{ edge: string; state: St
 
 /** The leg `edge` takes, after the last retry where the edge is retried. */
 function lastTry(facts: Facts, state: State, edge: string): Leg {
-    for (let retries = 0; retries <= MAX_START_RETRIES; retries++) {
+    for (let retries = 0; retries <= Math.max(MAX_START_RETRIES, MAX_STORE_WAITS); retries++) {
         const decision = decide(record(facts, state, retries), edge);
         if (!decision.retry) return decision.leg;
     }
-    throw new Error(`${nameOf(state.step)} retries ${edge} more than ${MAX_START_RETRIES} times`);
+    throw new Error(`${nameOf(state.step)} retries ${edge} more than ${Math.max(MAX_START_RETRIES, MAX_STORE_WAITS)} times`);
 }
 
 function after(state: State, edge: string, leg: Leg): State {

@@ -17,7 +17,7 @@
 import { IDL } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
 
-import { CHUNK_BYTES, MAX_ARG_BYTES, MAX_SNAPSHOT_ID_BYTES } from '../../canisters/upgrader/limits';
+import { CHUNK_BYTES, MAX_ARG_BYTES, MAX_NAMED_MEMBERS, MAX_SNAPSHOT_ID_BYTES } from '../../canisters/upgrader/limits';
 import { idlFactory, type Policy } from '../../canisters/upgrader/types';
 import { CallRejectedError, Replica } from '../../src/replica/index';
 import { admin, DEFAULT_POLICY, DEFAULT_SNAPSHOTS, deployUpgrader, maintainer, ok, recovery, registerApp, sha256, stranger } from './fixture';
@@ -34,7 +34,7 @@ export type RejectionCase = {
     over?: { why: string; ceiling: bigint };
 };
 
-export type Scene = { upgraderId: Principal; app: Principal; unmanaged: Principal; moduleHash: Uint8Array; proposalId: bigint };
+export type Scene = { upgraderId: Principal; app: Principal; unmanaged: Principal; moduleHash: Uint8Array; proposalId: bigint; group: Principal; member: Principal };
 
 export type RejectionCost = {
     method: string;
@@ -88,7 +88,20 @@ const REJECTION_CASES: readonly RejectionCase[] = [
     { method: 'propose', label: '64 KiB upgrade argument', args: (s) => [{ app: s.app, action: { upgrade: upgradeRequest(s) } }] },
     { method: 'propose', label: 'largest policy change', args: (s) => [{ app: s.app, action: { change_policy: { policy: largestPolicy, snapshot_policy: largestSnapshots } } }] },
     { method: 'propose', label: 'largest hand-over', args: (s) => [{ app: s.app, action: { hand_over: { successor: largest(201), successor_module_hash: s.moduleHash } } }] },
+    {
+        method: 'propose',
+        label: 'largest rollout: 200 named members, 64 KiB argument',
+        args: (s) => [{ app: s.group, action: { rollout: { upgrade: upgradeRequest(s), members: [Array.from({ length: MAX_NAMED_MEMBERS }, (_, i) => largest(i % 250))], plan: { canary: 1, batch_size: 1, max_concurrency: 1, max_failure_percent: 0 } } } }],
+        over: {
+            why: 'Azle decodes the 200 named principals (~40 k each) before any of the upgrader\'s code runs; a canister sending the 6 KB pays about as many cycles as the upgrader spends, and inspect_message refuses ingress (uncharged)',
+            ceiling: 11_000_000n
+        }
+    },
     { method: 'request_upgrade', label: '64 KiB upgrade argument', args: (s) => [upgradeRequest(s)] },
+    { method: 'create_group', label: 'largest policy, anonymous recovery principal', args: () => [{ policy: largestPolicy, snapshot_policy: largestSnapshots, recovery: Principal.anonymous() }] },
+    { method: 'join_group', label: 'largest, a group the caller does not maintain', args: (s) => [{ group: s.group, app: s.unmanaged }] },
+    { method: 'leave_group', label: 'a member of a group the caller does not recover', args: (s) => [s.member] },
+    { method: 'abort_rollout', label: 'a group the caller does not recover', args: (s) => [s.group] },
     { method: 'vote', label: 'largest', args: (s) => [{ proposal_id: s.proposalId, subject: s.moduleHash, approve: true }] },
     { method: 'cancel_proposal', label: 'largest', args: (s) => [s.proposalId] },
     { method: 'pause', label: 'largest', args: (s) => [s.app] },
@@ -167,7 +180,12 @@ export async function measureRejections(cases: readonly RejectionCase[] = REJECT
         ok(await upgrader.upload_module_chunk({ app, hash: moduleHash, index: 0, chunk: new Uint8Array(10) }));
         const proposalId = ok(await upgrader.propose({ app, action: { upgrade: { module_hash: moduleHash, arg: new Uint8Array(0), options: { take_snapshot: false, skip_pre_upgrade: false, wasm_memory_persistence: [] }, downgrade: false } } }));
         const strangerCanister = await deployRelay(replica, admin, [admin], RELAY_ZEROS);
-        const scene: Scene = { upgraderId, app, unmanaged, moduleHash, proposalId };
+        upgrader.setPrincipal(admin);
+        const group = ok(await upgrader.create_group({ policy: DEFAULT_POLICY, snapshot_policy: DEFAULT_SNAPSHOTS, recovery })).app;
+        const member = await replica.createCanister({ sender: admin, controllers });
+        upgrader.setPrincipal(recovery);
+        ok(await upgrader.join_group({ group, app: member }));
+        const scene: Scene = { upgraderId, app, unmanaged, moduleHash, proposalId, group, member };
 
         const costs: RejectionCost[] = [];
         for (const c of cases) {

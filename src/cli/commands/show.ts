@@ -30,6 +30,12 @@ function actionText(proposal: Proposal): string {
         const { policy } = action.change_policy;
         return `change policy: voters ${policy.voters.map((v) => `${v.principal.toText()} (${v.weight})`).join(', ')}, threshold ${policy.threshold}`;
     }
+    if ('rollout' in action) {
+        const { upgrade, members, plan } = action.rollout;
+        const who = members[0] === undefined ? 'every member of the group' : `${members[0].length} named members`;
+        const { options } = upgrade;
+        return `roll out ${toHex(upgrade.module_hash)} to ${who} (arg sha256 ${toHex(proposal.arg_hash)}; snapshot ${options.take_snapshot ? 'yes' : 'no'}; canary ${plan.canary}, batches of ${plan.batch_size}, at most ${plan.max_concurrency} at once, halt above ${plan.max_failure_percent}% failures${proposal.downgrade ? ', DOWNGRADE' : ''})`;
+    }
     if ('hand_over' in action) {
         const { successor, successor_module_hash } = action.hand_over;
         return `hand over to the upgrader ${successor.toText()} running ${toHex(successor_module_hash)} (check it: npx upgrader verify --canister ${successor.toText()} --expect-wasm <your build>)`;

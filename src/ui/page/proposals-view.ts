@@ -105,6 +105,15 @@ function actionFields(proposal: Proposal): Node[] {
             ...field('New snapshots', `keep ${snapshot_policy.keep}${snapshot_policy.required ? ', required' : ''}`)
         ];
     }
+    if ('rollout' in action) {
+        const { upgrade, members, plan } = action.rollout;
+        return [
+            ...field('Action', `roll out to ${members[0] === undefined ? 'every member of the group' : `${members[0].length} named members`}`),
+            ...field('Module hash', h('code', { id: 'module-hash', class: 'hash' }, toHex(upgrade.module_hash))),
+            ...field('Argument SHA-256', h('code', { class: 'hash' }, toHex(proposal.arg_hash))),
+            ...field('Plan', `canary ${plan.canary}, batches of ${plan.batch_size}, at most ${plan.max_concurrency} at once, halt above ${plan.max_failure_percent}% failures`)
+        ];
+    }
     if ('hand_over' in action) {
         const { successor, successor_module_hash } = action.hand_over;
         return [
