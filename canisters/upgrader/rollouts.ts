@@ -28,6 +28,7 @@ import { fail } from './errors';
 import { memberAt } from './group-members';
 import { MAX_GROUP_PAGE, MAX_MEMBER_NOTE_BYTES } from './limits';
 import { MemoryId } from './memory';
+import { reclaim } from './modules';
 import { findProposal, liveProposal, setStatus } from './proposals';
 import { rolloutMemberRecord, rolloutRecord } from './records';
 import { principalEqual, principalKey, principalU64Key } from './serde';
@@ -227,6 +228,9 @@ function end(rollout: Rollout, proposal: Proposal): void {
     audit({ app: rollout.group, proposalId: proposal.id, event: { rollout_status: rollout.status } });
     const status = rollout.status;
     if ('finished' in status) noteRunning(rollout.group, [rollout.module_hash]);
+    // The module's work is done (a new proposal uploads it again): its bytes go back to the group's quota.
+    // Its chunks stay staged in the upgrader's chunk store until the store is next cleared.
+    reclaim(rollout.group, rollout.module_hash);
     setStatus(proposal, { executed: endOutcome(status, rollout.counts) });
 }
 

@@ -79,6 +79,14 @@ describe('the fleet member module', () => {
         expect(await (await install('unhealthy')).member.version()).toBe('unhealthy');
     });
 
+    it('fragile is healthy until its counter is used, then answers false (a bug only real data shows)', async () => {
+        const { member } = await install('fragile');
+        expect(await member.version()).toBe('fragile');
+        expect(await member.health()).toBe(true);
+        await member.bump();
+        expect(await member.health()).toBe(false);
+    });
+
     it('the counter survives an upgrade v1 -> v2, whose post_upgrade takes any argument', async () => {
         const { canisterId, member } = await install('v1');
         await member.bump();

@@ -21,10 +21,12 @@ import { wat } from '../replica/conformance/support/wat.js';
 
 /** How each version behaves; every version is a distinct module (its name is in its data). */
 const VERSIONS = {
-    v1: { healthy: true, trapsInPostUpgrade: false },
-    v2: { healthy: true, trapsInPostUpgrade: false },
-    unhealthy: { healthy: false, trapsInPostUpgrade: false },
-    trap_post_upgrade: { healthy: true, trapsInPostUpgrade: true }
+    v1: { healthy: true, trapsInPostUpgrade: false, failsWhenUsed: false },
+    v2: { healthy: true, trapsInPostUpgrade: false, failsWhenUsed: false },
+    unhealthy: { healthy: false, trapsInPostUpgrade: false, failsWhenUsed: false },
+    trap_post_upgrade: { healthy: true, trapsInPostUpgrade: true, failsWhenUsed: false },
+    /** A bug only real data shows: healthy on a member never bumped, unhealthy once its counter is above 0. */
+    fragile: { healthy: true, trapsInPostUpgrade: false, failsWhenUsed: true }
 } as const;
 
 export type FleetMemberVersion = keyof typeof VERSIONS;
@@ -76,7 +78,10 @@ function watString(bytes: Iterable<number>): string {
 }
 
 function memberWat(version: FleetMemberVersion): string {
-    const { healthy, trapsInPostUpgrade } = VERSIONS[version];
+    const { healthy, trapsInPostUpgrade, failsWhenUsed } = VERSIONS[version];
+    // The reply's last byte is the bool: `fragile` writes it from the counter before replying.
+    const healthByte = AT.health + candidOne(0x7e).length;
+    const judgeHealth = failsWhenUsed ? `(i32.store8 (i32.const ${healthByte}) (i64.eqz (call $read_counter)))` : '';
     const name = new TextEncoder().encode(version);
     const versionReply = [...candidOne(0x71), ...encodeLeb128(name.length), ...name];
     const trapMessage = new TextEncoder().encode(POST_UPGRADE_TRAP_MESSAGE);
@@ -113,6 +118,7 @@ function memberWat(version: FleetMemberVersion): string {
   (func (export "canister_pre_upgrade"))
   (func (export "canister_post_upgrade") ${postUpgrade})
   (func (export "canister_update health")
+    ${judgeHealth}
     (call $append (i32.const ${AT.health}) (i32.const ${candidOne(0x7e).length + 1}))
     (call $reply))
   (func (export "canister_query version")

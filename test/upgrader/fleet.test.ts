@@ -77,6 +77,39 @@ describe('halting', () => {
         expect(states.slice(1).every((m) => 'skipped' in m.state)).toBe(true);
     }, 300_000);
 
+    it('halts a version that fails on used members: the members it upgraded keep running it, the failing ones roll back, the rest never start', async () => {
+        scene = await createFleetScene(40);
+        const s = scene;
+        // The first 15 members were never used; the others were (the version's bug shows only on them).
+        for (const member of s.members.slice(15)) await memberActor(s, member).bump();
+        const fragile = await memberModule('fragile');
+        const id = await approveRollout(s, fragile, { canary: 2, batch_size: 10, max_concurrency: 5, max_failure_percent: 10 });
+        const outcome = await runRollout(s, id);
+        expect(Object.keys(outcome)).toEqual(['rollout_halted']);
+        expect(JSON.stringify(outcome)).toMatch(/more than max_failure_percent \(10%\)/);
+        const rollout = await rolloutOf(s);
+        expect(rollout.counts.upgraded).toBe(15);
+        expect(rollout.counts.rolled_back).toBeGreaterThanOrEqual(2);
+        expect(rollout.counts.failed).toBe(0);
+        expect(rollout.counts.skipped).toBeGreaterThan(0);
+        expect(rollout.counts.upgraded + rollout.counts.rolled_back + rollout.counts.skipped).toBe(40);
+        const states = await rolloutMembers(s);
+        for (const [index, member] of s.members.entries()) {
+            const state = Object.keys(states[index]?.state ?? {})[0];
+            const actor = memberActor(s, member);
+            if (index < 15) {
+                expect(state).toBe('upgraded');
+                expect(await actor.version()).toBe('fragile');
+                expect(await actor.health()).toBe(true);
+            } else {
+                // Rolled back to v1 with its data, or never started.
+                expect(['rolled_back', 'skipped']).toContain(state);
+                expect(await actor.version()).toBe('v1');
+                expect(await actor.count()).toBe(1n);
+            }
+        }
+    }, 300_000);
+
     it('halts on the failure rate: members that ran end on their old module, the rest never start', async () => {
         scene = await createFleetScene(30);
         const broken = await memberModule('trap_post_upgrade');
