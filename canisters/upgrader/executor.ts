@@ -83,7 +83,7 @@ export function startExecution(proposal: Proposal, kind: ExecutionKind, member?:
         started_at: now,
         updated_at: now,
         rehearsal: [],
-        rollout: member === undefined ? [] : [{ group: member.group, index: member.index }]
+        rollout: member === undefined ? [] : [{ group: member.group, index: member.index, app_store: false }]
     });
     schedule(app);
 }
@@ -301,7 +301,7 @@ async function drive(app: Principal): Promise<ResumeResult> {
 
 /** Whether an execution other than `id` installs from the upgrader's own chunk store and is past its check. */
 function othersUseStore(id: bigint): boolean {
-    return executions.values(0, MAX_APPS).some((e) => e.id !== id && e.rollout.length > 0 && !('check' in e.step) && !('done' in e.step));
+    return executions.values(0, MAX_APPS).some((e) => e.id !== id && e.rollout[0]?.app_store === false && !('check' in e.step) && !('done' in e.step));
 }
 
 /** Leaves the execution at its step, lease as given, with the reason it waits; the watchdog retries it. */

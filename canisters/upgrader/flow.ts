@@ -38,7 +38,9 @@ export const CONDITIONS = {
     /** The app was running when the execution began. */
     wasRunning: (e: Execution): boolean => e.was_running,
     /** A group member's upgrade: its module is staged in, and installed from, the upgrader's own chunk store. */
-    fromUpgraderStore: (e: Execution): boolean => e.rollout.length > 0,
+    fromUpgraderStore: (e: Execution): boolean => e.rollout[0] !== undefined && !e.rollout[0].app_store,
+    /** A group member whose install from the upgrader's store was refused: it is stopped, its module staged in its own store. */
+    fellBack: (e: Execution): boolean => e.rollout[0]?.app_store === true,
     /** The policy asked for a rehearsal of this upgrade (set by `check`). */
     rehearse: (e: Execution): boolean => e.rehearsal.length > 0,
     /** A rehearsal canister was created and the rehearsal has not ended: the canister may still exist. */
@@ -71,6 +73,8 @@ const rollbackFailed: Leg = { to: 'start', replaces: 'rollback_failed' };
 const undoHandOver: Leg = { to: 'remove_successor', records: 'hand_over_failed' };
 const rehearsalFailed: Leg = { to: 'rehearsal_delete', records: 'rehearsal_failed' };
 /** After the rehearsal canister is gone: the real upgrade, or, after a failed rehearsal, only the cleanup. */
+/** Staging in the app's store failed: nothing changed, unless a member that fell back is stopped and must start again. */
+const uploadFailed: Fork = { if: 'fellBack', then: { to: 'start', records: 'upload_failed' }, else: { to: 'cleanup', records: 'upload_failed' } };
 const afterRehearsal: Fork = { if: 'failedEarlier', then: { to: 'cleanup' }, else: { to: 'stop' } };
 
 /** The execution, step by step. Starts at `check`; ends at `done`. */
@@ -91,15 +95,16 @@ export const FLOW = {
     },
     clear_chunk_store: {
         call: 'clear_chunk_store',
-        on: { ok: { to: 'upload_chunk' }, failed: { to: 'cleanup', records: 'upload_failed' } }
+        on: { ok: { to: 'upload_chunk' }, failed: uploadFailed }
     },
     upload_chunk: {
         call: 'upload_chunk',
         on: {
             /** The module has chunks left. */
             more: { to: 'upload_chunk' },
-            ok: { if: 'rehearse', then: { to: 'rehearsal_create' }, else: { to: 'stop' } },
-            failed: { to: 'cleanup', records: 'upload_failed' },
+            /** A member that fell back is stopped already: it installs now. */
+            ok: { if: 'fellBack', then: { to: 'install' }, else: { if: 'rehearse', then: { to: 'rehearsal_create' }, else: { to: 'stop' } } },
+            failed: uploadFailed,
             /** Not an upgrade (never happens: a restore does not upload). */
             skipped: { to: 'cleanup' }
         }
@@ -168,7 +173,11 @@ export const FLOW = {
     install: {
         /** A resumed install first reads canister_status: the module may be installed already. */
         call: 'install_chunked_code (upgrade)',
-        on: { ok: { to: 'start' }, failed: { to: 'start', records: 'install_failed' } }
+        on: {
+            ok: { to: 'start' },
+            /** A member installing from the upgrader's store tries once more from its own (it may be on another subnet). */
+            failed: { if: 'fromUpgraderStore', then: { to: 'clear_chunk_store' }, else: { to: 'start', records: 'install_failed' } }
+        }
     },
     start: {
         /** Only if the app was running: after a failed install as after a successful one. */
@@ -200,7 +209,7 @@ export const FLOW = {
         }
     },
     cleanup: {
-        /** Best effort: a failure is logged and changes no outcome. No call for a group member (nothing was put in its store). */
+        /** Best effort: a failure is logged and changes no outcome. No call for a member installed from the upgrader's store (nothing was put in its own). */
         call: 'clear_chunk_store',
         on: { ok: { to: 'done' }, failed: { to: 'done' } }
     },

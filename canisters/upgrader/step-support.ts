@@ -73,13 +73,15 @@ export function stepError(error: unknown): string {
  * never from text the app controls.
  */
 export async function installApproved(execution: Execution, upgrade: UpgradeRequest, target: Principal): Promise<string | undefined> {
-    const group = execution.rollout[0]?.group;
+    const part = execution.rollout[0];
+    const group = part?.group;
+    // A group member's module is staged once, in the upgrader's own store (staging.ts), unless it fell back to its own.
+    const fromUpgraderStore = part !== undefined && !part.app_store;
     try {
         await ic.installChunkedUpgrade({
             target,
-            // A group member's module is staged once, in the upgrader's own store (staging.ts).
-            store: group === undefined ? undefined : canisterSelf(),
-            chunkHashes: group === undefined ? execution.chunk_hashes : stagedHashes(group, upgrade.module_hash),
+            store: fromUpgraderStore ? canisterSelf() : undefined,
+            chunkHashes: fromUpgraderStore ? stagedHashes(part.group, upgrade.module_hash) : execution.chunk_hashes,
             moduleHash: upgrade.module_hash,
             arg: upgrade.arg,
             skipPreUpgrade: upgrade.options.skip_pre_upgrade,

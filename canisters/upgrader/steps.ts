@@ -182,8 +182,9 @@ async function clearStore(execution: Execution): Promise<StepReport<EdgeOf<'clea
 async function uploadChunk(execution: Execution, index: number): Promise<StepReport<EdgeOf<'upload_chunk'>>> {
     const upgrade = upgradeOf(execution);
     if (upgrade === undefined) return { edge: 'skipped' };
-    const module = requireInstallable(execution.app, upgrade.module_hash);
-    const chunk = readChunk(execution.app, upgrade.module_hash, index);
+    const owner = moduleOwner(execution);
+    const module = requireInstallable(owner, upgrade.module_hash);
+    const chunk = readChunk(owner, upgrade.module_hash, index);
     if (chunk === undefined) return { edge: 'failed', note: `chunk ${index} of module ${toHex(upgrade.module_hash)} is missing from the store` };
     let hash: Uint8Array;
     try {
@@ -230,8 +231,12 @@ async function install(execution: Execution, context: StepContext): Promise<Step
         if (current !== undefined && bytesEqual(current, upgrade.module_hash)) return { edge: 'ok' };
     }
     const failure = await installApproved(execution, upgrade, execution.app);
-    if (failure !== undefined) return { edge: 'failed', note: failure };
-    return { edge: 'ok' };
+    if (failure === undefined) return { edge: 'ok' };
+    const part = execution.rollout[0];
+    if (part !== undefined && !part.app_store) {
+        return { edge: 'failed', note: `installing from the upgrader's chunk store failed (${failure}); trying from the member's own chunk store`, update: (e) => (e.rollout = [{ ...part, app_store: true }]) };
+    }
+    return { edge: 'failed', note: failure };
 }
 
 /**
@@ -335,7 +340,7 @@ async function rollbackStart(execution: Execution): Promise<StepReport<EdgeOf<'r
 
 /** cleanup: empty the app's chunk store again (best effort: a failure changes no outcome). */
 async function cleanup(execution: Execution): Promise<StepReport<EdgeOf<'cleanup'>>> {
-    if ('restore' in execution.kind || execution.rollout.length > 0) return { edge: 'ok' };
+    if ('restore' in execution.kind || (execution.rollout[0] !== undefined && !execution.rollout[0].app_store)) return { edge: 'ok' };
     try {
         await ic.clearChunkStore(execution.app);
     } catch (error) {

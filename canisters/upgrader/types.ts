@@ -454,7 +454,18 @@ export const Execution = Candid.Record({
      * A member's part of its group's rollout: the group. The module is the group's, staged once
      * in the upgrader's own chunk store and installed from there (`store_canister`).
      */
-    rollout: Candid.Opt(Candid.Record({ group: Candid.Principal, index: Candid.Nat32 }))
+    rollout: Candid.Opt(
+        Candid.Record({
+            group: Candid.Principal,
+            index: Candid.Nat32,
+            /**
+             * The install from the upgrader's store was refused (e.g. the member is on another
+             * subnet, where a store canister cannot serve it): the module is staged in the
+             * member's own chunk store instead, and installed from there.
+             */
+            app_store: Candid.Bool
+        })
+    )
 });
 export type Execution = ValueOf<typeof Execution>;
 

@@ -113,7 +113,7 @@ const execution: ExecutionValue = {
     started_at: 1_700_000_000_000_000_000n,
     updated_at: 1n,
     rehearsal: [{ report: { canister: [], state_bytes: 0n, cycles: 0n, result: [] }, creations: 2, copy: [{ source: hash, target: [], wasm_module_size: 3n, wasm_memory_size: 0n, stable_memory_size: 2n ** 40n, chunks: [hash] }] }],
-    rollout: [{ group: person, index: 4_294_967_295 }]
+    rollout: [{ group: person, index: 4_294_967_295, app_store: true }]
 };
 
 const moduleInfo: ModuleInfo = { app, hash, size: 3_500_000n, chunks_expected: 4, chunks_received: 2, uploader: person, created_at: 5n, complete: false, rejected: false };

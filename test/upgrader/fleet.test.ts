@@ -126,6 +126,13 @@ describe('halting', () => {
             expect(await moduleHashOf(scene.replica, member)).toBe(v1Hash);
             expect(await memberActor(scene, member).version()).toBe('v1');
         }
+        // A failed member tried its own chunk store too (as a member on another subnet would), then had it cleared.
+        const failed = (await rolloutMembers(scene)).find((m) => 'failed' in m.state);
+        if (failed === undefined) throw new Error('no failed member');
+        const history = await scene.upgrader.audit_log({ app: [failed.app], start: 0n, limit: 100 });
+        const installFailures = history.entries.filter((e) => 'step_failed' in e.event && 'install' in e.event.step_failed.step);
+        expect(installFailures.map((e) => ('step_failed' in e.event ? e.event.step_failed.message : '')).join('\n')).toMatch(/upgrader's chunk store failed[\s\S]*\n[\s\S]*post_upgrade/);
+        expect(await scene.replica.callManagement('stored_chunks', { canister_id: failed.app }, admin)).toEqual([]);
     }, 300_000);
 });
 

@@ -8,6 +8,7 @@ const CONDITION_TEXT: Record<Condition, string> = {
     restore: 'a restore',
     handOver: 'a hand-over',
     fromUpgraderStore: "a group member's (its module in the upgrader's own store)",
+    fellBack: "a group member's that fell back to its own store",
     takeSnapshot: 'a snapshot was asked for',
     hasSnapshot: 'a snapshot was taken',
     failedEarlier: 'an earlier step failed',

@@ -14,9 +14,9 @@ import type { Execution, Step } from '../../canisters/upgrader/types';
 import { principalOf, upgradeRequest } from './fixture';
 import { renderFlow } from './flow-table';
 
-type Facts = { restore: boolean; takeSnapshot: boolean; wasRunning: boolean; handOver?: boolean; rehearse?: boolean; member?: boolean };
+type Facts = { restore: boolean; takeSnapshot: boolean; wasRunning: boolean; handOver?: boolean; rehearse?: boolean; member?: boolean; fellBack?: boolean };
 /** Where a walk is: the step, and what the steps so far changed on the record that forks read. */
-type State = { step: Step; failed: boolean; hasSnapshot: boolean; rehearsal?: 'created' | 'ended' };
+type State = { step: Step; failed: boolean; hasSnapshot: boolean; rehearsal?: 'created' | 'ended'; fellBack?: boolean };
 
 const UPGRADE_FACTS: Facts[] = [false, true].flatMap((restore) => [false, true].flatMap((takeSnapshot) => [false, true].map((wasRunning) => ({ restore, takeSnapshot, wasRunning }))));
 const HAND_OVER_FACTS: Facts[] = [false, true].map((wasRunning) => ({ restore: false, takeSnapshot: false, wasRunning, handOver: true }));
@@ -59,7 +59,7 @@ function record(facts: Facts, state: State, retries = 0): Execution {
                       }
                   ]
                 : [],
-        rollout: facts.member === true ? [{ group: principalOf('flow-group'), index: 0 }] : []
+        rollout: facts.member === true ? [{ group: principalOf('flow-group'), index: 0, app_store: state.fellBack ?? false }] : []
     };
 }
 
@@ -69,7 +69,7 @@ function nameOf(step: Step): StepName {
     return name;
 }
 
-const key = (state: State): string => `${JSON.stringify(state.step)}|${state.failed}|${state.hasSnapshot}|${state.rehearsal ?? ''}`;
+const key = (state: State): string => `${JSON.stringify(state.step)}|${state.failed}|${state.hasSnapshot}|${state.rehearsal ?? ''}|${state.fellBack === true}`;
 
 /**
  * The states one step leads to, one per edge. Bounded repeats are not edges of the walk: more
@@ -101,6 +101,8 @@ function after(state: State, edge: string, leg: Leg): State {
         failed: state.failed || leg.records !== undefined || leg.replaces !== undefined,
         // The one change of the record a fork reads that a step makes: the snapshot step records its id.
         hasSnapshot: state.hasSnapshot || ('snapshot' in state.step && edge === 'ok'),
+        // A member's install from the upgrader's store that failed falls back to its own store (the install step records it).
+        ...(state.fellBack === true || ('install' in state.step && edge === 'failed' && leg.to === 'clear_chunk_store') ? { fellBack: true } : {}),
         // rehearsal_create records the canister it created; rehearsal_delete how the rehearsal ended, whichever edge it takes last.
         ...rehearsalAfter(state, edge)
     };
@@ -163,13 +165,18 @@ describe('the executor flow table', () => {
     });
 
     it('takes the documented order when every call succeeds', () => {
-        const path = (facts: Facts, chunks: number): string[] => {
+        const path = (facts: Facts, chunks: number, failing: string[] = []): string[] => {
             const names: string[] = [];
             let state = START;
             while (!('done' in state.step)) {
-                names.push(nameOf(state.step));
-                const last = 'upload_chunk' in state.step && state.step.upload_chunk + 1 >= chunks;
-                const edge = 'upload_chunk' in state.step && !last ? 'more' : 'ok';
+                const name = nameOf(state.step);
+                names.push(name);
+                const counted = 'upload_chunk' in state.step ? state.step.upload_chunk : 'stage_module' in state.step ? state.step.stage_module : undefined;
+                let edge = counted !== undefined && counted + 1 < chunks ? 'more' : 'ok';
+                if (failing[0] === name) {
+                    failing.shift();
+                    edge = 'failed';
+                }
                 const decision = decide(record(facts, state), edge);
                 if (decision.retry) throw new Error('a success is never retried');
                 state = after(state, edge, decision.leg);
@@ -180,6 +187,13 @@ describe('the executor flow table', () => {
         expect(path({ restore: false, takeSnapshot: false, wasRunning: true }, 1)).toEqual(['check', 'clear_chunk_store', 'upload_chunk', 'stop', 'install', 'start', 'verify', 'health_check', 'cleanup']);
         expect(path({ restore: true, takeSnapshot: false, wasRunning: true }, 1)).toEqual(['check', 'rollback_stop', 'rollback_load', 'rollback_start']);
         expect(path({ restore: false, takeSnapshot: false, wasRunning: true, handOver: true }, 1)).toEqual(['check', 'check_successor', 'add_successor', 'confirm_successor', 'remove_self']);
+        // A group member: its module staged in the upgrader's store, nothing to clean up in its own.
+        const member = { restore: false, takeSnapshot: true, wasRunning: true, member: true };
+        expect(path(member, 2)).toEqual(['check', 'stage_module', 'stage_module', 'stop', 'snapshot', 'install', 'start', 'verify', 'health_check', 'cleanup']);
+        // Its install from the upgrader's store refused (another subnet): staged in its own store while stopped, installed from there.
+        expect(path(member, 1, ['install'])).toEqual(['check', 'stage_module', 'stop', 'snapshot', 'install', 'clear_chunk_store', 'upload_chunk', 'install', 'start', 'verify', 'health_check', 'cleanup']);
+        // Refused from both stores: started again on its old module, its store cleared.
+        expect(path(member, 1, ['install', 'install'])).toEqual(['check', 'stage_module', 'stop', 'snapshot', 'install', 'clear_chunk_store', 'upload_chunk', 'install', 'start', 'cleanup']);
     });
 
     it('tries a refused start again MAX_START_RETRIES times in all, then reports the app left stopped', () => {
