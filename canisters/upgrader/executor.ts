@@ -27,7 +27,7 @@
 import type { Principal } from '@dfinity/principal';
 import { canisterCycleBalance, canisterSelf, setTimer, StableBTreeMap, time } from 'azle';
 
-import { findApp, isGroupPrincipal, saveApp } from './apps';
+import { findApp, isGroupPrincipal } from './apps';
 import { audit } from './audit';
 import { decide, type FailureOutcome, stepTo } from './flow';
 import { CHUNK_BYTES, cyclesRequired, LEASE_NS, MAX_APPS, MAX_MODULE_BYTES, rehearsalCycles } from './limits';
@@ -90,14 +90,11 @@ export function startExecution(proposal: Proposal, kind: ExecutionKind, member?:
 
 /**
  * Starts a group member's execution in its group's rollout (rollouts.ts calls it): the rollout's
- * upgrade, installed from the upgrader's own chunk store. The member's live slot holds the
- * rollout's proposal meanwhile, so no recovery operation starts on it.
+ * upgrade, installed from the upgrader's own chunk store. While it runs, no recovery operation
+ * starts on the member (recovery.ts and groups.ts look for its execution).
  */
 export const launchMember: Launcher = (proposal, member, group, index) => {
-    const record = findApp(member);
-    if (record === undefined || !('rollout' in proposal.action)) return;
-    record.info.live_proposal = [proposal.id];
-    saveApp(record);
+    if (!('rollout' in proposal.action)) return;
     startExecution(proposal, { upgrade: proposal.action.rollout.upgrade }, { app: member, group, index });
 };
 

@@ -14,6 +14,7 @@ import type { Principal } from '@dfinity/principal';
 
 import { admit, checkRegistrable, detachMember, enrol, groupPrincipal, isGroupPrincipal, requireApp, type StoredApp } from './apps';
 import { fail } from './errors';
+import { findExecution } from './executor';
 import { MAX_GROUP_PAGE } from './limits';
 import { memberAt } from './group-members';
 import { getCounter, MetaKey, setCounter } from './meta';
@@ -65,6 +66,8 @@ export function leaveGroup(caller: Principal, app: Principal): AppInfo {
     if (groupId === undefined) throw fail.invalid('the app belongs to no group');
     const group = requireApp(groupId);
     if (!principalEqual(group.info.recovery, caller)) throw fail.unauthorized("only the group's recovery principal may take an app out of it");
+    const running = findExecution(app);
+    if (running !== undefined) throw fail.proposalInProgress(running.proposal_id);
     const live = liveProposal(member);
     if (live !== undefined) throw fail.proposalInProgress(live.id);
     return detachMember(requireApp(app), requireApp(groupId), caller);

@@ -40,6 +40,9 @@ function recoveryApp(caller: Principal, app: Principal): StoredApp {
  * progress is never interrupted (ProposalInProgress).
  */
 function takeSlot(app: StoredApp, caller: Principal, reason: string): StoredApp {
+    // A group member upgraded by its group's rollout has an execution but no live proposal of its own.
+    const running = findExecution(app.info.app);
+    if (running !== undefined) throw fail.proposalInProgress(running.proposal_id);
     const live = liveProposal(app);
     if (live !== undefined) {
         if (!isOpen(live.status)) throw fail.proposalInProgress(live.id);

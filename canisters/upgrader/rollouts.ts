@@ -22,7 +22,7 @@
 import type { Principal } from '@dfinity/principal';
 import { StableBTreeMap, time } from 'azle';
 
-import { findApp, noteRunning, requireApp, saveApp } from './apps';
+import { findApp, noteRunning, requireApp } from './apps';
 import { audit } from './audit';
 import { fail } from './errors';
 import { memberAt } from './group-members';
@@ -174,7 +174,6 @@ export function memberEnded(groupId: Principal, index: number, proposalId: bigin
     const state = memberState(outcome);
     setState(rollout, entry, state);
     if ('upgraded' in state) noteRunning(app, [rollout.module_hash]);
-    clearMemberSlot(app, proposalId);
     audit({ app, proposalId, event: { member_outcome: outcome } });
     const halt = haltReason(rollout, index, state);
     if (halt !== undefined && 'running' in rollout.status) {
@@ -209,14 +208,6 @@ function haltReason(rollout: Rollout, index: number, state: MemberState): string
         return `${failures} of the ${ended} members that ended failed, more than max_failure_percent (${rollout.plan.max_failure_percent}%)`;
     }
     return undefined;
-}
-
-/** The member's live slot held the rollout's proposal while its execution ran. */
-function clearMemberSlot(app: Principal, proposalId: bigint): void {
-    const member = findApp(app);
-    if (member === undefined || member.info.live_proposal[0] !== proposalId) return;
-    member.info.live_proposal = [];
-    saveApp(member);
 }
 
 /** No member runs and none will start: members never started count as skipped, and the proposal ends. */

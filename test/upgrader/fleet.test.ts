@@ -9,7 +9,7 @@ import type { Principal } from '@dfinity/principal';
 import { LEASE_NS, NANOS_PER_SECOND } from '../../canisters/upgrader/limits';
 import type { Rollout } from '../../canisters/upgrader/types';
 import { MANAGEMENT_CANISTER_ID } from '../../src/replica/index';
-import { admin, err, getProposal, hex, maintainer, moduleHashOf, ok, recovery, refusedAtInspect, stranger } from './fixture';
+import { admin, err, getProposal, hex, maintainer, moduleHashOf, ok, recovery, refusedAtInspect, stranger, uploadModule } from './fixture';
 import { approveRollout, createFleetScene, createMember, type FleetScene, joinMember, memberActor, memberModule, PLAN, rolloutMembers, rolloutOf, runRollout } from './fleet-fixture';
 
 let scene: FleetScene | undefined;
@@ -163,6 +163,33 @@ describe('the recovery principal', () => {
         expect(rollout.counts.upgraded).toBeGreaterThanOrEqual(4);
         expect(rollout.counts.upgraded).toBeLessThan(12);
         expect(rollout.counts.upgraded + rollout.counts.skipped).toBe(12);
+    }, 300_000);
+});
+
+describe('a member whose upgrade runs', () => {
+    it('is left alone by recovery operations and cannot leave until its execution ends', async () => {
+        scene = await createFleetScene(3);
+        const s = scene;
+        const v2 = await memberModule('v2');
+        const id = await approveRollout(s, v2, { canary: 0, batch_size: 3, max_concurrency: 1, max_failure_percent: 0 });
+        let running: Principal | undefined;
+        for (let i = 0; i < 100 && running === undefined; i++) {
+            running = (await rolloutMembers(s)).find((m) => 'running' in m.state)?.app;
+            if (running === undefined) await s.replica.tick();
+        }
+        if (running === undefined) throw new Error('no member ran');
+        expect((await s.upgrader.get_execution(running))[0]?.rollout[0]?.group.toText()).toBe(s.group.toText());
+        // The recovery principal may still upload to the member's own store (for an emergency), but not start one now.
+        await uploadModule(s.upgrader, running, v2, { uploader: recovery });
+        s.upgrader.setPrincipal(recovery);
+        const upgrade = { module_hash: v2.hash, arg: new Uint8Array(), options: { take_snapshot: false, skip_pre_upgrade: true, wasm_memory_persistence: [] as [] }, downgrade: false };
+        expect(err(await s.upgrader.emergency_upgrade({ app: running, request: upgrade }))).toEqual({ ProposalInProgress: id });
+        const someSnapshot = new Uint8Array([0, 0, 0, 0, 0, 0, 0, 1, ...running.toUint8Array()]);
+        expect(err(await s.upgrader.restore_snapshot({ app: running, snapshot_id: [someSnapshot] }))).toEqual({ ProposalInProgress: id });
+        expect(err(await s.upgrader.leave_group(running))).toEqual({ ProposalInProgress: id });
+        expect(await runRollout(s, id)).toEqual({ rolled_out: null });
+        expect((await s.upgrader.get_app(running))[0]?.live_proposal).toEqual([]);
+        ok(await s.upgrader.leave_group(running));
     }, 300_000);
 });
 
