@@ -151,6 +151,10 @@ describe('the recovery principal', () => {
         expect(paused.next).toBe(startedBefore);
 
         ok(await scene.upgrader.unpause(scene.group));
+        // Anyone may push a group's rollout forward, as an app's execution.
+        scene.upgrader.setPrincipal(stranger);
+        expect(ok(await scene.upgrader.resume(scene.group))).toEqual({ idle: [{ executing: null }] });
+        scene.upgrader.setPrincipal(recovery);
         for (let i = 0; i < 400 && (await rolloutOf(scene)).counts.upgraded < 4; i++) await scene.replica.tick();
         scene.upgrader.setPrincipal(maintainer);
         await refusedAtInspect(scene.upgrader.abort_rollout(scene.group));
