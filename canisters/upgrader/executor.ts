@@ -283,7 +283,11 @@ async function drive(app: Principal): Promise<ResumeResult> {
         const text = report.text ?? report.note ?? '';
         if (leg.records !== undefined && after.failure.length === 0) after.failure = [failureOutcome(leg.records, text)];
         if (leg.replaces !== undefined) after.failure = [failureOutcome(leg.replaces, text)];
+        const staged = 'stage_module' in after.step && report.edge === 'ok';
         after.step = stepTo(leg.to, after.step);
+        // The group's module is staged now: the members held back meanwhile may start.
+        const part = after.rollout[0];
+        if (staged && part !== undefined) advance(part.group, launchMember);
         after.lease_until = 0n;
         after.retries = 0;
         after.waiting = [];

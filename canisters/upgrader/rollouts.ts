@@ -6,7 +6,8 @@
  *
  * Order: the first `canary` members form the first wave, then waves of `batch_size`. A wave
  * opens once every member of the one before has ended; within a wave at most `max_concurrency`
- * run at once. A failure among the canary halts the rollout; so do failures above
+ * run at once, and only one until the module is staged (the executor advances the rollout as
+ * soon as that member has staged it). A failure among the canary halts the rollout; so do failures above
  * `max_failure_percent` of the members that ended. Halted or aborted (by the recovery
  * principal), no member starts any more; those running end as usual (upgraded, or on their old
  * module); then the rollout ends and the members never started count as skipped. Pausing the
@@ -29,6 +30,7 @@ import { memberAt } from './group-members';
 import { MAX_GROUP_PAGE, MAX_MEMBER_NOTE_BYTES } from './limits';
 import { MemoryId } from './memory';
 import { reclaim } from './modules';
+import { isStaged } from './staging';
 import { findProposal, liveProposal, setStatus } from './proposals';
 import { rolloutMemberRecord, rolloutRecord } from './records';
 import { principalEqual, principalKey, principalU64Key } from './serde';
@@ -98,7 +100,9 @@ export function advance(groupId: Principal, launch: Launcher): void {
     const group = findApp(groupId);
     if (proposal === undefined || group === undefined) return;
     const plan = rollout.plan;
-    while ('running' in rollout.status && !group.info.paused && rollout.counts.running < plan.max_concurrency) {
+    // Until the module is staged, one member runs (and stages it); the others would each copy it again.
+    const concurrency = isStaged(groupId, rollout.module_hash) ? plan.max_concurrency : 1;
+    while ('running' in rollout.status && !group.info.paused && rollout.counts.running < concurrency) {
         if (rollout.next >= rollout.wave_end) {
             if (rollout.counts.running > 0 || rollout.next >= rollout.total) break;
             rollout.wave_end = Math.min(rollout.total, rollout.next + plan.batch_size);

@@ -17,7 +17,7 @@ import { StableBTreeMap } from 'azle';
 import { MAX_STORE_CHUNKS } from './limits';
 import { MemoryId } from './memory';
 import { getCounter, MetaKey, setCounter } from './meta';
-import { moduleKey } from './modules';
+import { findModule, moduleKey } from './modules';
 import { type StagedModule, stagedRecord } from './records';
 import { rawBytes } from './serde';
 
@@ -26,6 +26,12 @@ const staged = new StableBTreeMap<Uint8Array, StagedModule>(MemoryId.staged, raw
 /** The chunk hashes staged so far for the module (its owner's: a group's), in order. */
 export function stagedHashes(owner: Principal, hash: Uint8Array): Uint8Array[] {
     return staged.get(moduleKey(owner, hash))?.chunk_hashes ?? [];
+}
+
+/** Whether every chunk of the owner's module is staged (false for a module no longer stored). */
+export function isStaged(owner: Principal, hash: Uint8Array): boolean {
+    const module = findModule(owner, hash);
+    return module !== undefined && stagedHashes(owner, hash).length >= module.chunks_expected;
 }
 
 /** Whether a module of `chunks` chunks, not staged yet, fits the store without clearing it. */
