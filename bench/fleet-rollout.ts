@@ -74,7 +74,6 @@ type RolloutRun = {
     /** CPU time of this process in the rollout (status queries left out, as wall time): steadier than wall time on a shared machine. */
     rolloutCpuMs: number;
     pollMs: number;
-    rounds: number;
     /** Where the time went; the upgrader's executions and instructions in the whole rollout (the approving vote included). */
     where: ReturnType<typeof breakdown>;
     /** Upgrader instructions of the approving vote: it fixes the member list and starts the canary. */
@@ -146,7 +145,6 @@ async function rollOut(scene: Scene, size: number, padBytes: number, footprint: 
         rolloutMs: totalMs - pollMs,
         rolloutCpuMs: (cpuUsed.user + cpuUsed.system) / 1000 - pollMs,
         pollMs,
-        rounds: where.rounds,
         where,
         voteInstructions,
         uploadInstructions,
@@ -194,7 +192,7 @@ function perMember(from: StableFootprint, to: StableFootprint, members: number):
 function printRun(run: RolloutRun): void {
     const label = `${run.size.toLocaleString('en-US')} members${run.padBytes > 0 ? ` (${run.padBytes / 2 ** 20} MiB module)` : ''}`;
     figure(`${label}: build (clones) / join (${run.joinRounds} rounds)`, `${seconds(run.buildMs)} / ${seconds(run.joinMs)} (${(run.joinMs / run.size).toFixed(1)} ms per join)`);
-    figure(`${label}: rollout, approving vote to outcome`, `${seconds(run.rolloutMs)}, ${run.rounds} rounds (+ ${seconds(run.pollMs)} of status queries, left out)`);
+    figure(`${label}: rollout, approving vote to outcome`, `${seconds(run.rolloutMs)}, ${run.where.rounds} rounds (+ ${seconds(run.pollMs)} of status queries, left out)`);
     figure(`${label}: rollout time per member`, `${(run.rolloutMs / run.size).toFixed(1)} ms (CPU ${(run.rolloutCpuMs / run.size).toFixed(1)} ms)`);
     const w = run.where;
     figure(`${label}:   where: upgrader / management (install) / apps / replica`, `${seconds(w.upgraderMs)} / ${seconds(w.managementMs)} (${seconds(w.installMs)}) / ${seconds(w.appMs)} / ${seconds(w.replicaMs)}`);
@@ -225,7 +223,7 @@ function printTable(runs: RolloutRun[]): void {
             seconds(run.joinMs),
             seconds(run.rolloutMs),
             `${(run.rolloutMs / run.size).toFixed(1)} ms`,
-            String(run.rounds),
+            String(run.where.rounds),
             millions(Number(run.where.upgraderInstructions) / run.size),
             stable
         ];
