@@ -9,6 +9,9 @@
  *   BENCH_REHEARSAL_MIB=1,256  app state sizes of the offline rehearsal figures, in MiB (default 1,256)
  *   BENCH_FLEET_SIZES=100,1000 fleet sizes of the fleet setup figures (default 100,1000)
  *   BENCH_FLEET_PADDED=50      members of the fleet of 8 MiB modules (default 50; 0 skips it)
+ *   BENCH_FLEET_ROLLOUT_SIZES=100,1000  fleets rolled out by one approval (default 100,1000)
+ *   BENCH_FLEET_MODULE_FLEET=50         members rolled out with a small and an 8 MiB module (default 50; 0 skips it)
+ *   BENCH_FLEET_JOIN_BATCH=250          join_group calls submitted at once (default 250)
  */
 import { buildCanisters } from '../scripts/build-lib.js';
 import { candidFuzzFigures } from './candid-fuzz.js';
@@ -19,6 +22,7 @@ import { upgraderFigures } from './upgrader.js';
 import { rehearsalFigures } from './rehearsal-offline.js';
 import { rejectionFigures } from './upgrader-rejections.js';
 import { fleetSetupFigures } from './fleet-setup.js';
+import { fleetRolloutFigures } from './fleet-rollout.js';
 
 await buildCanisters({ names: ['hello_world'], log: (line) => console.log(`[build] ${line}`) });
 instrumentation();
@@ -30,3 +34,4 @@ candidFuzzFigures();
 await rejectionFigures();
 await rehearsalFigures();
 fleetSetupFigures();
+await fleetRolloutFigures();
