@@ -61,12 +61,12 @@ export function removeApp(app: Principal): void {
 
 /** The app itself and its maintainers may propose an upgrade of the app. */
 export function mayProposeUpgrade(app: StoredApp, caller: Principal): boolean {
-    return principalEqual(app.info.app, caller) || isProposer(app.info.policy, caller);
+    return principalEqual(app.info.app, caller) || isProposer(governing(app).info.policy, caller);
 }
 
 /** Only maintainers may propose a policy change (the recovery principal sets one directly). */
 export function mayProposePolicy(app: StoredApp, caller: Principal): boolean {
-    return isProposer(app.info.policy, caller);
+    return isProposer(governing(app).info.policy, caller);
 }
 
 /** The app itself, its maintainers and its recovery principal may upload modules. */
@@ -155,7 +155,8 @@ export async function enrol(caller: Principal, args: RegisterArgs, group: Stored
 export function admit(caller: Principal, args: RegisterArgs, group: StoredApp | undefined, running: [] | [Uint8Array]): AppInfo {
     const info: AppInfo = {
         app: args.app,
-        policy: args.policy,
+        // A member follows its group's policy (governing, viewApp): its own record keeps no voters or proposers.
+        policy: group === undefined ? args.policy : { ...args.policy, voters: [], proposers: [] },
         snapshot_policy: args.snapshot_policy,
         recovery: args.recovery,
         registered_by: caller,
