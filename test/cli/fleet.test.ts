@@ -72,6 +72,9 @@ it('creates a group, joins members (flags, a file, a re-run), lists them, rolls 
     const status = await run(['status', '--proposal', id, '--json']);
     expect(status.json()).toMatchObject({ app: { app: group, members: 3, live_proposal: [id] }, proposal: { status: { open: null }, action: { rollout: { members: [], plan: { canary: 1, batch_size: 2, max_concurrency: 2, max_failure_percent: 0 } } } }, rollout: null });
 
+    const compared = await run(['compare', '--proposal', id, '--wasm', v2]);
+    expect(compared.code).toBe(0);
+    expect(compared.stdout).toMatch(/matches your build/);
     const first = await run(['vote', id, '--approve', '--expect-wasm', v2, '--identity', 'alice', '--yes', '--json']);
     expect(first.code).toBe(0);
     expect(first.json()).toMatchObject({ voted: 'approve', subject: status.json<{ proposal: { subject: string } }>().proposal.subject });
