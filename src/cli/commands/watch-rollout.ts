@@ -63,7 +63,8 @@ export async function watchRollout(ctx: Context, client: UpgraderClient, group: 
                 show(rollout, seen, ctx, say);
                 if (rollout.ended_at.length > 0) {
                     ctx.progress.end();
-                    return finalReport(client, rollout, proposal);
+                    // Read again: the proposal read before the rollout may predate the end, which set its outcome.
+                    return finalReport(client, rollout, await client.getProposal(proposalId));
                 }
             }
         }
