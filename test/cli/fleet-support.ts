@@ -10,7 +10,7 @@ import { join } from 'node:path';
 
 import { Principal } from '@dfinity/principal';
 
-import { createCanister, installCode, setControllers } from '../../scripts/lib/ic.js';
+import { agentMembers } from '../fleet/agent-members.js';
 import { fleetMemberModule, type FleetMemberVersion } from '../fleet/member-module.js';
 import { agentAs, cli, type CliRun, type Home, makeHome } from './support.js';
 
@@ -34,24 +34,13 @@ export async function fleetCli(url: string): Promise<FleetCli> {
     if (deployed.code !== 0) throw new Error(`deploy failed: ${deployed.stderr}`);
     const upgrader = deployed.json<{ upgrader: string }>().upgrader;
     const deployer = await agentAs(url, home.identities.deployer!);
-    const owner = await deployer.getPrincipal();
     const controllers = [Principal.fromText(upgrader), Principal.fromText(home.principal('recovery'))];
-    const v1 = await fleetMemberModule('v1');
     const files = mkdtempSync(join(tmpdir(), 'upgrader-fleet-modules-'));
     return {
         home,
         run,
         upgrader,
-        members: async (count) => {
-            const ids: string[] = [];
-            for (let i = 0; i < count; i++) {
-                const id = await createCanister(deployer, [owner]);
-                await installCode(deployer, id, v1, new Uint8Array());
-                await setControllers(deployer, id, controllers);
-                ids.push(id.toText());
-            }
-            return ids;
-        },
+        members: async (count) => (await agentMembers(deployer, controllers, count)).map((id) => id.toText()),
         moduleFile: async (version) => {
             const bytes = await fleetMemberModule(version);
             const path = join(files, `fleet_member_${version}.wasm`);
