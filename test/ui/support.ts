@@ -4,11 +4,13 @@
  * registered with the given voters, v2 uploaded and proposed by a maintainer, and the page served
  * against it. Each test builds its own.
  */
+import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 
 import { IDL } from '@dfinity/candid';
 import type { Ed25519KeyIdentity } from '@dfinity/identity';
 import type { Principal } from '@dfinity/principal';
+import { type Browser, chromium } from 'playwright-core';
 
 import { AppConfig } from '../../canisters/demo_app/v1/types.js';
 import { UpgraderClient } from '../../src/client/upgrader.js';
@@ -75,3 +77,22 @@ export async function servePage(deployment: Deployment): Promise<VoterPage> {
 
 /** Where screenshots go (git-ignored). */
 export const ARTIFACTS = 'test-artifacts/ui';
+
+/**
+ * Debian's chromium (CHROMIUM_PATH overrides /usr/bin/chromium), headless, launched before the
+ * file's tests and closed after them; call at the top of a test file, then `browser()` in tests.
+ */
+export function sharedBrowser(): () => Browser {
+    let browser: Browser | undefined;
+    beforeAll(async () => {
+        mkdirSync(ARTIFACTS, { recursive: true });
+        browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
+    });
+    afterAll(async () => {
+        await browser?.close();
+    });
+    return () => {
+        if (browser === undefined) throw new Error('the browser starts in beforeAll: call browser() inside a test');
+        return browser;
+    };
+}

@@ -4,28 +4,17 @@
  * watches the upgrade run to "upgraded"; the page on a phone-sized screen; labels, roles and
  * focus order; importing a key. Screenshots of the main views go to test-artifacts/ui/.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { Ed25519KeyIdentity } from '@dfinity/identity';
 import { Principal } from '@dfinity/principal';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 
 import { toHex } from '../../src/encoding/hex.js';
 import { expectedSubject } from '../../src/client/upgrader.js';
-import { ARTIFACTS, deploy, proposeV2, register, servePage } from './support.js';
+import { ARTIFACTS, deploy, proposeV2, register, servePage, sharedBrowser } from './support.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-let browser: Browser;
-
-beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-});
-
-afterAll(async () => {
-    await browser?.close();
-});
+const browser = sharedBrowser();
 
 const shot = (page: Page, name: string): Promise<Buffer> => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 
@@ -53,7 +42,7 @@ async function pagePrincipal(page: Page): Promise<Principal> {
 it('a voter opens the app, checks the proposal, votes with the keyboard and watches the upgrade finish', async () => {
     const deployment = await deploy();
     const server = await servePage(deployment);
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const context = await browser().newContext({ viewport: { width: 1280, height: 900 } });
     try {
         const page = await context.newPage();
         const pageErrors: string[] = [];
@@ -123,7 +112,7 @@ it('a voter opens the app, checks the proposal, votes with the keyboard and watc
 it('on a phone-sized screen: no horizontal scroll, labelled controls in a sensible focus order, key import', async () => {
     const deployment = await deploy();
     const server = await servePage(deployment);
-    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    const context = await browser().newContext({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
     try {
         const page = await context.newPage();
         await page.goto(server.url);
