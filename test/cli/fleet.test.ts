@@ -92,7 +92,7 @@ it('creates a group, joins members (flags, a file, a re-run), lists them, rolls 
     expect(byId.json()).toMatchObject({ outcome: 'rolled_out', success: true, problems: [], rollout: { counts: { upgraded: 3 } } });
 
     const groupStatus = await run(['status', '--app', group]);
-    expect(groupStatus.stdout).toMatch(/^members: +3$/m);
+    expect(groupStatus.stdout).toMatch(/^member apps: +3$/m);
     expect(groupStatus.stdout).toMatch(/^rollout status: +finished$/m);
     const memberStatus = await run(['status', '--app', m2, '--json']);
     expect(memberStatus.json()).toMatchObject({ app: { group: [group] }, rollout: null });
@@ -186,6 +186,10 @@ it('refuses what cannot work with one line: an unknown group, a member given as 
     expect(named.code).toBe(0);
     const proposal = named.json<{ proposal_id: string; proposal: { action: { rollout: { members: string[][] } } } }>();
     expect(proposal.proposal.action.rollout.members).toEqual([[m1, m0]]);
+    // The module is in the group's store now: uploading it again, as another principal, sends nothing.
+    const again = await run(['upload', v2, '--app', group, '--identity', 'recovery', '--json']);
+    expect(again.code).toBe(0);
+    expect(again.json()).toMatchObject({ chunks_sent: 0, module: { complete: true, uploader: scene.home.principal('maintainer') } });
     const shown = await run(['status', '--proposal', proposal.proposal_id]);
     expect(shown.stdout).toMatch(/^action: +roll out [0-9a-f]{64} to 2 named members /m);
     const wrongArg = await run(['vote', proposal.proposal_id, '--approve', '--expect-arg', '4449444c016d7b00', '--identity', 'alice', '--yes']);

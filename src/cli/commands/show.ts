@@ -25,7 +25,7 @@ export function appLines(info: AppInfo): string[] {
 function groupRow(info: AppInfo): Array<[string, string]> {
     const group = info.group[0];
     if (group !== undefined) return [['group', `${group.toText()} (its policy and rollouts govern this app)`]];
-    return info.members > 0 ? [['members', String(info.members)]] : [];
+    return info.members > 0 ? [['member apps', String(info.members)]] : [];
 }
 
 /** The states a rollout counts, in the order a rollout moves members through them. */

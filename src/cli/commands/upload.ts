@@ -51,11 +51,14 @@ export interface StoreUpload {
 /**
  * Puts `wasm` into the store of `app` (an app, or a group's principal): hashed here (printed in
  * text mode), declared, then the chunks the store does not hold yet, with progress. Nothing is
- * sent but the declaration when the module is complete there already.
+ * sent when the module is complete there already, whoever uploaded it.
  */
 export async function uploadToStore(ctx: Context, client: UpgraderClient, app: ModuleInfo['app'], wasm: Uint8Array): Promise<StoreUpload> {
     const hash = sha256(wasm);
     if (!ctx.json) ctx.io.stderr(`module sha256: ${toHex(hash)} (${wasm.length} bytes, computed locally)\n`);
+    // Complete already (perhaps uploaded by another proposer, whom create_module would refuse): nothing to send.
+    const stored = await client.getModule({ app, hash });
+    if (stored?.complete === true && stored.size === BigInt(wasm.length)) return { info: stored, hash, already: stored.chunks_received, sent: 0 };
     const before = await client.createModule({ app, hash, size: BigInt(wasm.length) });
     const { info, sent } = await sendMissing(ctx, client, app, hash, wasm, before);
     return { info, hash, already: before.chunks_received, sent };
