@@ -200,6 +200,16 @@ it('refuses what cannot work with one line: an unknown group, a member given as 
     expect(voted.json()).toMatchObject({ voted: 'approve', proposal: { approving_weight: 1, status: { open: null } } });
 }, 300_000);
 
+it('says on a priced upgrader that creating a group takes a canister to attach the fee, before calling', async () => {
+    const home = makeHome(['deployer'], 'deployer');
+    const run = (args: string[]) => cli(['--network', server.url, ...args], { home: home.dir });
+    const deployed = await run(['deploy', '--registration-fee', '1000', '--storage-fee-per-mib', '0', '--save', '--yes', '--json']);
+    expect(deployed.code).toBe(0);
+    const created = await run(['group', 'create', '--recovery', home.principal('deployer'), '--voter', home.principal('deployer'), '--threshold', '1']);
+    expect(created.code).toBe(1);
+    expect(created.stderr).toMatch(/\nFeeRequired: this upgrader charges 1000 cycles to create a group, and a call from the CLI carries no cycles: make the call from a canister \(a cycles wallet\) that attaches the fee\n$/);
+}, 120_000);
+
 it('exits 2 with one line for bad fleet flags, before touching the network', async () => {
     const home = makeHome(['default']);
     const upgrader = 'ryjl3-tyaaa-aaaaa-aaaba-cai';

@@ -47,8 +47,7 @@ function createCommand(run: Run): Command {
         const change = policyFrom(options);
         const recovery = parsePrincipal(options.recovery, '--recovery');
         const client = await ctx.client();
-        const fee = (await client.limits()).registration_fee;
-        if (fee > 0n) throw new CliFailure('FeeRequired', `this upgrader charges ${fee} cycles to create a group, and a call from the CLI carries no cycles: create it from a canister (a cycles wallet) that attaches the fee`);
+        await requireFreeRegistration(client, 'create a group');
         const info = await client.createGroup({ recovery, policy: change.policy, snapshot_policy: change.snapshot_policy });
         const id = info.app.toText();
         return {
@@ -83,10 +82,17 @@ function joinCommand(run: Run): Command {
         if (parallel < 1) throw new UsageError('--parallel: at least 1');
         const client = await ctx.client();
         await requireJoiner(ctx, await groupRecord(client, group));
+        await requireFreeRegistration(client, 'add an app to a group');
         const results = await joinAll(ctx, client, group, apps, parallel);
         const after = await client.getApp(group);
         return joinReport(group, results, after?.members);
     });
+}
+
+/** @throws CliFailure `FeeRequired` on a priced upgrader: a call from the CLI carries no cycles to pay the registration fee. */
+async function requireFreeRegistration(client: UpgraderClient, what: string): Promise<void> {
+    const fee = (await client.limits()).registration_fee;
+    if (fee > 0n) throw new CliFailure('FeeRequired', `this upgrader charges ${fee} cycles to ${what}, and a call from the CLI carries no cycles: make the call from a canister (a cycles wallet) that attaches the fee`);
 }
 
 /** @throws CliFailure unless the identity is one of the group's proposers or its recovery principal. */
