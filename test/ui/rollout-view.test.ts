@@ -6,7 +6,6 @@
  */
 import { join } from 'node:path';
 
-import { Principal } from '@dfinity/principal';
 import { sha256 } from '@noble/hashes/sha2';
 
 import { connect, demoIdentity, resolveNetwork } from '../../scripts/lib/ic.js';
@@ -14,20 +13,14 @@ import { expectedSubject } from '../../src/client/upgrader.js';
 import { toHex } from '../../src/encoding/hex.js';
 import { agentMembers } from '../fleet/agent-members.js';
 import { fleetMemberModule } from '../fleet/member-module.js';
-import { ARTIFACTS, deploy, servePage, sharedBrowser } from './support.js';
+import { ARTIFACTS, pagePrincipal, sharedBrowser, withPage } from './support.js';
 
 const browser = sharedBrowser();
 
-it("a voter approves a group's rollout (its subject recomputed, named members listed in order) and sees its progress, the members in each state and how it ended", async () => {
-    const deployment = await deploy();
-    const server = await servePage(deployment);
-    const context = await browser().newContext({ viewport: { width: 1280, height: 900 } });
-    try {
-        const page = await context.newPage();
-        const pageErrors: string[] = [];
-        page.on('pageerror', (error) => pageErrors.push(error.message));
+it("a voter approves a group's rollout (its subject recomputed, named members listed in order) and sees its progress, the members in each state and how it ended", () =>
+    withPage(browser(), { viewport: { width: 1280, height: 900 } }, async ({ deployment, server, page, pageErrors }) => {
         await page.goto(server.url);
-        const voter = Principal.fromText((await page.locator('#voter-principal').textContent({ timeout: 30_000 })) ?? '');
+        const voter = await pagePrincipal(page);
 
         const recovery = await deployment.client(deployment.recovery);
         const group = (
@@ -77,9 +70,4 @@ it("a voter approves a group's rollout (its subject recomputed, named members li
         expect(await page.locator('#app a[href]').getAttribute('href')).toBe(`#app=${group.toText()}`);
         expect(await page.locator('#rollout').isHidden()).toBe(true);
         expect(pageErrors).toEqual([]);
-    } finally {
-        await context.close();
-        await server.close();
-        await deployment.close();
-    }
-}, 240_000);
+    }), 240_000);

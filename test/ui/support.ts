@@ -9,8 +9,8 @@ import { readFile } from 'node:fs/promises';
 
 import { IDL } from '@dfinity/candid';
 import type { Ed25519KeyIdentity } from '@dfinity/identity';
-import type { Principal } from '@dfinity/principal';
-import { type Browser, chromium } from 'playwright-core';
+import { Principal } from '@dfinity/principal';
+import { type Browser, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
 
 import { AppConfig } from '../../canisters/demo_app/v1/types.js';
 import { UpgraderClient } from '../../src/client/upgrader.js';
@@ -32,7 +32,7 @@ export interface Deployment {
 }
 
 /** The replica server, the sealed upgrader and demo app v1, not registered yet. */
-export async function deploy(): Promise<Deployment> {
+async function deploy(): Promise<Deployment> {
     const server = await startReplicaServer({ port: 0, log: () => undefined });
     try {
         const network = resolveNetwork(server.url);
@@ -71,7 +71,7 @@ export async function proposeV2(deployment: Deployment): Promise<bigint> {
     return upgrader.proposeUpgrade(deployment.app, { module_hash: module.hash, arg, options: { take_snapshot: true, skip_pre_upgrade: false, wasm_memory_persistence: [] }, downgrade: false });
 }
 
-export async function servePage(deployment: Deployment): Promise<VoterPage> {
+async function servePage(deployment: Deployment): Promise<VoterPage> {
     return startVoterPage({ networkUrl: deployment.server.url, upgraderId: deployment.upgraderId.toText() });
 }
 
@@ -95,4 +95,35 @@ export function sharedBrowser(): () => Browser {
         if (browser === undefined) throw new Error('the browser starts in beforeAll: call browser() inside a test');
         return browser;
     };
+}
+
+export interface PageSession {
+    deployment: Deployment;
+    server: VoterPage;
+    page: Page;
+    /** Errors the page threw, collected as they come. */
+    pageErrors: string[];
+}
+
+/** A fresh deployment, the page served against it and a browser page on it; all closed once `body` ends. */
+export async function withPage(browser: Browser, options: BrowserContextOptions, body: (session: PageSession) => Promise<void>): Promise<void> {
+    const deployment = await deploy();
+    const server = await servePage(deployment);
+    const context = await browser.newContext(options);
+    try {
+        const page = await context.newPage();
+        const pageErrors: string[] = [];
+        page.on('pageerror', (error) => pageErrors.push(error.message));
+        await body({ deployment, server, page, pageErrors });
+    } finally {
+        await context.close();
+        await server.close();
+        await deployment.close();
+    }
+}
+
+/** The page's own principal (it makes a key on first visit). */
+export async function pagePrincipal(page: Page): Promise<Principal> {
+    const text = await page.locator('#voter-principal').textContent({ timeout: 30_000 });
+    return Principal.fromText(text ?? '');
 }
