@@ -165,6 +165,10 @@ it('refuses what cannot work with one line: an unknown group, a member given as 
         expect({ args, code: refused.code }).toEqual({ args, code: 1 });
         expect(refused.stderr).toMatch(new RegExp(`\\nGroupNotFound: ${unknown} names no group or app on this upgrader: give the id \`npx upgrader group create\` printed`));
     }
+    const empty = await run(['rollout', '--group', group, '--wasm', v2, '--identity', 'maintainer']);
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toMatch(new RegExp(`\\nNoMembers: ${group} has no members: add apps with \`npx upgrader group join --group ${group}\` first`));
+    expect(empty.stderr).not.toMatch(/module sha256/);
     const stranger = await run(['group', 'join', '--group', group, '--app', m0, '--identity', 'stranger']);
     expect(stranger.code).toBe(1);
     expect(stranger.stderr).toMatch(/\nNotAllowed: \S+ is neither a proposer nor the recovery principal of the group/);

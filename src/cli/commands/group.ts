@@ -64,6 +64,9 @@ interface JoinOptions {
     parallel: string;
 }
 
+/** Apps that could not join listed one per line at most, in text; --json lists every one. */
+const MAX_LISTED = 50;
+
 type JoinResult = { app: Principal; joined: true } | { app: Principal; joined: false; already: true } | { app: Principal; joined: false; already: false; error: string };
 
 function joinCommand(run: Run): Command {
@@ -150,7 +153,8 @@ function joinReport(group: Principal, results: JoinResult[], members: number | u
                 ['joined', summary],
                 ['members now', members === undefined ? 'unknown' : String(members)]
             ]),
-            ...failed.map((f) => `not joined: ${f.app.toText()}: ${f.error}`)
+            ...failed.slice(0, MAX_LISTED).map((f) => `not joined: ${f.app.toText()}: ${f.error}`),
+            ...(failed.length > MAX_LISTED ? [`... and ${failed.length - MAX_LISTED} more not joined (--json lists every one)`] : [])
         ],
         exitCode: failed.length === 0 ? 0 : 1
     };

@@ -10,6 +10,7 @@ import { toClientError } from '../../client/upgrader.js';
 import { toHex } from '../../encoding/hex.js';
 import { collect, parsePrincipal, parsePrincipalList } from '../args.js';
 import { examples, handle, type Run } from '../command.js';
+import { CliFailure } from '../errors.js';
 import { groupRecord } from '../group-record.js';
 import { fields } from '../output.js';
 import { addPlanOptions, checkPlanLimits, type PlanOptions, planFrom } from './plan-options.js';
@@ -51,7 +52,9 @@ function proposeRolloutCommand(run: Run): Command {
         const named = await parsePrincipalList(options.member, options.membersFile, ctx.io.cwd, { flag: '--member', fileFlag: '--members-file' });
         const { request, module } = await requestWithModule(options, ctx.io.cwd);
         const client = await ctx.client();
-        await groupRecord(client, group);
+        const info = await groupRecord(client, group);
+        // Before the upload: an app's id, or a group nobody joined yet, would take the module for nothing.
+        if (info.members === 0) throw new CliFailure('NoMembers', `${group.toText()} has no members: add apps with \`npx upgrader group join --group ${group.toText()}\` first (an app's own upgrade is \`npx upgrader propose --app\`)`);
         checkPlanLimits(plan, named.length, await client.limits());
         const upload = module === undefined ? undefined : await uploadToStore(ctx, client, group, module);
         const id = await client.propose({ app: group, action: { rollout: { upgrade: request, members: named.length === 0 ? [] : [named], plan } } });
