@@ -1,5 +1,5 @@
 /**
- * Checks what you vote for: reads an upgrade proposal from the upgrader, downloads the module it
+ * Checks what you vote for: reads an upgrade (or a group's rollout) proposal from the upgrader, downloads the module it
  * names (queries: anyone may, at no cost to the upgrader), checks that the bytes hash to the
  * proposal's module hash, and compares them with your own (reproducible) build.
  *
@@ -69,8 +69,11 @@ export async function compareProposalModule({ agent, upgraderId, proposalId, loc
     const upgrader = UpgraderClient.create({ agent, canisterId: upgraderId });
     const found = await upgrader.getProposal(proposalId);
     if (found === undefined) return { kind: 'no-proposal', proposalId };
-    if (!('upgrade' in found.action)) return { kind: 'no-module', proposalId, action: Object.keys(found.action)[0] ?? 'unknown' };
-    const proposal: ProposalModule = { proposalId, app: found.app, moduleHash: found.action.upgrade.module_hash, status: Object.keys(found.status)[0] ?? 'unknown' };
+    // An upgrade's module is in its app's store; a group's rollout's, in the group's.
+    const action = found.action;
+    const upgrade = 'upgrade' in action ? action.upgrade : 'rollout' in action ? action.rollout.upgrade : undefined;
+    if (upgrade === undefined) return { kind: 'no-module', proposalId, action: Object.keys(action)[0] ?? 'unknown' };
+    const proposal: ProposalModule = { proposalId, app: found.app, moduleHash: upgrade.module_hash, status: Object.keys(found.status)[0] ?? 'unknown' };
 
     let stored: Uint8Array;
     let storedHashMismatch = false;

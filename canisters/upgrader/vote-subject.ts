@@ -95,7 +95,7 @@ export function handOverSubject(parts: HandOverSubjectParts): Uint8Array {
  *   plan                              canary, batch_size, max_concurrency (4 bytes each, big-endian),
  *                                     max_failure_percent (1 byte)
  */
-const ROLLOUT_SUBJECT_DOMAIN = 'upgrader-vote/rollout/v1';
+export const ROLLOUT_SUBJECT_DOMAIN = 'upgrader-vote/rollout/v1';
 
 export type RolloutSubjectParts = {
     upgrade: Omit<UpgradeSubjectParts, 'fromModule'>;
@@ -104,7 +104,7 @@ export type RolloutSubjectParts = {
 };
 
 /** The canonical bytes that `rolloutSubject` hashes (see the layout above). */
-function rolloutSubjectBytes(parts: RolloutSubjectParts): Uint8Array {
+export function rolloutSubjectBytes(parts: RolloutSubjectParts): Uint8Array {
     const domain = new TextEncoder().encode(ROLLOUT_SUBJECT_DOMAIN);
     const named = parts.members[0];
     const memberBytes = named === undefined ? 0 : 4 + named.reduce((sum, member) => sum + 1 + member.length, 0);

@@ -59,3 +59,27 @@ export async function readBytes(path: string, cwd: string, what: string): Promis
 export function collect(value: string, previous: string[] | undefined): string[] {
     return [...(previous ?? []), value];
 }
+
+/**
+ * Principals given as repeated flags and/or in a file (one per line; blank lines and `#`
+ * comments skipped), in order. @throws UsageError naming the flag or the file's line of a value
+ * that is not a principal, or of a principal given twice.
+ */
+export async function parsePrincipalList(flags: readonly string[] | undefined, file: string | undefined, cwd: string, what: { flag: string; fileFlag: string }): Promise<Principal[]> {
+    const entries: Array<{ text: string; where: string }> = (flags ?? []).map((text) => ({ text, where: what.flag }));
+    if (file !== undefined) {
+        const lines = new TextDecoder().decode(await readBytes(file, cwd, what.fileFlag)).split('\n');
+        lines.forEach((line, index) => {
+            const text = line.replace(/#.*/, '').trim();
+            if (text !== '') entries.push({ text, where: `${what.fileFlag} ${file} line ${index + 1}` });
+        });
+    }
+    const seen = new Map<string, string>();
+    return entries.map(({ text, where }) => {
+        const principal = parsePrincipal(text, where);
+        const earlier = seen.get(principal.toText());
+        if (earlier !== undefined) throw new UsageError(`${where}: ${text} is named twice (first at ${earlier})`);
+        seen.set(principal.toText(), where);
+        return principal;
+    });
+}

@@ -49,10 +49,16 @@ function program(run: Run): Command {
         .exitOverride()
         .configureOutput({ writeOut: run.io.stdout, writeErr: run.io.stderr });
     for (const command of commands(run)) {
-        command.exitOverride().configureOutput({ writeOut: run.io.stdout, writeErr: run.io.stderr });
+        captureOutput(command, run);
         root.addCommand(command);
     }
     return root;
+}
+
+/** The command and its subcommands throw rather than exit, and write to the run's streams. */
+function captureOutput(command: Command, run: Run): void {
+    command.exitOverride().configureOutput({ writeOut: run.io.stdout, writeErr: run.io.stderr });
+    for (const sub of command.commands) captureOutput(sub, run);
 }
 
 /** Runs one command line (without the `node upgrader` prefix); returns the exit code. */

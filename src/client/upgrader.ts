@@ -19,10 +19,14 @@ import {
     type AuditEntry,
     type AuditPage,
     type AuditQuery,
+    type CreateGroupArgs,
     type CreateModuleArgs,
     type EmergencyUpgradeArgs,
     type Execution,
+    type GroupMembersPage,
+    type GroupPageQuery,
     idlFactory,
+    type JoinGroupArgs,
     type Limits,
     type ModuleChunkRef,
     type ModuleInfo,
@@ -32,6 +36,9 @@ import {
     type RegisterArgs,
     type RestoreArgs,
     type ResumeResult,
+    type Rollout,
+    type RolloutMember,
+    type RolloutMembersPage,
     type SetPolicyArgs,
     type UpgradeRequest,
     type UpgraderError,
@@ -39,20 +46,33 @@ import {
     type UploadChunkArgs,
     type VoteArgs
 } from './upgrader-idl.js';
-import { argHash, handOverSubject, upgradeSubject } from '../../canisters/upgrader/vote-subject.js';
+import { argHash, handOverSubject, rolloutSubject, upgradeSubject } from '../../canisters/upgrader/vote-subject.js';
 import { concatBytes, equalBytes } from '../encoding/bytes.js';
 import { ModuleHashMismatchError, toClientError } from './errors.js';
 
 export * from './errors.js';
-export { argHash, HAND_OVER_SUBJECT_DOMAIN, handOverSubject, handOverSubjectBytes, upgradeSubject, upgradeSubjectBytes, UPGRADE_SUBJECT_DOMAIN } from '../../canisters/upgrader/vote-subject.js';
+export {
+    argHash,
+    HAND_OVER_SUBJECT_DOMAIN,
+    handOverSubject,
+    handOverSubjectBytes,
+    ROLLOUT_SUBJECT_DOMAIN,
+    rolloutSubject,
+    rolloutSubjectBytes,
+    upgradeSubject,
+    upgradeSubjectBytes,
+    UPGRADE_SUBJECT_DOMAIN
+} from '../../canisters/upgrader/vote-subject.js';
 
 /**
  * Recomputes what a vote on an upgrade proposal approves, from the proposal's own fields (its
  * request, its downgrade flag and the module the app ran when proposed), as a voter should
  * before voting: the result must equal `proposal.subject`, and `proposal.arg_hash` must be the
  * SHA-256 of the argument the voter reviewed.
- * For a hand-over, the subject binds the successor and its module hash (`handOverSubject`).
- * @returns the subject, or undefined for a proposal that is neither an upgrade nor a hand-over.
+ * For a hand-over, the subject binds the successor and its module hash (`handOverSubject`); for
+ * a group's rollout, the upgrade without a from-module (members may run different ones), the
+ * members named (or none: every member at approval) and the plan (`rolloutSubject`).
+ * @returns the subject, or undefined for a proposal that is neither an upgrade, a rollout nor a hand-over.
  * @example
  * ```ts
  * const proposal = await upgrader.getProposal(id);
@@ -65,6 +85,15 @@ export function expectedSubject(proposal: Proposal): Uint8Array | undefined {
     if ('hand_over' in proposal.action) {
         const handOver = proposal.action.hand_over;
         return handOverSubject({ successor: handOver.successor.toUint8Array(), successorModuleHash: handOver.successor_module_hash });
+    }
+    if ('rollout' in proposal.action) {
+        const { upgrade, members, plan } = proposal.action.rollout;
+        const named = members[0];
+        return rolloutSubject({
+            upgrade: { moduleHash: upgrade.module_hash, argHash: argHash(upgrade.arg), options: upgrade.options, downgrade: proposal.downgrade },
+            members: named === undefined ? [] : [named.map((member) => member.toUint8Array())],
+            plan
+        });
     }
     if (!('upgrade' in proposal.action)) return undefined;
     const request = proposal.action.upgrade;
@@ -283,6 +312,59 @@ export class UpgraderClient {
      */
     async reap(app: Principal): Promise<void> {
         unwrap(await this.service.reap(app));
+    }
+
+    /**
+     * Creates a group (a fleet of apps under one policy); its `app` is the reserved principal that
+     * names the group from then on. Free upgraders only from the CLI: a fee can only be attached by a canister.
+     * @throws UnauthorizedError, InvalidArgumentError, QuotaExceededError, InsufficientPaymentError
+     */
+    async createGroup(args: CreateGroupArgs): Promise<AppInfo> {
+        return unwrap(await this.service.create_group(args));
+    }
+
+    /**
+     * Registers `args.app` into the group, under the group's policy: as one of the group's
+     * proposers or its recovery principal, and a controller of the app (registration's checks).
+     * @throws UnauthorizedError, InvalidArgumentError, NotControllerError, AppAlreadyRegisteredError, QuotaExceededError, InsufficientPaymentError
+     */
+    async joinGroup(args: JoinGroupArgs): Promise<AppInfo> {
+        return unwrap(await this.service.join_group(args));
+    }
+
+    /** The group's recovery principal takes a member out (it stays registered on its own). @throws UnauthorizedError, InvalidArgumentError, ProposalInProgressError */
+    async leaveGroup(app: Principal): Promise<AppInfo> {
+        return unwrap(await this.service.leave_group(app));
+    }
+
+    /** One page of a group's members, by position. */
+    async groupMembers(query: GroupPageQuery): Promise<GroupMembersPage> {
+        return this.service.group_members(query);
+    }
+
+    /** The group's latest rollout (counts per state), or undefined when it has had none. */
+    async getRollout(group: Principal): Promise<Rollout | undefined> {
+        return optional(await this.service.get_rollout(group));
+    }
+
+    /** One page of the members of the group's latest rollout, each with its state. */
+    async rolloutMembers(query: GroupPageQuery): Promise<RolloutMembersPage> {
+        return this.service.rollout_members(query);
+    }
+
+    /** Every member of the group's latest rollout with its state, page after page. */
+    async *rolloutMemberStates(group: Principal): AsyncGenerator<RolloutMember> {
+        let start: number | undefined = 0;
+        while (start !== undefined) {
+            const page: RolloutMembersPage = await this.rolloutMembers({ group, start, limit: 500 });
+            yield* page.members;
+            start = page.next[0];
+        }
+    }
+
+    /** The group's recovery principal stops its running rollout: no member starts any more. @throws UnauthorizedError, InvalidArgumentError (no running rollout) */
+    async abortRollout(group: Principal): Promise<Rollout> {
+        return unwrap(await this.service.abort_rollout(group));
     }
 
     /** One page of the audit log: one app's history, or the registry's (registrations, ejections, reaps). */

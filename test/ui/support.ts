@@ -4,11 +4,13 @@
  * registered with the given voters, v2 uploaded and proposed by a maintainer, and the page served
  * against it. Each test builds its own.
  */
+import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 
 import { IDL } from '@dfinity/candid';
 import type { Ed25519KeyIdentity } from '@dfinity/identity';
-import type { Principal } from '@dfinity/principal';
+import { Principal } from '@dfinity/principal';
+import { type Browser, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
 
 import { AppConfig } from '../../canisters/demo_app/v1/types.js';
 import { UpgraderClient } from '../../src/client/upgrader.js';
@@ -30,7 +32,7 @@ export interface Deployment {
 }
 
 /** The replica server, the sealed upgrader and demo app v1, not registered yet. */
-export async function deploy(): Promise<Deployment> {
+async function deploy(): Promise<Deployment> {
     const server = await startReplicaServer({ port: 0, log: () => undefined });
     try {
         const network = resolveNetwork(server.url);
@@ -69,9 +71,59 @@ export async function proposeV2(deployment: Deployment): Promise<bigint> {
     return upgrader.proposeUpgrade(deployment.app, { module_hash: module.hash, arg, options: { take_snapshot: true, skip_pre_upgrade: false, wasm_memory_persistence: [] }, downgrade: false });
 }
 
-export async function servePage(deployment: Deployment): Promise<VoterPage> {
+async function servePage(deployment: Deployment): Promise<VoterPage> {
     return startVoterPage({ networkUrl: deployment.server.url, upgraderId: deployment.upgraderId.toText() });
 }
 
 /** Where screenshots go (git-ignored). */
 export const ARTIFACTS = 'test-artifacts/ui';
+
+/**
+ * Debian's chromium (CHROMIUM_PATH overrides /usr/bin/chromium), headless, launched before the
+ * file's tests and closed after them; call at the top of a test file, then `browser()` in tests.
+ */
+export function sharedBrowser(): () => Browser {
+    let browser: Browser | undefined;
+    beforeAll(async () => {
+        mkdirSync(ARTIFACTS, { recursive: true });
+        browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
+    });
+    afterAll(async () => {
+        await browser?.close();
+    });
+    return () => {
+        if (browser === undefined) throw new Error('the browser starts in beforeAll: call browser() inside a test');
+        return browser;
+    };
+}
+
+export interface PageSession {
+    deployment: Deployment;
+    server: VoterPage;
+    page: Page;
+    /** Errors the page threw, collected as they come. */
+    pageErrors: string[];
+}
+
+/** A fresh deployment, the page served against it and a browser page on it; all closed once `body` ends. */
+export async function withPage(browser: Browser, options: BrowserContextOptions, body: (session: PageSession) => Promise<void>): Promise<void> {
+    const deployment = await deploy();
+    const server = await servePage(deployment);
+    const context = await browser.newContext(options);
+    try {
+        const page = await context.newPage();
+        const pageErrors: string[] = [];
+        page.on('pageerror', (error) => pageErrors.push(error.message));
+        await body({ deployment, server, page, pageErrors });
+    } finally {
+        await context.close();
+        await server.close();
+        await deployment.close();
+    }
+}
+
+/** The page's own principal (it makes a key on first visit). */
+export async function pagePrincipal(page: Page): Promise<Principal> {
+    const text = await page.locator('#voter-principal').textContent({ timeout: 30_000 });
+    return Principal.fromText(text ?? '');
+}

@@ -4,28 +4,16 @@
  * watches the upgrade run to "upgraded"; the page on a phone-sized screen; labels, roles and
  * focus order; importing a key. Screenshots of the main views go to test-artifacts/ui/.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { Ed25519KeyIdentity } from '@dfinity/identity';
-import { Principal } from '@dfinity/principal';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 
 import { toHex } from '../../src/encoding/hex.js';
 import { expectedSubject } from '../../src/client/upgrader.js';
-import { ARTIFACTS, deploy, proposeV2, register, servePage } from './support.js';
+import { ARTIFACTS, pagePrincipal, proposeV2, register, sharedBrowser, withPage } from './support.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-let browser: Browser;
-
-beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-});
-
-afterAll(async () => {
-    await browser?.close();
-});
+const browser = sharedBrowser();
 
 const shot = (page: Page, name: string): Promise<Buffer> => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 
@@ -44,20 +32,8 @@ async function tabTo(page: Page, id: string, limit = 60): Promise<string[]> {
     throw new Error(`#${id} never got focus within ${limit} Tabs; focus went: ${seen.join(' → ')}`);
 }
 
-/** The page's own principal (it makes a key on first visit). */
-async function pagePrincipal(page: Page): Promise<Principal> {
-    const text = await page.locator('#voter-principal').textContent({ timeout: 30_000 });
-    return Principal.fromText(text ?? '');
-}
-
-it('a voter opens the app, checks the proposal, votes with the keyboard and watches the upgrade finish', async () => {
-    const deployment = await deploy();
-    const server = await servePage(deployment);
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    try {
-        const page = await context.newPage();
-        const pageErrors: string[] = [];
-        page.on('pageerror', (error) => pageErrors.push(error.message));
+it('a voter opens the app, checks the proposal, votes with the keyboard and watches the upgrade finish', () =>
+    withPage(browser(), { viewport: { width: 1280, height: 900 } }, async ({ deployment, server, page, pageErrors }) => {
         await page.goto(server.url);
         const voter = await pagePrincipal(page);
         const alice = Ed25519KeyIdentity.generate();
@@ -113,19 +89,10 @@ it('a voter opens the app, checks the proposal, votes with the keyboard and watc
         const after = await (await deployment.client(alice)).getProposal(proposalId);
         expect(after?.votes.map((v) => v.voter.toText())).toContain(voter.toText());
         expect(pageErrors).toEqual([]);
-    } finally {
-        await context.close();
-        await server.close();
-        await deployment.close();
-    }
-}, 240_000);
+    }), 240_000);
 
-it('on a phone-sized screen: no horizontal scroll, labelled controls in a sensible focus order, key import', async () => {
-    const deployment = await deploy();
-    const server = await servePage(deployment);
-    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
-    try {
-        const page = await context.newPage();
+it('on a phone-sized screen: no horizontal scroll, labelled controls in a sensible focus order, key import', () =>
+    withPage(browser(), { viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true }, async ({ deployment, server, page }) => {
         await page.goto(server.url);
         const voter = await pagePrincipal(page);
         await register(deployment, [voter], 1);
@@ -196,9 +163,4 @@ it('on a phone-sized screen: no horizontal scroll, labelled controls in a sensib
         await page.locator('#key-file').setInputFiles({ name: 'identity.pem', mimeType: 'text/plain', buffer: Buffer.from('-----BEGIN EC PRIVATE KEY-----\nMHQCAQEE\n-----END EC PRIVATE KEY-----\n') });
         await page.locator('#announce').getByText(/secp256k1/).waitFor({ timeout: 10_000 });
         expect(await page.locator('#voter-principal').textContent()).toBe(imported.getPrincipal().toText());
-    } finally {
-        await context.close();
-        await server.close();
-        await deployment.close();
-    }
-}, 240_000);
+    }), 240_000);

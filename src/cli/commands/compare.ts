@@ -12,7 +12,7 @@ interface CompareOptions {
 
 export function compareCommand(run: Run): Command {
     const command = new Command('compare')
-        .description("Download the module an upgrade proposal names from the upgrader, check its SHA-256, and compare it with your own build: \"matches your build\" (exit 0) or what differs (exit 1).")
+        .description("Download the module an upgrade (or a group's rollout) proposal names from the upgrader, check its SHA-256, and compare it with your own build: \"matches your build\" (exit 0) or what differs (exit 1).")
         .requiredOption('--proposal <id>', 'the proposal to check')
         .requiredOption('--wasm <path>', 'your own build of the module, raw or gzipped as uploaded (see the README, "Reproducing the upgrader\'s hash")');
     examples(command, 'compare --proposal 3 --wasm .azle/demo_app_v2/demo_app_v2.wasm.gz', 'compare --network ic --upgrader <id> --proposal 12 --wasm my-build.wasm.gz --json');

@@ -1,7 +1,7 @@
 /**
  * Every command, in the order `--help` lists them. A new command (backup, rehearse,
  * review) is one file exporting `xCommand(run): Command` and one
- * line here.
+ * line here; a command with subcommands (group, rollout) adds them itself.
  */
 import type { Command } from 'commander';
 
@@ -9,11 +9,13 @@ import type { Run } from '../command.js';
 import { backupCommand } from './backup.js';
 import { compareCommand } from './compare.js';
 import { deployCommand, verifyCommand } from './deploy.js';
+import { groupCommand } from './group.js';
 import { interfaceCheckCommand } from './interface-check.js';
 import { cancelCommand, proposeCommand } from './propose.js';
 import { ejectCommand, emergencyCommand, pauseCommands, restoreCommand } from './recovery.js';
 import { registerCommand } from './register.js';
 import { rehearseCommand } from './rehearse.js';
+import { rolloutCommand } from './rollout.js';
 import { auditCommand, statusCommand } from './status.js';
 import { uiCommand } from './ui.js';
 import { uploadCommand } from './upload.js';
@@ -28,6 +30,8 @@ export function commands(run: Run): Command[] {
         registerCommand(run),
         uploadCommand(run),
         proposeCommand(run),
+        groupCommand(run),
+        rolloutCommand(run),
         compareCommand(run),
         interfaceCheckCommand(run),
         rehearseCommand(run),

@@ -19,8 +19,12 @@ interface AppOption {
 export function pauseCommands(run: Run): Command[] {
     return (['pause', 'unpause'] as const).map((name) => {
         const command = new Command(name)
-            .description(name === 'pause' ? "Pause an app's upgrades: no proposals, votes or executions start (emergency ones still can). As its recovery principal." : "Let an app's upgrades go on again. As its recovery principal.")
-            .requiredOption('--app <id>', 'the app');
+            .description(
+                name === 'pause'
+                    ? "Pause an app's upgrades: no proposals, votes or executions start (emergency ones still can). A group's id pauses its rollout: no member starts until unpause (those upgrading finish). As its recovery principal."
+                    : "Let an app's upgrades (or a group's rollout) go on again. As its recovery principal."
+            )
+            .requiredOption('--app <id>', 'the app, or a group');
         examples(command, `${name} --app bkyz2-fmaaa-aaaaa-qaaaq-cai --identity recovery`);
         return handle<AppOption>(run, command, async (ctx, options) => {
             const app = parsePrincipal(options.app, '--app');

@@ -1,4 +1,4 @@
-/** The flags that describe an upgrade request, shared by `propose` and `emergency`. */
+/** The flags that describe an upgrade request, shared by `propose`, `emergency` and `rollout`. */
 import { sha256 } from '@noble/hashes/sha2';
 import type { Command } from 'commander';
 
@@ -37,6 +37,11 @@ export function hasModule(options: RequestOptions): boolean {
 
 /** @throws UsageError for a missing or doubly given module or argument, or a malformed value. */
 export async function requestFrom(options: RequestOptions, cwd: string): Promise<UpgradeRequest> {
+    return (await requestWithModule(options, cwd)).request;
+}
+
+/** The request, and the module's bytes when --wasm gave its file (to upload it). */
+export async function requestWithModule(options: RequestOptions, cwd: string): Promise<{ request: UpgradeRequest; module: Uint8Array | undefined }> {
     if ((options.module === undefined) === (options.wasm === undefined)) throw new UsageError('name the module with --module <sha256> or --wasm <path> (one of them)');
     if (options.arg !== undefined && options.argFile !== undefined) throw new UsageError('give --arg or --arg-file, not both');
     const module = options.wasm !== undefined ? await readBytes(options.wasm, cwd, '--wasm') : undefined;
@@ -44,7 +49,7 @@ export async function requestFrom(options: RequestOptions, cwd: string): Promise
     const arg = options.argFile !== undefined ? await readBytes(options.argFile, cwd, '--arg-file') : await upgradeArgument(options.arg, module);
     const persistence = options.wasmMemoryPersistence;
     if (persistence !== undefined && persistence !== 'keep' && persistence !== 'replace') throw new UsageError(`--wasm-memory-persistence is keep or replace, not ${JSON.stringify(persistence)}`);
-    return {
+    const request: UpgradeRequest = {
         module_hash: moduleHash,
         arg,
         options: {
@@ -54,4 +59,5 @@ export async function requestFrom(options: RequestOptions, cwd: string): Promise
         },
         downgrade: options.downgrade === true
     };
+    return { request, module };
 }

@@ -1,5 +1,5 @@
 /** The text form of the upgrader's records (the JSON form is the record itself). */
-import type { AppInfo, AuditEntry, Execution, ModuleInfo, Proposal, RehearsalReport } from '../../../canisters/upgrader/types.js';
+import type { AppInfo, AuditEntry, Execution, ModuleInfo, Proposal, RehearsalReport, Rollout, RolloutCounts, RolloutStatus } from '../../../canisters/upgrader/types.js';
 import { toHex } from '../../encoding/hex.js';
 import { fields, opt, timeText, variantText } from '../output.js';
 
@@ -16,7 +16,57 @@ export function appLines(info: AppInfo): string[] {
         ['health check', opt(policy.health_check)],
         ['snapshots', `keep ${info.snapshot_policy.keep}${info.snapshot_policy.required ? ', required' : ''}${info.snapshot_policy.rehearse ? ', every upgrade rehearsed' : ''}; taken: ${info.snapshots.length === 0 ? 'none' : info.snapshots.map((s) => toHex(s.id)).join(', ')}`],
         ['live proposal', opt(info.live_proposal)],
-        ['policy version', String(info.policy_version)]
+        ['policy version', String(info.policy_version)],
+        ...groupRow(info)
+    ]);
+}
+
+/** A member names its group (whose policy governs it); a group counts its members. */
+function groupRow(info: AppInfo): Array<[string, string]> {
+    const group = info.group[0];
+    if (group !== undefined) return [['group', `${group.toText()} (its policy and rollouts govern this app)`]];
+    return info.members > 0 ? [['member apps', String(info.members)]] : [];
+}
+
+/** The states a rollout counts, in the order a rollout moves members through them. */
+const COUNT_NAMES: Array<[keyof RolloutCounts, string]> = [
+    ['pending', 'pending'],
+    ['running', 'running'],
+    ['upgraded', 'upgraded'],
+    ['rolled_back', 'rolled back'],
+    ['failed', 'failed'],
+    ['skipped', 'skipped']
+];
+
+/** `pending 2, running 1, upgraded 3, ...`; with `nonZero`, only the states some member is in. */
+export function countsText(counts: RolloutCounts, nonZero = false): string {
+    const shown = COUNT_NAMES.filter(([key]) => !nonZero || counts[key] > 0);
+    return shown.length === 0 ? 'no members' : shown.map(([key, name]) => `${name} ${counts[key]}`).join(', ');
+}
+
+/** Members that ended one way or another (upgraded, rolled back, failed or skipped). */
+export function endedCount(counts: RolloutCounts): number {
+    return counts.upgraded + counts.rolled_back + counts.failed + counts.skipped;
+}
+
+/** `running`, `finished`, or `halted: <why>` / `aborted: <by whom>`. */
+export function rolloutStatusText(status: RolloutStatus): string {
+    if ('halted' in status) return `halted: ${status.halted}`;
+    if ('aborted' in status) return `aborted: ${status.aborted}`;
+    return variantText(status);
+}
+
+export function rolloutLines(rollout: Rollout): string[] {
+    const { plan } = rollout;
+    const paused = rollout.paused && rollout.ended_at.length === 0 ? " (the group is paused: no member starts until its recovery principal runs unpause)" : '';
+    return fields([
+        ['rollout', `proposal ${rollout.proposal_id} of group ${rollout.group.toText()}`],
+        ['module', toHex(rollout.module_hash)],
+        ['rollout status', `${rolloutStatusText(rollout.status)}${paused}`],
+        ['members', `${endedCount(rollout.counts)} of ${rollout.total} ended: ${countsText(rollout.counts)}`],
+        ['plan', `canary ${plan.canary}, batches of ${plan.batch_size}, at most ${plan.max_concurrency} at once, halt above ${plan.max_failure_percent}% failures`],
+        ['started', timeText(rollout.started_at)],
+        ['ended', opt(rollout.ended_at, timeText)]
     ]);
 }
 

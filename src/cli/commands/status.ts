@@ -1,4 +1,4 @@
-/** `status` (app, proposal, execution, step) and `audit` (paged). */
+/** `status` (app or group, proposal, execution or rollout, step) and `audit` (paged). */
 import { Command } from 'commander';
 
 import type { AppInfo, AuditEntry, Execution, Proposal } from '../../../canisters/upgrader/types.js';
@@ -9,7 +9,8 @@ import { examples, handle, type Run } from '../command.js';
 import { UsageError } from '../errors.js';
 import { fields } from '../output.js';
 import { verdictLines } from './interface-check.js';
-import { appLines, auditLine, executionLines, proposalLines } from './show.js';
+import { addPageOptions, type PageOptions } from './page-options.js';
+import { appLines, auditLine, executionLines, proposalLines, rolloutLines } from './show.js';
 
 interface StatusOptions {
     app?: string;
@@ -18,7 +19,7 @@ interface StatusOptions {
 
 export function statusCommand(run: Run): Command {
     const command = new Command('status')
-        .description("Show an app (its policy, live proposal, execution and current step), a proposal (with its app's execution), or with neither the upgrader's limits and prices. Anyone may read.")
+        .description("Show an app (its policy, live proposal, execution and current step), a group (its policy, members, live proposal and latest rollout with its counts), a proposal (with its app's execution or its group's rollout), or with neither the upgrader's limits and prices. Anyone may read.")
         .option('--app <id>', 'the app')
         .option('--proposal <id>', 'the proposal');
     examples(command, 'status --app bkyz2-fmaaa-aaaaa-qaaaq-cai', 'status --proposal 3 --json');
@@ -45,34 +46,35 @@ export function statusCommand(run: Run): Command {
         const running: Execution | undefined = await client.getExecution(appId);
         const execution = running !== undefined && (proposal === undefined || running.proposal_id === proposal.id) ? running : undefined;
         const checked: ProposalInterface = proposal === undefined ? { kind: 'not-applicable' } : await reviewProposalInterface(await ctx.agent(true), client, proposal);
+        // A group's latest rollout: shown for the group, or for the proposal that started it.
+        const latest = await client.getRollout(appId);
+        const rollout = latest !== undefined && (options.app !== undefined || latest.proposal_id === proposal?.id) ? latest : undefined;
         return {
-            data: { app: app ?? null, proposal: proposal ?? null, execution: execution ?? null, step: execution === undefined ? null : execution.step, interface: checked.kind === 'not-applicable' ? null : checked },
+            data: { app: app ?? null, proposal: proposal ?? null, execution: execution ?? null, step: execution === undefined ? null : execution.step, interface: checked.kind === 'not-applicable' ? null : checked, rollout: rollout ?? null },
             lines: [
                 ...(app === undefined ? [`app ${appId.toText()}: no longer registered`] : appLines(app)),
                 '',
                 ...(proposal === undefined ? ['proposal: none live'] : proposalLines(proposal)),
                 ...(checked.kind === 'checked' ? verdictLines(checked.verdict) : checked.kind === 'unavailable' ? [`interface: not checked (${checked.reason})`] : []),
                 '',
-                ...(execution === undefined ? ['execution: none running'] : executionLines(execution))
+                ...(rollout !== undefined ? rolloutLines(rollout) : execution === undefined ? ['execution: none running'] : executionLines(execution))
             ]
         };
     });
 }
 
-interface AuditOptions {
+interface AuditOptions extends PageOptions {
     app?: string;
-    start: string;
-    limit: string;
-    all?: boolean;
 }
 
 export function auditCommand(run: Run): Command {
-    const command = new Command('audit')
-        .description("Read the audit log, a page at a time: an app's own history, or without --app the registry's (registrations, ejections, reaps). Anyone may read.")
-        .option('--app <id>', 'the app whose history to read')
-        .option('--start <position>', 'first position to read', '0')
-        .option('--limit <n>', 'entries per page (at most 100)', '100')
-        .option('--all', 'read every page from --start on');
+    const command = addPageOptions(
+        new Command('audit')
+            .description("Read the audit log, a page at a time: an app's own history, or without --app the registry's (registrations, ejections, reaps). Anyone may read.")
+            .option('--app <id>', 'the app whose history to read'),
+        'entries',
+        100
+    );
     examples(command, 'audit --app bkyz2-fmaaa-aaaaa-qaaaq-cai --start 0 --limit 20', 'audit --all --json');
     return handle<AuditOptions>(run, command, async (ctx, options) => {
         const app = options.app === undefined ? undefined : parsePrincipal(options.app, '--app');

@@ -31,16 +31,43 @@ export function uploadCommand(run: Run): Command {
     return handle<UploadOptions>(run, command, async (ctx, options, [file = '']) => {
         const app = parsePrincipal(options.app, '--app');
         const wasm = await readBytes(file, ctx.io.cwd, '<file>');
-        const hash = sha256(wasm);
-        if (!ctx.json) ctx.io.stderr(`module sha256: ${toHex(hash)} (${wasm.length} bytes, computed locally)\n`);
-        const client = await ctx.client();
-        const before = await client.createModule({ app, hash, size: BigInt(wasm.length) });
-        const { info, sent } = await sendMissing(ctx, client, app, hash, wasm, before);
+        const { info, hash, already, sent } = await uploadToStore(ctx, await ctx.client(), app, wasm);
         return {
-            data: { module: info, sha256: toHex(hash), chunks_already_there: before.chunks_received, chunks_sent: sent },
-            lines: [...moduleLines(info), ...fields([['this run', before.chunks_received === 0 ? `sent all ${info.chunks_expected} chunks` : `resumed: ${before.chunks_received} already there, ${sent} sent`]])]
+            data: { module: info, sha256: toHex(hash), chunks_already_there: already, chunks_sent: sent },
+            lines: [...moduleLines(info), ...fields([['this run', uploadRunText(info, already, sent)]])]
         };
     });
+}
+
+export interface StoreUpload {
+    info: ModuleInfo;
+    hash: Uint8Array;
+    /** Chunks the store held before this run. */
+    already: number;
+    /** Chunks this run sent. */
+    sent: number;
+}
+
+/**
+ * Puts `wasm` into the store of `app` (an app, or a group's principal): hashed here (printed in
+ * text mode), declared, then the chunks the store does not hold yet, with progress. Nothing is
+ * sent when the module is complete there already, whoever uploaded it.
+ */
+export async function uploadToStore(ctx: Context, client: UpgraderClient, app: ModuleInfo['app'], wasm: Uint8Array): Promise<StoreUpload> {
+    const hash = sha256(wasm);
+    if (!ctx.json) ctx.io.stderr(`module sha256: ${toHex(hash)} (${wasm.length} bytes, computed locally)\n`);
+    // Complete already (perhaps uploaded by another proposer, whom create_module would refuse): nothing to send.
+    const stored = await client.getModule({ app, hash });
+    if (stored?.complete === true && stored.size === BigInt(wasm.length)) return { info: stored, hash, already: stored.chunks_received, sent: 0 };
+    const before = await client.createModule({ app, hash, size: BigInt(wasm.length) });
+    const { info, sent } = await sendMissing(ctx, client, app, hash, wasm, before);
+    return { info, hash, already: before.chunks_received, sent };
+}
+
+/** What an upload run did, in words. */
+export function uploadRunText(info: ModuleInfo, already: number, sent: number): string {
+    if (sent === 0) return `already complete in the store (${info.chunks_expected} chunks), nothing sent`;
+    return already === 0 ? `sent all ${info.chunks_expected} chunks` : `resumed: ${already} already there, ${sent} sent`;
 }
 
 async function sendMissing(ctx: Context, client: UpgraderClient, app: ModuleInfo['app'], hash: Uint8Array, wasm: Uint8Array, start: ModuleInfo): Promise<{ info: ModuleInfo; sent: number }> {

@@ -1,7 +1,8 @@
 /**
  * `vote`: approve or reject a proposal. Before voting it recomputes, from the proposal's own
  * fields, the subject the vote binds (module hash, argument hash, options, downgrade flag and the
- * module the app ran), checks it against the proposal, and against what the voter reviewed when
+ * module the app ran; for a group's rollout, the members named and the plan instead of the
+ * module run), checks it against the proposal, and against what the voter reviewed when
  * given (--expect-module/--expect-wasm, --expect-arg/--expect-arg-file); and it checks that the
  * caller is one of the app's voters, so a non-voter gets NotAVoterError rather than the IC's
  * inspect_message refusal.
@@ -10,7 +11,7 @@ import { IDL } from '@dfinity/candid';
 import { sha256 } from '@noble/hashes/sha2';
 import { Command } from 'commander';
 
-import { PolicyChange, type Proposal } from '../../../canisters/upgrader/types.js';
+import { PolicyChange, type Proposal, type UpgradeRequest } from '../../../canisters/upgrader/types.js';
 import { expectedSubject, toClientError } from '../../client/upgrader.js';
 import { toHex } from '../../encoding/hex.js';
 import { parseHash, parseHexBytes, parseNat, readBytes } from '../args.js';
@@ -59,7 +60,7 @@ export function voteCommand(run: Run): Command {
 /** The subject recomputed from the proposal; @throws CliFailure when it differs from the proposal's. */
 function subjectOf(proposal: Proposal): Uint8Array {
     const action = proposal.action;
-    const computed = 'upgrade' in action || 'hand_over' in action ? expectedSubject(proposal) : 'change_policy' in action ? sha256(new Uint8Array(IDL.encode([PolicyChange], [action.change_policy]))) : proposal.subject;
+    const computed = 'change_policy' in action ? sha256(new Uint8Array(IDL.encode([PolicyChange], [action.change_policy]))) : 'restore_snapshot' in action ? proposal.subject : expectedSubject(proposal);
     if (computed === undefined || toHex(computed) !== toHex(proposal.subject)) {
         throw new CliFailure('SubjectMismatch', `proposal ${proposal.id} says its subject is ${toHex(proposal.subject)} but its fields give ${computed === undefined ? 'nothing' : toHex(computed)}; do not vote, and report it`);
     }
@@ -72,15 +73,21 @@ async function checkReviewed(proposal: Proposal, options: VoteOptions, cwd: stri
     if (!wantsModule && !wantsArg) return;
     const action = proposal.action;
     if (wantsModule) {
-        // An upgrade installs its module in the app; a hand-over names the module its successor runs.
-        const named = 'upgrade' in action ? action.upgrade.module_hash : 'hand_over' in action ? action.hand_over.successor_module_hash : undefined;
-        if (named === undefined) throw new UsageError(`proposal ${proposal.id} names no module: --expect-module and --expect-wasm apply to upgrades and hand-overs`);
+        // An upgrade installs its module in the app, a rollout in the group's members; a hand-over names the module its successor runs.
+        const named = upgradeOf(proposal)?.module_hash ?? ('hand_over' in action ? action.hand_over.successor_module_hash : undefined);
+        if (named === undefined) throw new UsageError(`proposal ${proposal.id} names no module: --expect-module and --expect-wasm apply to upgrades, rollouts and hand-overs`);
         const module = options.expectWasm !== undefined ? sha256(await readBytes(options.expectWasm, cwd, '--expect-wasm')) : parseHash(options.expectModule ?? '', '--expect-module');
         if (toHex(module) !== toHex(named)) throw new CliFailure('NotWhatWasReviewed', `proposal ${proposal.id} names module ${toHex(named)}, not the ${toHex(module)} you reviewed; nothing was voted`);
     }
     if (wantsArg) {
-        if (!('upgrade' in action)) throw new UsageError(`proposal ${proposal.id} is not an upgrade: --expect-arg and --expect-arg-file apply to upgrades only`);
+        if (upgradeOf(proposal) === undefined) throw new UsageError(`proposal ${proposal.id} is not an upgrade: --expect-arg and --expect-arg-file apply to upgrades and rollouts only`);
         const arg = options.expectArgFile !== undefined ? await readBytes(options.expectArgFile, cwd, '--expect-arg-file') : parseHexBytes(options.expectArg ?? '', '--expect-arg');
         if (toHex(sha256(arg)) !== toHex(proposal.arg_hash)) throw new CliFailure('NotWhatWasReviewed', `proposal ${proposal.id}'s argument hashes to ${toHex(proposal.arg_hash)}, not to that of the argument you reviewed (${toHex(sha256(arg))}); nothing was voted`);
     }
+}
+
+/** The upgrade a proposal installs: an app's, or each member's of a group's rollout. */
+function upgradeOf(proposal: Proposal): UpgradeRequest | undefined {
+    const action = proposal.action;
+    return 'upgrade' in action ? action.upgrade : 'rollout' in action ? action.rollout.upgrade : undefined;
 }

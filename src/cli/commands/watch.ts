@@ -2,7 +2,8 @@
  * `watch`: follows a proposal until its outcome, printing each step as the upgrader records it
  * (its app's audit log, filtered to the proposal) and why an execution waits, if it does. Exits 0
  * when the proposal executed successfully (upgraded, restored, policy_changed, handed_over), 1 when it ended
- * any other way (rejected, expired, cancelled, or a failed outcome).
+ * any other way (rejected, expired, cancelled, or a failed outcome). A group's rollout
+ * (`--group`, or a rollout proposal's id) is followed by watch-rollout.ts.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -11,33 +12,47 @@ import { Command } from 'commander';
 
 import type { AuditEntry, Proposal } from '../../../canisters/upgrader/types.js';
 import { toClientError, type UpgraderClient } from '../../client/upgrader.js';
-import { parseNat } from '../args.js';
+import { parseNat, parsePrincipal } from '../args.js';
 import { examples, handle, type Run } from '../command.js';
-import { CliFailure } from '../errors.js';
+import { CliFailure, UsageError } from '../errors.js';
+import { groupRecord } from '../group-record.js';
 import { fields, variantText } from '../output.js';
 import { auditLine } from './show.js';
+import { groupRolloutProposal, watchRollout } from './watch-rollout.js';
 
-const SUCCESS = new Set(['upgraded', 'restored', 'policy_changed', 'handed_over']);
+const SUCCESS = new Set(['upgraded', 'restored', 'policy_changed', 'handed_over', 'rolled_out']);
 
 interface WatchOptions {
     interval: string;
     timeout?: string;
+    group?: string;
 }
 
 export function watchCommand(run: Run): Command {
     const command = new Command('watch')
-        .description('Follow a proposal live, step by step, until its outcome. Exits 0 on success (upgraded, restored, policy_changed, handed_over), 1 otherwise.')
-        .argument('<proposal>', 'the proposal id')
+        .description(
+            "Follow a proposal live, step by step, until its outcome. Exits 0 on success (upgraded, restored, policy_changed, handed_over, rolled_out), 1 otherwise. With --group (or a rollout proposal's id): follow the group's rollout (its live rollout proposal, else its latest) with a progress bar and the count of members in each state (pending, running, upgraded, rolled back, failed, skipped), then list the members that failed or were rolled back, with why; exit 0 when it finished, 1 when it halted, was aborted or was not approved."
+        )
+        .argument('[proposal]', 'the proposal id')
+        .option('--group <id>', "follow this group's rollout instead")
         .option('--interval <ms>', 'how often to poll', '1000')
         .option('--timeout <seconds>', 'give up (exit 1) after this long; default: wait for the outcome');
-    examples(command, 'watch 3', 'watch 3 --json --timeout 1800');
-    return handle<WatchOptions>(run, command, async (ctx, options, [text = '']) => {
-        const id = parseNat(text, '<proposal>');
+    examples(command, 'watch 3', 'watch 3 --json --timeout 1800', 'watch --group <group id>');
+    return handle<WatchOptions>(run, command, async (ctx, options, [text]) => {
+        if ((text === undefined) === (options.group === undefined)) throw new UsageError('give a proposal id, or --group <id> to follow a group\'s rollout (one of them)');
+        const target: { id: bigint } | { group: Principal } = options.group === undefined ? { id: parseNat(text ?? '', '<proposal>') } : { group: parsePrincipal(options.group, '--group') };
         const interval = Number(parseNat(options.interval, '--interval'));
         const deadline = options.timeout === undefined ? undefined : Date.now() + Number(parseNat(options.timeout, '--timeout')) * 1000;
+        const patience = { interval, deadline, timeout: options.timeout };
         const client = await ctx.client(true);
+        if ('group' in target) {
+            const info = await groupRecord(client, target.group);
+            return watchRollout(ctx, client, target.group, await groupRolloutProposal(client, target.group, info.live_proposal[0]), patience);
+        }
+        const { id } = target;
         const first = await client.getProposal(id);
         if (first === undefined) throw toClientError({ ProposalNotFound: id });
+        if ('rollout' in first.action) return watchRollout(ctx, client, first.app, id, patience);
         const events = new AuditCursor(client, first.app, id);
         const say = (line: string): void => (ctx.json ? ctx.progress.note(line) : ctx.io.stdout(`${line}\n`));
         let waiting: string | undefined;

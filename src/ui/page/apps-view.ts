@@ -52,7 +52,8 @@ export function renderApp(region: HTMLElement, app: string, info: AppInfo | unde
             field('Snapshots', `keep ${info.snapshot_policy.keep}${info.snapshot_policy.required ? ', required for every upgrade' : ''}${info.snapshot_policy.rehearse ? '; every upgrade rehearsed on a copy first' : ''}; ${info.snapshots.length} taken`),
             field('Policy version', String(info.policy_version)),
             field('Registered', `${time(info.registered_at)} by `, h('code', { class: 'principal' }, info.registered_by.toText())),
-            field('Live proposal', info.live_proposal[0] === undefined ? 'none' : `#${info.live_proposal[0]}`)
+            field('Live proposal', info.live_proposal[0] === undefined ? 'none' : `#${info.live_proposal[0]}`),
+            ...groupFields(info)
         ),
         h('h3', {}, 'Voters'),
         h(
@@ -64,4 +65,11 @@ export function renderApp(region: HTMLElement, app: string, info: AppInfo | unde
         policy.proposers.length === 0 ? h('p', {}, 'Only the app itself.') : h('ul', { class: 'voters' }, policy.proposers.map((p) => h('li', {}, h('code', { class: 'principal' }, p.toText())))),
         info.snapshots.length === 0 ? null : h('details', {}, h('summary', {}, 'Snapshots the upgrader took'), h('ul', {}, info.snapshots.map((s) => h('li', {}, `${toHex(s.id)} — ${time(s.taken_at)}, proposal #${s.proposal_id}`))))
     );
+}
+
+/** A member names its group (whose policy and rollouts govern it); a group counts its members. */
+function groupFields(info: AppInfo): Node[] {
+    const group = info.group[0];
+    if (group !== undefined) return field('Group', h('a', { href: `#app=${group.toText()}` }, h('code', {}, group.toText())), ' (its policy and rollouts govern this app)');
+    return info.members > 0 ? field('Members', `${info.members} apps in this group`) : [];
 }

@@ -47,9 +47,9 @@ export function stepText(step: Step): string {
     return tag(step).replace(/_/g, ' ');
 }
 
-/** Whether an outcome did what was voted (upgraded, policy changed, restored, handed over). */
+/** Whether an outcome did what was voted (upgraded, policy changed, restored, handed over, a group's rollout run to its end). */
 export function succeeded(outcome: Outcome): boolean {
-    return 'upgraded' in outcome || 'policy_changed' in outcome || 'restored' in outcome || 'handed_over' in outcome;
+    return 'upgraded' in outcome || 'policy_changed' in outcome || 'restored' in outcome || 'handed_over' in outcome || 'rolled_out' in outcome;
 }
 
 /** A rehearsal's report: how it ended, on how much state, in which canister. */

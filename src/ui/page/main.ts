@@ -1,7 +1,7 @@
 /**
  * The voters' page: reads the configuration, keeps the voter's key, and redraws each view when
  * its data changes (polling the upgrader's queries while an app is open, every second during an
- * execution so its progress shows step by step). The address's fragment names what is shown:
+ * execution or a group's rollout so its progress shows step by step, member by member). The address's fragment names what is shown:
  * `#app=<id>&proposal=<n>`.
  */
 import { Principal } from '@dfinity/principal';
@@ -16,6 +16,7 @@ import { loadOrCreateKey, replaceKey } from './identity.js';
 import { renderIdentity } from './identity-view.js';
 import { type AppSnapshot, connect, proposalsOf, readApp, RegistryReader } from './network.js';
 import { renderProposal, renderProposalList, type VoteRequest } from './proposals-view.js';
+import { renderRollout } from './rollout-view.js';
 import { type InterfaceState, renderInterface } from './interface-view.js';
 import { reviewProposalInterface } from '../../client/interface-check.js';
 
@@ -129,7 +130,12 @@ async function main(): Promise<void> {
                     });
                 }
                 draw('interface', { i: shown === undefined ? undefined : interfaces.get(shown.id) }, (el) => renderInterface(el, shown === undefined ? undefined : interfaces.get(shown.id)));
+                // A group runs no execution of its own: its rollout view shows its members' progress instead.
+                const rollout = s.rollout;
+                region('execution').hidden = rollout !== undefined || (s.proposal !== undefined && 'rollout' in s.proposal.action);
+                region('rollout').hidden = rollout === undefined;
                 draw('execution', { p: s.proposal?.status, id: s.proposalId, a: s.audit.filter((e) => e.proposal_id[0] === s.proposalId), x: s.execution }, (el) => renderExecution(el, s.proposalId, s.proposal, s.audit, s.execution));
+                if (rollout !== undefined) draw('rollout', rollout, (el) => renderRollout(el, rollout));
                 draw('audit', { a: s.audit, t: s.auditTotal }, (el) => renderAudit(el, s.audit, s.auditTotal));
                 if (announcer.classList.contains('error') && announcer.textContent?.startsWith('Cannot reach')) announce('Connected again.');
             } catch (error) {

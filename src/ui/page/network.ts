@@ -6,7 +6,7 @@
 import { HttpAgent, type Identity } from '@dfinity/agent';
 import { Principal } from '@dfinity/principal';
 
-import type { AppInfo, AuditEntry, Execution, Proposal, ProposalStatus } from '../../../canisters/upgrader/types.js';
+import type { AppInfo, AuditEntry, Execution, Proposal, ProposalStatus, Rollout } from '../../../canisters/upgrader/types.js';
 import { UpgraderClient } from '../../client/upgrader.js';
 import type { PageConfig } from './config.js';
 
@@ -56,16 +56,18 @@ export interface AppSnapshot {
     /** Positions in the app's audit log so far (older ones may have been dropped). */
     auditTotal: bigint;
     execution: Execution | undefined;
+    /** A group's latest rollout (none for an app, or a group that has had none). */
+    rollout: Rollout | undefined;
     /** The proposal shown in detail (chosen, else the live one, else the latest), if the upgrader still keeps it. */
     proposal: Proposal | undefined;
     proposalId: bigint | undefined;
 }
 
 export async function readApp(client: UpgraderClient, app: Principal, chosen: bigint | undefined): Promise<AppSnapshot> {
-    const [info, execution, log] = await Promise.all([client.getApp(app), client.getExecution(app), readAudit(client, app)]);
+    const [info, execution, rollout, log] = await Promise.all([client.getApp(app), client.getExecution(app), client.getRollout(app), readAudit(client, app)]);
     const proposalId = chosen ?? info?.live_proposal[0] ?? proposalsOf(log.entries).at(-1)?.id;
     const proposal = proposalId === undefined ? undefined : await client.getProposal(proposalId);
-    return { app, info, audit: log.entries, auditTotal: log.total, execution, proposal, proposalId };
+    return { app, info, audit: log.entries, auditTotal: log.total, execution, rollout, proposal, proposalId };
 }
 
 async function readAudit(client: UpgraderClient, app: Principal): Promise<{ entries: AuditEntry[]; total: bigint }> {

@@ -42,6 +42,7 @@ export function renderProposalList(region: HTMLElement, app: string, proposals: 
 /** What a vote on `action` binds, as shown above the vote buttons. */
 function bindsText(action: Proposal['action']): string {
     if ('upgrade' in action) return 'its module hash, argument hash, options, downgrade flag and from-module';
+    if ('rollout' in action) return 'its module hash, argument hash, options, downgrade flag, the members it names (or all) and its plan';
     if ('hand_over' in action) return 'the successor and the module hash it must run';
     if ('change_policy' in action) return 'the new policy';
     return 'the snapshot';
@@ -64,7 +65,7 @@ function voteArea(proposal: Proposal, info: AppInfo | undefined, me: string, vot
     }
     let subject = proposal.subject;
     const binds = bindsText(proposal.action);
-    if ('upgrade' in proposal.action || 'hand_over' in proposal.action) {
+    if ('upgrade' in proposal.action || 'rollout' in proposal.action || 'hand_over' in proposal.action) {
         const recomputed = expectedSubject(proposal);
         if (recomputed === undefined || !equalBytes(recomputed, proposal.subject)) {
             area.append(h('p', { class: 'error', role: 'alert' }, `The proposal's subject does not match ${binds} as shown: do not vote; report it.`));
@@ -107,11 +108,14 @@ function actionFields(proposal: Proposal): Node[] {
     }
     if ('rollout' in action) {
         const { upgrade, members, plan } = action.rollout;
+        const named = members[0];
         return [
-            ...field('Action', `roll out to ${members[0] === undefined ? 'every member of the group' : `${members[0].length} named members`}`),
+            ...field('Action', `roll out to ${named === undefined ? 'every member of the group' : `${named.length} named members`}${proposal.downgrade ? ' (a downgrade: the group ran this module before)' : ''}`),
             ...field('Module hash', h('code', { id: 'module-hash', class: 'hash' }, toHex(upgrade.module_hash))),
-            ...field('Argument SHA-256', h('code', { class: 'hash' }, toHex(proposal.arg_hash))),
-            ...field('Plan', `canary ${plan.canary}, batches of ${plan.batch_size}, at most ${plan.max_concurrency} at once, halt above ${plan.max_failure_percent}% failures`)
+            ...field('Argument SHA-256', h('code', { id: 'arg-hash', class: 'hash' }, toHex(proposal.arg_hash)), ` (${upgrade.arg.length} bytes)`),
+            ...field('Options', optionsText(upgrade.options)),
+            ...field('Plan', `canary ${plan.canary}, batches of ${plan.batch_size}, at most ${plan.max_concurrency} at once, halt above ${plan.max_failure_percent}% failures`),
+            ...(named === undefined ? [] : field('Members, in order', h('ol', { class: 'members' }, named.map((member) => h('li', {}, h('code', { class: 'principal' }, member.toText()))))))
         ];
     }
     if ('hand_over' in action) {
