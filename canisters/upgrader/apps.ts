@@ -3,11 +3,12 @@
  * upgrader and the recovery principal both control the app, and taking the registration fee)
  * and each app's stored record, including the modules it was seen running.
  */
-import { Principal } from '@dfinity/principal';
+import type { Principal } from '@dfinity/principal';
 import { canisterSelf, StableBTreeMap, time } from 'azle';
 
 import { audit } from './audit';
 import { CallFailure, fail } from './errors';
+import { isGroupPrincipal } from './group-id';
 import { addMember, removeMember } from './group-members';
 import { findHandOver, forgetHandOver } from './handed-over';
 import { MAX_APPS_PER_REGISTRANT, MAX_GROUP_MEMBERS, MAX_RAN_MODULES_KEPT } from './limits';
@@ -221,23 +222,6 @@ export function checkRegistrable(caller: Principal, app: Principal, group: Store
     if ((registrants.get(caller) ?? 0) >= MAX_APPS_PER_REGISTRANT) throw fail.quota(`${caller.toText()} already registered ${MAX_APPS_PER_REGISTRANT} apps`);
 }
 
-const GROUP_TAG = 0x67;
-/** The IC's reserved principal class: no canister or user ever has such an id. */
-const RESERVED_CLASS = 0x7f;
-
-/** The principal naming group `id`: a reserved id (its tag, the number, the reserved class byte). */
-export function groupPrincipal(id: bigint): Principal {
-    const bytes = new Uint8Array(10);
-    bytes[0] = GROUP_TAG;
-    new DataView(bytes.buffer).setBigUint64(1, id);
-    bytes[9] = RESERVED_CLASS;
-    return Principal.fromUint8Array(bytes);
-}
-
-export function isGroupPrincipal(principal: Principal): boolean {
-    const bytes = principal.toUint8Array();
-    return bytes.length === 10 && bytes[0] === GROUP_TAG && bytes[9] === RESERVED_CLASS;
-}
 
 /** The record whose policy governs `app`: its group's for a member, its own otherwise. */
 export function governing(app: StoredApp): StoredApp {

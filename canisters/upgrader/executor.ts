@@ -27,7 +27,8 @@
 import type { Principal } from '@dfinity/principal';
 import { canisterCycleBalance, canisterSelf, setTimer, StableBTreeMap, time } from 'azle';
 
-import { findApp, isGroupPrincipal } from './apps';
+import { findApp } from './apps';
+import { isGroupPrincipal } from './group-id';
 import { audit } from './audit';
 import { decide, type FailureOutcome, stepTo } from './flow';
 import { CHUNK_BYTES, cyclesRequired, LEASE_NS, MAX_APPS, MAX_MODULE_BYTES, rehearsalCycles } from './limits';

@@ -1,7 +1,7 @@
 /**
  * Groups (fleets): apps that share one policy, upgraded together by one proposal (a rollout,
- * rollouts.ts). A group is stored as an app record under a reserved principal (apps.ts
- * `groupPrincipal`), so it has what an app has for its governance: voters, proposers, recovery
+ * rollouts.ts). A group is stored as an app record under a reserved principal (group-id.ts),
+ * so it has what an app has for its governance: voters, proposers, recovery
  * principal, one live proposal, its own module store, a pause flag and an audit ring. It is no
  * canister: the upgrader never makes a management call about it, and no one can call as it.
  *
@@ -12,7 +12,8 @@
  */
 import type { Principal } from '@dfinity/principal';
 
-import { admit, checkRegistrable, detachMember, enrol, groupPrincipal, isGroupPrincipal, requireApp, type StoredApp } from './apps';
+import { admit, checkRegistrable, detachMember, enrol, requireApp, type StoredApp } from './apps';
+import { groupPrincipal, isGroupPrincipal } from './group-id';
 import { fail } from './errors';
 import { findExecution } from './executor';
 import { MAX_GROUP_PAGE } from './limits';

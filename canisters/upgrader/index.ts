@@ -11,7 +11,8 @@ import { memoizeTypeNames } from './runtime';
 import type { Principal } from '@dfinity/principal';
 import { IDL, init, inReplicatedExecution, inspectMessage, msgArgData, msgCaller, msgMethodName, postUpgrade, trap } from 'azle';
 
-import { findApp, isGroupPrincipal, mayUpload, register, requireApp, viewApp } from './apps';
+import { findApp, mayUpload, register, requireApp, viewApp } from './apps';
+import { isGroupPrincipal } from './group-id';
 import { auditPage } from './audit';
 import { checkArgs, isHashSized, isPrincipalSized } from './bounds';
 import { fastQuery, fastUpdate, precompileQueries } from './endpoint';

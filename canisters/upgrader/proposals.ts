@@ -9,7 +9,8 @@
 import type { Principal } from '@dfinity/principal';
 import { canisterSelf, StableBTreeMap, time } from 'azle';
 
-import { findApp, hasRun, isGroupPrincipal, mayProposePolicy, mayProposeUpgrade, noteRunning, requireApp, saveApp, type StoredApp } from './apps';
+import { findApp, hasRun, mayProposePolicy, mayProposeUpgrade, noteRunning, requireApp, saveApp, type StoredApp } from './apps';
+import { isGroupPrincipal } from './group-id';
 import { audit } from './audit';
 import { fail } from './errors';
 import { MAX_ARG_BYTES, NANOS_PER_SECOND, PRUNE_BATCH } from './limits';

@@ -8,7 +8,8 @@
 import type { Principal } from '@dfinity/principal';
 import { canisterSelf, time } from 'azle';
 
-import { findApp, isGroupPrincipal, removeApp, requireApp } from './apps';
+import { findApp, removeApp, requireApp } from './apps';
+import { isGroupPrincipal } from './group-id';
 import { audit } from './audit';
 import { CallFailure, fail } from './errors';
 import { findExecution } from './executor';

@@ -10,7 +10,8 @@
 import type { Principal } from '@dfinity/principal';
 import { canisterSelf } from 'azle';
 
-import { findApp, isGroupPrincipal, removeApp, requireApp, saveApp, type StoredApp } from './apps';
+import { findApp, removeApp, requireApp, saveApp, type StoredApp } from './apps';
+import { isGroupPrincipal } from './group-id';
 import { audit } from './audit';
 import { CallFailure, fail, type Failure } from './errors';
 import { findExecution, launchMember, startExecution } from './executor';
