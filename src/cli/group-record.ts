@@ -5,11 +5,12 @@
  */
 import type { Principal } from '@dfinity/principal';
 
+import { isGroupPrincipal } from '../../canisters/upgrader/group-id.js';
 import type { AppInfo } from '../../canisters/upgrader/types.js';
 import type { UpgraderClient } from '../client/upgrader.js';
 import { CliFailure } from './errors.js';
 
-/** @throws CliFailure `GroupNotFound` for an unknown id, `NotAGroup` for a member of a group. */
+/** @throws CliFailure `GroupNotFound` for an unknown id, `NotAGroup` for a member of a group or an app on its own. */
 export async function groupRecord(client: UpgraderClient, group: Principal): Promise<AppInfo> {
     const info = await client.getApp(group);
     if (info === undefined) {
@@ -17,5 +18,6 @@ export async function groupRecord(client: UpgraderClient, group: Principal): Pro
     }
     const parent = info.group[0];
     if (parent !== undefined) throw new CliFailure('NotAGroup', `${group.toText()} is a member of the group ${parent.toText()}, not a group: give --group ${parent.toText()}`);
+    if (!isGroupPrincipal(group)) throw new CliFailure('NotAGroup', `${group.toText()} is an app, not a group: give the id \`npx upgrader group create\` printed`);
     return info;
 }

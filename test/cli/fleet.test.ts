@@ -149,7 +149,7 @@ it('halts on a failing canary (watch exits 1 naming the rolled-back member and w
 it('refuses what cannot work with one line: an unknown group, a member given as a group, a caller who may not add apps, a plan past the upgrader\'s bounds; binds named members in the vote', async () => {
     const scene = await fleetCli(server.url);
     const { run, upgrader } = scene;
-    const [m0, m1] = (await scene.members(2)) as [string, string];
+    const [m0, m1, m2] = (await scene.members(3)) as [string, string, string];
     const group = await createGroup(scene);
     const unknown = upgrader; // a canister, but no group or app of the upgrader
     const v2 = await scene.moduleFile('v2');
@@ -177,6 +177,12 @@ it('refuses what cannot work with one line: an unknown group, a member given as 
     const member = await run(['watch', '--group', m0]);
     expect(member.code).toBe(1);
     expect(member.stderr).toMatch(new RegExp(`\\nNotAGroup: ${m0} is a member of the group ${group}, not a group: give --group ${group}\\n$`));
+    // An app on its own is no group either (its id says so: group-id.ts).
+    expect((await run(['group', 'join', '--group', group, '--app', m2, '--identity', 'recovery'])).code).toBe(0);
+    expect((await run(['group', 'leave', '--app', m2, '--identity', 'recovery', '--yes'])).code).toBe(0);
+    const app = await run(['rollout', '--group', m2, '--wasm', v2, '--identity', 'maintainer']);
+    expect(app.code).toBe(1);
+    expect(app.stderr).toMatch(new RegExp(`\\nNotAGroup: ${m2} is an app, not a group`));
     const none = await run(['watch', '--group', group]);
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/\nNoRollout: the group \S+ has had no rollout yet: propose one with `npx upgrader rollout --group/);
