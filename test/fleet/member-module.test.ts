@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { Principal } from '@dfinity/principal';
-import { CallRejectedError, Replica, type Actor, WASM_PAGE_BYTES } from '../../src/replica/index.js';
+import { CallRejectedError, DEFAULT_INSTRUCTION_LIMITS, Replica, type Actor, WASM_PAGE_BYTES } from '../../src/replica/index.js';
 import { customSections } from '../../src/client/wasm-metadata.js';
 import { forwardReject, forwardReply, prog, universalWasm } from '../replica/conformance/support/universal.js';
 import { FLEET_MEMBER_DID, FLEET_MEMBER_VERSIONS, type FleetMember, type FleetMemberVersion, fleetMemberIdl, fleetMemberModule, POST_UPGRADE_TRAP_MESSAGE } from './member-module.js';
@@ -109,6 +109,18 @@ describe('the fleet member module', () => {
         expect(await moduleHashOf(canisterId)).toBe(sha256(await fleetMemberModule('v1')));
         const { status } = await replica.canisterStatus({ canisterId, sender: OWNER });
         expect(status).toEqual({ running: null });
+    });
+
+    it('busy_post_upgrade spends over 0.03 % of an upgrade\'s instruction limit in post_upgrade, and keeps the counter', async () => {
+        const { canisterId, member } = await install('v1');
+        await member.bump();
+        await upgrade(canisterId, 'busy_post_upgrade');
+        const postUpgrade = replica.lastInstall(canisterId)?.steps.find((s) => s.entry === 'canister_post_upgrade');
+        expect(postUpgrade?.trap).toBeNull();
+        expect(postUpgrade?.instructions).toBeGreaterThan((DEFAULT_INSTRUCTION_LIMITS.install * 3n) / 10_000n);
+        expect(await member.version()).toBe('busy_post_upgrade');
+        expect(await member.count()).toBe(1n);
+        expect(await member.health()).toBe(true);
     });
 
     it('with stablePages, holds that many pages of stable memory, kept whole across an upgrade, and is unhealthy once a word of them changes', async () => {

@@ -12,7 +12,8 @@
  *   upgrades and shows a rollback) and replies the new value;
  * - `count : () -> (nat64) query`: the counter.
  * `canister_init` and `canister_post_upgrade` accept any argument and ignore it; `pre_upgrade`
- * does nothing. Version `trap_post_upgrade` traps in post_upgrade, so the IC refuses an upgrade to it.
+ * does nothing. Version `trap_post_upgrade` traps in post_upgrade, so the IC refuses an upgrade to it;
+ * `busy_post_upgrade` spends some hundred million instructions in it, a hook an upgrade's budget notices.
  */
 import { createHash } from 'node:crypto';
 import { IDL } from '@dfinity/candid';
@@ -23,12 +24,14 @@ import { wat } from '../replica/conformance/support/wat.js';
 
 /** How each version behaves; every version is a distinct module (its name is in its data). */
 const VERSIONS = {
-    v1: { healthy: true, trapsInPostUpgrade: false, failsWhenUsed: false },
-    v2: { healthy: true, trapsInPostUpgrade: false, failsWhenUsed: false },
-    unhealthy: { healthy: false, trapsInPostUpgrade: false, failsWhenUsed: false },
-    trap_post_upgrade: { healthy: true, trapsInPostUpgrade: true, failsWhenUsed: false },
+    v1: { healthy: true, trapsInPostUpgrade: false, failsWhenUsed: false, postUpgradeSpins: 0 },
+    v2: { healthy: true, trapsInPostUpgrade: false, failsWhenUsed: false, postUpgradeSpins: 0 },
+    unhealthy: { healthy: false, trapsInPostUpgrade: false, failsWhenUsed: false, postUpgradeSpins: 0 },
+    trap_post_upgrade: { healthy: true, trapsInPostUpgrade: true, failsWhenUsed: false, postUpgradeSpins: 0 },
     /** A bug only real data shows: healthy on a member never bumped, unhealthy once its counter is above 0. */
-    fragile: { healthy: true, trapsInPostUpgrade: false, failsWhenUsed: true }
+    fragile: { healthy: true, trapsInPostUpgrade: false, failsWhenUsed: true, postUpgradeSpins: 0 },
+    /** post_upgrade turns an empty loop this many times: over 0.03 % of an upgrade's 300 B instructions. */
+    busy_post_upgrade: { healthy: true, trapsInPostUpgrade: false, failsWhenUsed: false, postUpgradeSpins: 20_000_000 }
 } as const;
 
 export type FleetMemberVersion = keyof typeof VERSIONS;
@@ -118,7 +121,7 @@ function stableWat(stablePages: number): string {
 }
 
 function memberWat(version: FleetMemberVersion, stablePages: number): string {
-    const { healthy, trapsInPostUpgrade, failsWhenUsed } = VERSIONS[version];
+    const { healthy, trapsInPostUpgrade, failsWhenUsed, postUpgradeSpins } = VERSIONS[version];
     // The reply's last byte is the bool: `fragile` and a member with stable pages write it before replying.
     const healthByte = AT.health + candidOne(0x7e).length;
     const conditions = [...(failsWhenUsed ? ['(i64.eqz (call $read_counter))'] : []), ...(stablePages > 1 ? ['(call $stable_whole)'] : [])];
@@ -126,7 +129,11 @@ function memberWat(version: FleetMemberVersion, stablePages: number): string {
     const name = new TextEncoder().encode(version);
     const versionReply = [...candidOne(0x71), ...encodeLeb128(name.length), ...name];
     const trapMessage = new TextEncoder().encode(POST_UPGRADE_TRAP_MESSAGE);
-    const postUpgrade = trapsInPostUpgrade ? `(call $trap (i32.const ${AT.trap}) (i32.const ${trapMessage.length}))` : '(call $ensure_counter)';
+    const spin = `(local $left i32) (local.set $left (i32.const ${postUpgradeSpins}))
+    (loop $spin (local.set $left (i32.sub (local.get $left) (i32.const 1))) (br_if $spin (local.get $left)))`;
+    const postUpgrade = trapsInPostUpgrade
+        ? `(call $trap (i32.const ${AT.trap}) (i32.const ${trapMessage.length}))`
+        : `${postUpgradeSpins > 0 ? spin : ''} (call $ensure_counter)`;
     return `(module
   (import "ic0" "msg_reply_data_append" (func $append (param i32 i32)))
   (import "ic0" "msg_reply" (func $reply))
