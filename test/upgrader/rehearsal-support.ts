@@ -21,7 +21,7 @@ export async function createRehearsalScene(options: SceneOptions = {}): Promise<
 
 /**
  * The member's stable memory: 80 pages (5,242,880 bytes), three slices of the copy (the last one
- * partial), with the module, the heap and the chunk store's slices around them. Its health check
+ * partial), after the module's slice and the heap's, before the chunk store's. Its health check
  * fails unless every word of them arrived where it was.
  */
 export const MEMBER_STABLE_PAGES = 80;
