@@ -1,16 +1,21 @@
 /**
- * `npx upgrader rehearse` against the replica's HTTP server: demo app v1, registered with a
- * sealed upgrader whose policy names the health check, rehearsed to v2 on its live state
- * (downloaded by the recovery principal, a controller); over-budget and bad-input exits.
+ * `npx upgrader rehearse` against the replica's HTTP server: an app registered with a sealed
+ * upgrader whose policy names the health check, rehearsed on its live state (downloaded by the
+ * recovery principal, a controller) or on a backup; over-budget, trap and bad-input exits.
+ * Real Azle hooks (demo app v1 → v2) where their instruction figures are what is checked; the
+ * small fleet member elsewhere, with stable memory over several download slices that its health
+ * check finds whole or not.
  */
-import { mkdtempSync, readFileSync, truncateSync } from 'node:fs';
+import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { snapshotManagement } from '../../src/client/snapshots/management.js';
 import { Principal } from '@dfinity/principal';
+import { WASM_PAGE_BYTES } from '../../src/replica/index.js';
 import { type ReplicaServer, startReplicaServer } from '../../src/server/server.js';
-import { agentAs, cli, governedApp, type GovernedApp, makeHome, V2_ARG_HEX, V2_WASM } from './support.js';
+import { fleetMemberModule, type FleetMemberVersion, POST_UPGRADE_TRAP_MESSAGE } from '../fleet/member-module.js';
+import { agentAs, type AppModule, cli, governedApp, type GovernedApp, makeHome, V2_ARG_HEX, V2_WASM } from './support.js';
 
 interface JsonHook {
     hook: string;
@@ -38,8 +43,24 @@ afterAll(async () => {
     await server.close();
 });
 
-/** Each test rehearses real Azle upgrades (two per rehearsal): minutes on a loaded machine. */
+/** A test that rehearses real Azle upgrades (two per rehearsal): minutes on a loaded machine. */
 const SLOW = 300_000;
+
+/** The member's stable memory: 5,242,880 bytes, three slices of the download. */
+const MEMBER_STABLE_PAGES = 80;
+const memberWasm = (version: FleetMemberVersion): Promise<Uint8Array> => fleetMemberModule(version, { stablePages: MEMBER_STABLE_PAGES });
+
+/** The fleet member v1 as an app (its init takes any argument). */
+async function memberApp(): Promise<AppModule> {
+    return { wasm: await memberWasm('v1'), arg: new Uint8Array() };
+}
+
+/** The member module of `version`, written to a file for --wasm. */
+async function memberFile(version: FleetMemberVersion): Promise<string> {
+    const path = join(mkdtempSync(join(tmpdir(), 'rehearse-member-')), `member_${version}.wasm`);
+    writeFileSync(path, await memberWasm(version));
+    return path;
+}
 
 /** A backup folder of the app, made by `npx upgrader backup` as its recovery principal. */
 async function backupOf(governed: GovernedApp): Promise<string> {
@@ -79,44 +100,53 @@ it("passes demo app v1 → v2 on the live state, with the policy's health check 
 }, SLOW);
 
 it('exits 1 when a hook uses more than --max-share of its limit, naming the hook and its share', async () => {
-    const governed = await governedApp(server.url);
-    const run = await governed.run(['rehearse', '--app', governed.app, '--wasm', V2_WASM, '--arg', V2_ARG_HEX, '--identity', 'recovery', '--max-share', '0.01']);
+    const governed = await governedApp(server.url, await memberApp());
+    // Its post_upgrade spends over 0.03 % of the upgrade's limit.
+    const run = await governed.run(['rehearse', '--app', governed.app, '--wasm', await memberFile('busy_post_upgrade'), '--identity', 'recovery', '--max-share', '0.01']);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/post_upgrade \(new module\): \d+(\.\d+)? % of the upgrade's instruction limit at today's size/);
     expect(run.stdout).toContain('3. health check: PASSED');
     expect(run.stdout).toContain('verdict: FAILED');
     expect(run.stdout).toMatch(/✗ post_upgrade \(new module\) in upgrade used \d+(\.\d+)? % of the upgrade's instruction limit, over the 0.01 % allowed/);
-}, SLOW);
 
-it('exits 1 with the trap when the new module cannot run on this state (a bad upgrade argument)', async () => {
-    const governed = await governedApp(server.url);
-    const run = await governed.run(['rehearse', '--app', governed.app, '--wasm', V2_WASM, '--arg', '4449444c0000', '--identity', 'recovery', '--json']);
+    // The same app and limit pass with a post_upgrade that spends nearly nothing.
+    const light = await governed.run(['rehearse', '--app', governed.app, '--wasm', await memberFile('v2'), '--identity', 'recovery', '--max-share', '0.01']);
+    expect(light.stdout).toContain('verdict: PASSED');
+    expect(light.code).toBe(0);
+});
+
+it('exits 1 with the trap when the new module cannot run on this state (its post_upgrade traps)', async () => {
+    const governed = await governedApp(server.url, await memberApp());
+    const run = await governed.run(['rehearse', '--app', governed.app, '--wasm', await memberFile('trap_post_upgrade'), '--identity', 'recovery', '--json']);
     expect(run.code).toBe(1);
     const { report } = run.json<{ report: JsonReport }>();
     expect(report.steps[0]!.status).toBe('failed');
-    expect(report.steps[0]!.hooks.at(-1)!.trap).not.toBeNull();
-    expect(report.steps[1]!.status).toBe('skipped');
-}, SLOW);
+    expect(report.steps[0]!.hooks.at(-1)!.trap).toContain(POST_UPGRADE_TRAP_MESSAGE);
+    expect(report.steps.slice(1).map((s) => s.status)).toEqual(['skipped', 'skipped']);
+});
 
-it('rehearses on a backup folder: the backed-up heap, the controllers from the network', async () => {
-    const governed = await governedApp(server.url);
+it('rehearses on a backup folder: the backed-up heap and stable memory, the controllers from the network', async () => {
+    const governed = await governedApp(server.url, await memberApp());
     const out = await backupOf(governed);
-    const run = await governed.run(['rehearse', '--app', governed.app, '--wasm', V2_WASM, '--arg', V2_ARG_HEX, '--from-backup', out, '--identity', 'recovery', '--json']);
+    const run = await governed.run(['rehearse', '--app', governed.app, '--wasm', await memberFile('v2'), '--from-backup', out, '--identity', 'recovery', '--json']);
     expect(run.code).toBe(0);
     const result = run.json<{ report: JsonReport; state_from: string; controllers_from: string; health_check: string }>();
     expect(result.state_from).toContain(out);
     expect(result.controllers_from).toContain('canister_status');
     expect(result.health_check).toBe('health');
+    // The health check passes only on the member's stable pages whole, as backed up.
     expect(result.report.steps.map((s) => s.status)).toEqual(['passed', 'passed', 'passed']);
-    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { metadata: { wasm_memory_size: string } };
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { metadata: { wasm_memory_size: string; stable_memory_size: string } };
+    expect(manifest.metadata.stable_memory_size).toBe(String(MEMBER_STABLE_PAGES * WASM_PAGE_BYTES));
     expect(result.report.steps[0]!.heap!.before).toBe(manifest.metadata.wasm_memory_size);
-}, SLOW);
+});
 
 it('rehearses a backup with the network gone, and refuses a truncated one before anything runs', async () => {
-    const governed = await governedApp(server.url);
+    const governed = await governedApp(server.url, await memberApp());
     const out = await backupOf(governed);
+    const v2 = await memberFile('v2');
     // Nothing listens on port 1: the identity controls the rehearsal, --health names the check.
-    const offline = await cli(['--network', 'http://127.0.0.1:1', 'rehearse', '--app', governed.app, '--wasm', V2_WASM, '--arg', V2_ARG_HEX, '--from-backup', out, '--health', 'health', '--identity', 'recovery', '--json'], {
+    const offline = await cli(['--network', 'http://127.0.0.1:1', 'rehearse', '--app', governed.app, '--wasm', v2, '--from-backup', out, '--health', 'health', '--identity', 'recovery', '--json'], {
         home: governed.home.dir
     });
     expect(offline.code).toBe(0);
@@ -126,10 +156,10 @@ it('rehearses a backup with the network gone, and refuses a truncated one before
 
     const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { parts: Array<{ kind: string; file: string }> };
     truncateSync(join(out, manifest.parts.find((p) => p.kind === 'wasm_memory')!.file), 1000);
-    const broken = await governed.run(['rehearse', '--app', governed.app, '--wasm', V2_WASM, '--from-backup', out, '--identity', 'recovery']);
+    const broken = await governed.run(['rehearse', '--app', governed.app, '--wasm', v2, '--from-backup', out, '--identity', 'recovery']);
     expect(broken.code).toBe(1);
     expect(broken.stderr).toMatch(/BackupCorrupt.*1000 bytes/);
-}, SLOW);
+});
 
 it('refuses bad input with one line and exit 2', async () => {
     const home = makeHome([]);

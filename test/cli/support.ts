@@ -84,12 +84,19 @@ export async function agentAs(url: string, identity: Identity): Promise<HttpAgen
     return connect(resolveNetwork(url), identity);
 }
 
-/** Demo app v1, installed by `deployer`, then controlled by the upgrader and `recovery` only. */
-async function deployApp(deployer: HttpAgent, upgrader: Principal, recovery: Principal): Promise<Principal> {
+/** An app's module and its init argument. */
+export interface AppModule {
+    wasm: Uint8Array;
+    arg: Uint8Array;
+}
+
+/** The app (default: demo app v1, owned by `deployer`), installed by `deployer`, then controlled by the upgrader and `recovery` only. */
+async function deployApp(deployer: HttpAgent, upgrader: Principal, recovery: Principal, module?: AppModule): Promise<Principal> {
     const owner = await deployer.getPrincipal();
     const app = await createCanister(deployer, [owner]);
     const config = new Uint8Array(IDL.encode([AppConfig], [{ owner: [owner], upgrader: [upgrader] }]));
-    await installCode(deployer, app, new Uint8Array(readFileSync(gzWasmPath('demo_app_v1'))), config);
+    const { wasm, arg } = module ?? { wasm: new Uint8Array(readFileSync(gzWasmPath('demo_app_v1'))), arg: config };
+    await installCode(deployer, app, wasm, arg);
     await setControllers(deployer, app, [upgrader, recovery]);
     return app;
 }
@@ -110,17 +117,18 @@ export interface GovernedApp {
 
 /**
  * Through the CLI: a fresh home (deployer, recovery, alice, bob, carol, maintainer, stranger),
- * a sealed free upgrader recorded in its canister_ids.json, and demo app v1 registered by its
- * recovery principal with voters alice, bob and carol (2 of 3) and proposer maintainer.
+ * a sealed free upgrader recorded in its canister_ids.json, and demo app v1 (or `module`)
+ * registered by its recovery principal with voters alice, bob and carol (2 of 3), proposer
+ * maintainer and health check `health`.
  */
-export async function governedApp(url: string): Promise<GovernedApp> {
+export async function governedApp(url: string, module?: AppModule): Promise<GovernedApp> {
     const home = makeHome(NAMES, 'deployer');
     const run = (args: string[]): Promise<CliRun> => cli(['--network', url, ...args], { home: home.dir });
     const deployed = await run(['deploy', '--registration-fee', '0', '--storage-fee-per-mib', '0', '--save', '--yes', '--json']);
     if (deployed.code !== 0 || deployed.stderr !== '') throw new Error(`deploy failed: ${deployed.stderr}`);
     const upgrader = deployed.json<{ upgrader: string }>().upgrader;
     const deployer = await agentAs(url, home.identities.deployer!);
-    const app = await deployApp(deployer, PrincipalClass.fromText(upgrader), PrincipalClass.fromText(home.principal('recovery')));
+    const app = await deployApp(deployer, PrincipalClass.fromText(upgrader), PrincipalClass.fromText(home.principal('recovery')), module);
     const registered = await run([
         'register', '--app', app.toText(), '--recovery', home.principal('recovery'),
         '--voter', home.principal('alice'), '--voter', home.principal('bob'), '--voter', `${home.principal('carol')}:1`,

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { Principal } from '@dfinity/principal';
-import { CallRejectedError, Replica, type Actor } from '../../src/replica/index.js';
+import { CallRejectedError, DEFAULT_INSTRUCTION_LIMITS, Replica, type Actor, WASM_PAGE_BYTES } from '../../src/replica/index.js';
 import { customSections } from '../../src/client/wasm-metadata.js';
 import { forwardReject, forwardReply, prog, universalWasm } from '../replica/conformance/support/universal.js';
 import { FLEET_MEMBER_DID, FLEET_MEMBER_VERSIONS, type FleetMember, type FleetMemberVersion, fleetMemberIdl, fleetMemberModule, POST_UPGRADE_TRAP_MESSAGE } from './member-module.js';
@@ -109,6 +109,51 @@ describe('the fleet member module', () => {
         expect(await moduleHashOf(canisterId)).toBe(sha256(await fleetMemberModule('v1')));
         const { status } = await replica.canisterStatus({ canisterId, sender: OWNER });
         expect(status).toEqual({ running: null });
+    });
+
+    it('busy_post_upgrade spends over 0.03 % of an upgrade\'s instruction limit in post_upgrade, and keeps the counter', async () => {
+        const { canisterId, member } = await install('v1');
+        await member.bump();
+        await upgrade(canisterId, 'busy_post_upgrade');
+        const postUpgrade = replica.lastInstall(canisterId)?.steps.find((s) => s.entry === 'canister_post_upgrade');
+        expect(postUpgrade?.trap).toBeNull();
+        expect(postUpgrade?.instructions).toBeGreaterThan((DEFAULT_INSTRUCTION_LIMITS.install * 3n) / 10_000n);
+        expect(await member.version()).toBe('busy_post_upgrade');
+        expect(await member.count()).toBe(1n);
+        expect(await member.health()).toBe(true);
+    });
+
+    it('with stablePages, holds that many pages of stable memory, kept whole across an upgrade, and is unhealthy once a word of them changes', async () => {
+        const pages = 80;
+        const wide = (version: FleetMemberVersion) => fleetMemberModule(version, { stablePages: pages });
+        expect(sha256(await wide('v1'))).not.toBe(sha256(await fleetMemberModule('v1')));
+        expect(sha256(await wide('v1'))).toBe(sha256(await wide('v1')));
+        await expect(fleetMemberModule('v1', { stablePages: 0 })).rejects.toThrow('stablePages must be a whole number of 64 KiB pages');
+        await expect(fleetMemberModule('v1', { stablePages: 1.5 })).rejects.toThrow('stablePages must be a whole number of 64 KiB pages');
+
+        const { canisterId, member } = await install(await wide('v1'));
+        const { memory_metrics } = await replica.callManagement('canister_status', { canister_id: canisterId }, OWNER);
+        expect(memory_metrics.stable_memory_size).toBe(BigInt(pages * WASM_PAGE_BYTES));
+        expect(await member.health()).toBe(true);
+        // The counter is the first word: bumping it leaves the pages whole.
+        expect(await member.bump()).toBe(1n);
+        expect(await member.health()).toBe(true);
+        await replica.upgradeCanister({ canisterId, wasm: await wide('v2'), sender: OWNER, arg: new Uint8Array() });
+        expect(await member.version()).toBe('v2');
+        expect(await member.count()).toBe(1n);
+        expect(await member.health()).toBe(true);
+
+        // Another module, installed over it, changes one word deep in the pages; the member back on it sees that.
+        const changeOneWord = prog().ic0('stable64_write', 41 * WASM_PAGE_BYTES + 16, new Uint8Array(8).fill(7));
+        await replica.upgradeCanister({ canisterId, wasm: await universalWasm(), sender: OWNER, arg: changeOneWord.build() });
+        await replica.upgradeCanister({ canisterId, wasm: await wide('v2'), sender: OWNER, arg: new Uint8Array() });
+        expect(await member.count()).toBe(1n);
+        expect(await member.health()).toBe(false);
+
+        // A member of one page, upgraded to a module that expects 80, lacks them.
+        const narrow = await install('v1');
+        await replica.upgradeCanister({ canisterId: narrow.canisterId, wasm: await wide('v2'), sender: OWNER, arg: new Uint8Array() });
+        expect(await narrow.member.health()).toBe(false);
     });
 
     it('installs gzipped, and padded to 8 MiB (through the chunk store), and answers the same', async () => {

@@ -1,7 +1,8 @@
 /**
  * Setup shared by the executor's fault tests: one replica, the upgrader, a demo app with two
- * notes, a module uploaded once, and helpers to drive an execution to a step and to let time
- * pass for the watchdog. Each test builds its own with `createExecutionScene`; nothing is shared.
+ * notes (or another app, `createAppScene`), a module uploaded once, and helpers to drive an
+ * execution to a step and to let time pass for the watchdog. Each test builds its own with
+ * `createExecutionScene`; nothing is shared.
  */
 import { gzipSync } from 'node:zlib';
 
@@ -41,16 +42,19 @@ export function gzippedModule(name: string): Module {
     return { name, bytes, hash: sha256(bytes) };
 }
 
-export type ExecutionScene = {
+/** What the execution helpers need: a replica with the upgrader and one app registered with it. */
+export type AppScene = {
     replica: Replica;
     upgraderId: Principal;
     upgrader: Upgrader;
     app: Principal;
-    notes: Actor<DemoAppV1Service>;
     /** The app's module hash before any upgrade (hex). */
     oldHash: string;
     limits: Limits;
 };
+
+/** An app scene whose app is a demo app with two notes. */
+export type ExecutionScene = AppScene & { notes: Actor<DemoAppV1Service> };
 
 export type SceneOptions = {
     /** The app's built canister. Default: demo_app_v1. */
@@ -63,21 +67,27 @@ export type SceneOptions = {
     sealed?: boolean;
 };
 
-export async function createExecutionScene(options: SceneOptions = {}): Promise<ExecutionScene> {
+/** A fresh replica with the upgrader, and the app `installApp` creates there, registered with the options' snapshot policy. */
+export async function createAppScene(options: Omit<SceneOptions, 'appName'>, installApp: (replica: Replica, upgraderId: Principal) => Promise<Principal>): Promise<AppScene> {
     const replica = await Replica.create(options.replicaOptions);
     const { id: upgraderId, upgrader } = await deployUpgrader(replica, {}, options.upgraderCycles, { sealed: options.sealed });
-    const app = await deployApp(replica, { name: options.appName ?? 'demo_app_v1', upgraderId });
+    const app = await installApp(replica, upgraderId);
     ok(await registerApp(upgrader, app, { snapshots: options.snapshots ?? DEFAULT_SNAPSHOTS }));
-    const notes = replica.createActor<DemoAppV1Service>(v1Idl, app);
+    const oldHash = (await moduleHashOf(replica, app)) ?? '';
+    return { replica, upgraderId, upgrader, app, oldHash, limits: await upgrader.limits() };
+}
+
+export async function createExecutionScene(options: SceneOptions = {}): Promise<ExecutionScene> {
+    const scene = await createAppScene(options, (replica, upgraderId) => deployApp(replica, { name: options.appName ?? 'demo_app_v1', upgraderId }));
+    const notes = scene.replica.createActor<DemoAppV1Service>(v1Idl, scene.app);
     notes.setPrincipal(admin);
     await notes.add_note('first note');
     await notes.add_note('second note');
-    const oldHash = (await moduleHashOf(replica, app)) ?? '';
-    return { replica, upgraderId, upgrader, app, notes, oldHash, limits: await upgrader.limits() };
+    return { ...scene, notes };
 }
 
 /** Uploads `module` and has it proposed by the maintainer and approved by alice and bob. */
-export async function approveUpgrade(scene: ExecutionScene, module: Module, upload = true): Promise<bigint> {
+export async function approveUpgrade(scene: AppScene, module: Module, upload = true): Promise<bigint> {
     const { upgrader, app } = scene;
     if (upload) await uploadModule(upgrader, app, module);
     upgrader.setPrincipal(maintainer);
@@ -87,30 +97,34 @@ export async function approveUpgrade(scene: ExecutionScene, module: Module, uplo
     return id;
 }
 
-/** Runs rounds until the execution's call for `step` is in flight (its lease is set). */
-export async function tickUntilInFlight(scene: ExecutionScene, step: StepName, maxTicks = 200): Promise<void> {
+/**
+ * Runs rounds until the execution's call for `step` is in flight (its lease is set); for a step
+ * that repeats with an index (rehearsal_copy's slices), `index` picks the run.
+ */
+export async function tickUntilInFlight(scene: AppScene, step: StepName, maxTicks = 200, index?: number): Promise<void> {
     for (let i = 0; i < maxTicks; i++) {
         const execution = (await scene.upgrader.get_execution(scene.app))[0];
-        if (execution !== undefined && step in execution.step && execution.lease_until > 0n) return;
+        const atIndex = index === undefined || Object.values(execution?.step ?? {})[0] === index;
+        if (execution !== undefined && step in execution.step && atIndex && execution.lease_until > 0n) return;
         await scene.replica.tick();
     }
-    throw new Error(`the execution never reached ${step}`);
+    throw new Error(`the execution never reached ${step}${index === undefined ? '' : ` ${index}`}`);
 }
 
 /** Lets `seconds` pass (the watchdog fires), then runs a few rounds. */
-export async function letTimePass(scene: ExecutionScene, seconds: number, rounds = 5): Promise<void> {
+export async function letTimePass(scene: AppScene, seconds: number, rounds = 5): Promise<void> {
     await scene.replica.advanceTime(seconds * 1000);
     await scene.replica.tick(rounds);
 }
 
 /** Lets the lease run out and the watchdog act, with nobody calling resume; returns the outcome. */
-export async function recoverByWatchdog(scene: ExecutionScene, proposal: bigint): Promise<Outcome> {
+export async function recoverByWatchdog(scene: AppScene, proposal: bigint): Promise<Outcome> {
     const leaseAndTick = Number(scene.limits.lease_seconds + scene.limits.watchdog_interval_seconds) + 1;
     await letTimePass(scene, leaseAndTick);
     return waitForOutcome(scene.replica, scene.upgrader, proposal);
 }
 
-export async function isRunning(scene: ExecutionScene): Promise<boolean> {
+export async function isRunning(scene: AppScene): Promise<boolean> {
     const status = await scene.replica.canisterStatus({ canisterId: scene.app, sender: admin });
     return 'running' in status.status;
 }

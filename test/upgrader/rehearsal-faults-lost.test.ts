@@ -1,9 +1,9 @@
 /** The rehearsal's fault matrix (see rehearsal-fault-matrix.ts) when the response to the step's call is lost. */
-import type { ExecutionScene } from './execution-fixture';
 import { REHEARSAL_CASES, runRehearsalCase } from './rehearsal-fault-matrix';
+import type { MemberScene } from './rehearsal-support';
 
 describe("rehearsal fault matrix: the response is lost", () => {
-    let scene: ExecutionScene | undefined;
+    let scene: MemberScene | undefined;
 
     afterEach(async () => {
         await scene?.replica.tearDown();

@@ -1,9 +1,9 @@
 /** The rehearsal's fault matrix (see rehearsal-fault-matrix.ts) when the continuation after the step's call traps. */
-import type { ExecutionScene } from './execution-fixture';
 import { REHEARSAL_CASES, runRehearsalCase } from './rehearsal-fault-matrix';
+import type { MemberScene } from './rehearsal-support';
 
 describe("rehearsal fault matrix: the continuation traps", () => {
-    let scene: ExecutionScene | undefined;
+    let scene: MemberScene | undefined;
 
     afterEach(async () => {
         await scene?.replica.tearDown();

@@ -1,14 +1,17 @@
 /**
- * What the rehearsal tests share: a scene whose app's policy asks for a rehearsal, and checks that
- * the rehearsal canister is gone and that the app is exactly as it was.
+ * What the rehearsal tests share: a scene whose app's policy asks for a rehearsal (the demo app,
+ * or a small fleet member whose state still spans several snapshot slices), and checks that the
+ * rehearsal canister is gone and that the app is exactly as it was.
  */
 import { IDL } from '@dfinity/candid';
 import type { Principal } from '@dfinity/principal';
 
 import type { AuditEntry, Outcome, Proposal, SnapshotPolicy } from '../../canisters/upgrader/types';
 import { type ExecutionEvent, MANAGEMENT_CANISTER_ID, type Replica } from '../../src/replica/index';
-import { admin, getProposal, moduleHashOf, type Upgrader } from './fixture';
-import { createExecutionScene, type ExecutionScene, isRunning, type SceneOptions } from './execution-fixture';
+import { type FleetMember, fleetMemberIdl, fleetMemberModule, type FleetMemberVersion } from '../fleet/member-module';
+import { admin, getProposal, type Module, moduleHashOf, sha256, type Upgrader } from './fixture';
+import { type AppScene, createAppScene, createExecutionScene, type ExecutionScene, isRunning, type SceneOptions } from './execution-fixture';
+import { createMember } from './fleet-fixture';
 
 export const REHEARSE: SnapshotPolicy = { keep: 2, required: false, rehearse: true };
 
@@ -16,8 +19,33 @@ export async function createRehearsalScene(options: SceneOptions = {}): Promise<
     return createExecutionScene({ snapshots: REHEARSE, ...options });
 }
 
+/**
+ * The member's stable memory: 80 pages (5,242,880 bytes), three slices of the copy (the last one
+ * partial), after the module's slice and the heap's, before the chunk store's. Its health check
+ * fails unless every word of them arrived where it was.
+ */
+export const MEMBER_STABLE_PAGES = 80;
+
+/** The fleet member module of `version` with MEMBER_STABLE_PAGES of stable memory. */
+export async function rehearsedMemberModule(version: FleetMemberVersion): Promise<Module> {
+    const bytes = await fleetMemberModule(version, { stablePages: MEMBER_STABLE_PAGES });
+    return { name: `fleet_member_${version}_${MEMBER_STABLE_PAGES}_stable_pages`, bytes, hash: sha256(bytes) };
+}
+
+export type MemberScene = AppScene & { member: FleetMember };
+
+/** A rehearsal scene whose app is a fleet member v1 (MEMBER_STABLE_PAGES of stable memory) with its counter bumped twice. */
+export async function createMemberRehearsalScene(): Promise<MemberScene> {
+    const v1 = await rehearsedMemberModule('v1');
+    const scene = await createAppScene({ snapshots: REHEARSE }, (replica, upgraderId) => createMember({ replica, upgraderId }, v1));
+    const member = scene.replica.createActor<FleetMember>(fleetMemberIdl, scene.app);
+    await member.bump();
+    await member.bump();
+    return { ...scene, member };
+}
+
 /** The rehearsal canister the proposal names (it must name one). */
-export async function rehearsalCanister(scene: ExecutionScene, id: bigint): Promise<Principal> {
+export async function rehearsalCanister(scene: AppScene, id: bigint): Promise<Principal> {
     const proposal: Proposal = await getProposal(scene.upgrader, id);
     const canister = proposal.rehearsal[0]?.canister[0];
     if (canister === undefined) throw new Error(`proposal ${id} shows no rehearsal canister`);
@@ -25,22 +53,35 @@ export async function rehearsalCanister(scene: ExecutionScene, id: bigint): Prom
 }
 
 /** The canister no longer exists on the replica (deleted, not merely stopped or emptied). */
-export async function expectDeleted(scene: ExecutionScene, canister: Principal): Promise<void> {
+export async function expectDeleted(scene: AppScene, canister: Principal): Promise<void> {
     await expect(scene.replica.canisterStatus({ canisterId: canister, sender: admin })).rejects.toThrow(/IC0301|not found/);
+}
+
+/** The app runs its old module, and no execution is left on it. */
+async function expectRunningAsBefore(scene: AppScene): Promise<void> {
+    expect(await isRunning(scene)).toBe(true);
+    expect(await moduleHashOf(scene.replica, scene.app)).toBe(scene.oldHash);
+    expect(await scene.upgrader.get_execution(scene.app)).toEqual([]);
 }
 
 /** The app runs its old module with its old notes, and nothing of the upgrade is left in it. */
 export async function expectAppUntouched(scene: ExecutionScene): Promise<void> {
-    expect(await isRunning(scene)).toBe(true);
-    expect(await moduleHashOf(scene.replica, scene.app)).toBe(scene.oldHash);
+    await expectRunningAsBefore(scene);
     expect(await scene.notes.version()).toBe('v1');
     expect(await scene.notes.count()).toBe(2n);
     expect((await scene.notes.get_note(1n))[0]?.text).toBe('second note');
-    expect(await scene.upgrader.get_execution(scene.app)).toEqual([]);
+}
+
+/** The member runs v1 with its counter at 2 and its stable pages whole, and nothing of the upgrade is left in it. */
+export async function expectMemberUntouched(scene: MemberScene): Promise<void> {
+    await expectRunningAsBefore(scene);
+    expect(await scene.member.version()).toBe('v1');
+    expect(await scene.member.count()).toBe(2n);
+    expect(await scene.member.health()).toBe(true);
 }
 
 /** The app's audit log, oldest first (at most 100 entries, enough for one upgrade). */
-export async function auditOf(scene: ExecutionScene): Promise<AuditEntry[]> {
+export async function auditOf(scene: AppScene): Promise<AuditEntry[]> {
     return (await scene.upgrader.audit_log({ app: [scene.app], start: 0n, limit: 100 })).entries;
 }
 
@@ -94,7 +135,7 @@ export async function measureRehearsal(replica: Replica, upgrader: Upgrader, upg
  * The app's snapshots as the IC lists them equal those the upgrader tracks: no snapshot was left
  * behind by a lost reply (a resumed step uses the one its lost call took).
  */
-export async function expectNoStraySnapshot(scene: ExecutionScene): Promise<void> {
+export async function expectNoStraySnapshot(scene: AppScene): Promise<void> {
     const reply = await scene.replica.updateCall({
         canisterId: MANAGEMENT_CANISTER_ID,
         method: 'list_canister_snapshots',
