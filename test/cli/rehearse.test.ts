@@ -14,7 +14,7 @@ import { snapshotManagement } from '../../src/client/snapshots/management.js';
 import { Principal } from '@dfinity/principal';
 import { WASM_PAGE_BYTES } from '../../src/replica/index.js';
 import { type ReplicaServer, startReplicaServer } from '../../src/server/server.js';
-import { fleetMemberModule, type FleetMemberVersion, POST_UPGRADE_TRAP_MESSAGE } from '../fleet/member-module.js';
+import { fleetMemberModule, type FleetMemberVersion, MULTI_SLICE_STABLE_PAGES, POST_UPGRADE_TRAP_MESSAGE } from '../fleet/member-module.js';
 import { agentAs, type AppModule, cli, governedApp, type GovernedApp, makeHome, V2_ARG_HEX, V2_WASM } from './support.js';
 
 interface JsonHook {
@@ -47,7 +47,7 @@ afterAll(async () => {
 const SLOW = 300_000;
 
 /** The member's stable memory: 5,242,880 bytes, three slices of the download. */
-const MEMBER_STABLE_PAGES = 80;
+const MEMBER_STABLE_PAGES = MULTI_SLICE_STABLE_PAGES;
 const memberWasm = (version: FleetMemberVersion): Promise<Uint8Array> => fleetMemberModule(version, { stablePages: MEMBER_STABLE_PAGES });
 
 /** The fleet member v1 as an app (its init takes any argument). */

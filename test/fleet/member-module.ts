@@ -34,6 +34,9 @@ const VERSIONS = {
     busy_post_upgrade: { healthy: true, trapsInPostUpgrade: false, failsWhenUsed: false, postUpgradeSpins: 20_000_000 }
 } as const;
 
+/** Stable pages (5.24 MB) that make a member's snapshot span several 2,000,000-byte slices, for the rehearsal and backup tests. */
+export const MULTI_SLICE_STABLE_PAGES = 80;
+
 export type FleetMemberVersion = keyof typeof VERSIONS;
 export const FLEET_MEMBER_VERSIONS = Object.keys(VERSIONS) as FleetMemberVersion[];
 

@@ -8,7 +8,7 @@ import type { Principal } from '@dfinity/principal';
 
 import type { AuditEntry, Outcome, Proposal, SnapshotPolicy } from '../../canisters/upgrader/types';
 import { type ExecutionEvent, MANAGEMENT_CANISTER_ID, type Replica } from '../../src/replica/index';
-import { type FleetMember, fleetMemberIdl, fleetMemberModule, type FleetMemberVersion } from '../fleet/member-module';
+import { type FleetMember, fleetMemberIdl, fleetMemberModule, type FleetMemberVersion, MULTI_SLICE_STABLE_PAGES } from '../fleet/member-module';
 import { admin, getProposal, type Module, moduleHashOf, sha256, type Upgrader } from './fixture';
 import { type AppScene, createAppScene, createExecutionScene, type ExecutionScene, isRunning, type SceneOptions } from './execution-fixture';
 import { createMember } from './fleet-fixture';
@@ -24,7 +24,7 @@ export async function createRehearsalScene(options: SceneOptions = {}): Promise<
  * partial), after the module's slice and the heap's, before the chunk store's. Its health check
  * fails unless every word of them arrived where it was.
  */
-export const MEMBER_STABLE_PAGES = 80;
+export const MEMBER_STABLE_PAGES = MULTI_SLICE_STABLE_PAGES;
 
 /** The fleet member module of `version` with MEMBER_STABLE_PAGES of stable memory. */
 export async function rehearsedMemberModule(version: FleetMemberVersion): Promise<Module> {
