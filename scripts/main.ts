@@ -5,16 +5,17 @@
  * deploys demo app v1 with the upgrader and a recovery principal as its controllers; writes notes;
  * uploads v2; lets the app propose its own upgrade (one-way); has two of three voters check and
  * approve it; watches the upgrader execute; prints the audit log and the proof (data kept and
- * migrated, module hash changed, read from the certified state). Ends with how to use the CLI and
- * the voters' page against the same replica. Exits 0, or 1 on any failure.
+ * migrated, module hash changed, read from the certified state); then upgrades a small fleet (a
+ * group of tiny app canisters) by one approved rollout. Ends with how to use the CLI and the
+ * voters' page against the same replica. Exits 0, or 1 on any failure.
  *
  *   npm start [-- --serve [--port <P>]]
  *
  * `--serve` keeps the replica running afterwards (default port 4943, dfx's, so `--network local`
  * reaches it) until Ctrl-C.
  */
-import { readFile } from 'node:fs/promises';
-import { relative } from 'node:path';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { Actor, type HttpAgent } from '@dfinity/agent';
@@ -27,14 +28,19 @@ import type { UpgradeRequest } from '../canisters/upgrader/types.js';
 import { main as cliMain } from '../src/cli/main.js';
 import { sha256 } from '../src/encoding/request-id.js';
 import { startReplicaServer } from '../src/server/server.js';
+import { agentMembers } from '../test/fleet/agent-members.js';
+import { type FleetMember, fleetMemberIdl, fleetMemberModule, type FleetMemberVersion } from '../test/fleet/member-module.js';
 import { buildCanisters } from './build-lib.js';
 import { parseOptions, runMain, UsageError } from './lib/args.js';
 import { certifiedInfo, connect, createCanister, demoIdentity, installCode, resolveNetwork, setControllers, sha256Hex } from './lib/ic.js';
-import { gzWasmPath } from './paths.js';
+import { azleOutDir, gzWasmPath } from './paths.js';
 
 const USAGE = 'usage: npm start [-- --serve [--port <P>]]';
 const NAMES = ['deployer', 'recovery', 'alice', 'bob', 'carol', 'maintainer'] as const;
 type Name = (typeof NAMES)[number];
+
+/** Members of the fleet act: copies of the tiny fleet member app (test/fleet/member-module.ts). */
+const FLEET_SIZE = 3;
 
 const step = (text: string): void => console.log(`\n▶ ${text}`);
 const show = (label: string, value: string): void => console.log(`  ${label.padEnd(18)} ${value}`);
@@ -184,12 +190,26 @@ async function main(): Promise<number> {
         const controllers = after.controllers.map((c: Principal) => c.toText()).sort();
         check(controllers.join() === [upgraderId, id('recovery')].sort().join(), 'controllers unchanged: the upgrader and the recovery principal');
 
+        step('A fleet: three copies of a tiny app canister in one group, upgraded by one vote, the canary first');
+        const members = await agentMembers(agents.deployer, [upgraderPrincipal, who.recovery.getPrincipal()], FLEET_SIZE);
+        const created = await upgrader(url, on('group', 'create', '--recovery', id('recovery'), '--voter', id('alice'), '--voter', id('bob'), '--voter', id('carol'), '--threshold', '2', '--proposer', id('maintainer'), '--health-check', 'health', '--snapshots-keep', '1', '--identity', 'demo:recovery', '--json'));
+        const group = (JSON.parse(created) as { group: string }).group;
+        await upgrader(url, on('group', 'join', '--group', group, ...members.flatMap((member) => ['--app', member.toText()]), '--identity', 'demo:recovery'));
+        const memberV2 = await writeFleetModule('v2');
+        const rolled = await upgrader(url, on('rollout', '--group', group, '--wasm', memberV2, '--canary', '1', '--batch-size', '2', '--max-concurrency', '2', '--max-failure-percent', '0', '--identity', 'demo:maintainer', '--json'));
+        const rolloutId = (JSON.parse(rolled) as { proposal_id: string }).proposal_id;
+        for (const voter of ['alice', 'bob'] as const) await upgrader(url, on('vote', rolloutId, '--approve', '--expect-wasm', memberV2, '--identity', `demo:${voter}`, '--yes'));
+        await upgrader(url, read('watch', '--group', group, '--interval', '100'));
+        const versions = await Promise.all(members.map((member) => Actor.createActor<FleetMember>(fleetMemberIdl, { agent: agents.alice, canisterId: member }).version()));
+        check(versions.every((version) => version === 'v2'), `every member of the group runs v2 (${FLEET_SIZE} upgraded by one approval)`);
+
         step(serve ? 'The replica keeps running (Ctrl-C stops it). Try:' : 'Done. To try the CLI and the voters\' page on this story, run `npm start -- --serve`, then:');
         // A fresh replica gives the same ids each run, so these also name what `--serve` deploys.
         const cliNetwork = !serve || port === 4943 ? 'local' : url;
         const pageNetwork = serve ? url : 'http://127.0.0.1:4943';
         console.log(`  npx upgrader status --network ${cliNetwork} --upgrader ${upgraderId} --app ${app.toText()}`);
         console.log(`  npx upgrader audit --network ${cliNetwork} --upgrader ${upgraderId} --app ${app.toText()}`);
+        console.log(`  npx upgrader status --network ${cliNetwork} --upgrader ${upgraderId} --app ${group}   (the group: its members and latest rollout)`);
         console.log(`  npx upgrader ui --network ${pageNetwork} --upgrader ${upgraderId} --app ${app.toText()}   (prints "ui on http://127.0.0.1:<port>")`);
         console.log(`  identities: --identity demo:<name> (${NAMES.join(', ')}; local networks only). \`npx upgrader --help\` lists every command.`);
         keepServing = serve;
@@ -204,6 +224,14 @@ async function main(): Promise<number> {
     } finally {
         if (!keepServing) await server.close();
     }
+}
+
+/** The fleet member module of `version`, written beside the build outputs; its path as the CLI is given it. */
+async function writeFleetModule(version: FleetMemberVersion): Promise<string> {
+    const path = join(azleOutDir('fleet_member'), `fleet_member_${version}.wasm`);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, await fleetMemberModule(version));
+    return relative(process.cwd(), path);
 }
 
 /** A CLI command whose output is only read, not shown. */

@@ -32,7 +32,10 @@ it('runs the governed upgrade through the CLI, then serves the replica for the c
     try {
         await serving;
         for (const proof of ['the app runs v2', 'all 3 notes kept', 'data migrated to the v2 model', 'module hash changed from v1 to v2', 'the upgrader rehearsed the upgrade on a copy of the app before touching it, and the copy passed']) expect(stdout).toContain(`✓ ${proof}`);
-        for (const command of ['deploy', 'register', 'upload', 'compare', 'rehearse', 'vote', 'watch', 'audit']) expect(stdout).toMatch(new RegExp(`\\$ npx upgrader .*\\b${command}\\b`));
+        for (const command of ['deploy', 'register', 'upload', 'compare', 'rehearse', 'vote', 'watch', 'audit', 'group create', 'group join', 'rollout']) expect(stdout).toMatch(new RegExp(`\\$ npx upgrader .*\\b${command}\\b`));
+        // The fleet act: one approved rollout upgrades the group, the canary first.
+        expect(stdout).toContain('✓ every member of the group runs v2 (3 upgraded by one approval)');
+        expect(stdout).toMatch(/members:\s+3 of 3 ended: pending 0, running 0, upgraded 3/);
         expect(stdout).toContain('matches your build');
         expect(stdout).toContain('outcome: upgraded');
         expect(stdout).toMatch(/2\. upgrade again \(new pre_upgrade, new post_upgrade: can the new version be upgraded\?\): PASSED/);
