@@ -170,7 +170,7 @@ export function encodeTextArguments(source: string, types: CandidType[], definit
     if (values.length > types.length) throw new CandidValueError(`${values.length} values were given for ${types.length} argument${types.length === 1 ? '' : 's'}`, 0);
     const typer = new ValueTyper(definitions);
     // Missing trailing arguments are `null` at their type, as for a record's missing fields.
-    const padded = types.map((type, i) => values[i] ?? ({ kind: 'null', at: source.length } as const));
+    const padded = types.map((_type, i) => values[i] ?? ({ kind: 'null', at: source.length } as const));
     const js = padded.map((v, i) => typer.value(v, types[i] as CandidType));
     const converter = new IdlConverter(definitions);
     return new Uint8Array(IDL.encode(types.map((t) => converter.convert(t)), js));

@@ -12,7 +12,7 @@ import { IDL } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
 import fc from 'fast-check';
 
-import { CandidDecodeError, decodeMessage, encodeMessage } from '../../canisters/upgrader/candid-codec';
+import { decodeMessage, encodeMessage } from '../../canisters/upgrader/candid-codec';
 import { readHeader } from '../../canisters/upgrader/candid/header';
 import { Reader } from '../../canisters/upgrader/candid/reader';
 import { minimumBytes } from '../../canisters/upgrader/candid/skips';

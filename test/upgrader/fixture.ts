@@ -19,7 +19,6 @@ import {
     type Outcome,
     type Policy,
     type Proposal,
-    type ProposalStatus,
     type Result,
     ResultProposalId,
     ResultResume,
@@ -220,10 +219,6 @@ export async function waitForOutcome(replica: Replica, upgrader: Upgrader, id: b
         await replica.tick();
     }
     throw new Error(`proposal ${id} did not finish in ${maxTicks} rounds`);
-}
-
-function statusName(status: ProposalStatus): string {
-    return Object.keys(status)[0] ?? '?';
 }
 
 export async function moduleHashOf(replica: Replica, canisterId: Principal): Promise<string | null> {

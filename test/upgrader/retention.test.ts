@@ -16,7 +16,6 @@ import {
     DEFAULT_SNAPSHOTS,
     deployApp,
     deployUpgrader,
-    err,
     maintainer,
     ok,
     registerApp,

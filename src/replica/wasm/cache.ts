@@ -13,7 +13,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { INSTRUMENTATION_VERSION, type GlobalValueType } from './instrument.js';
+import { INSTRUMENTATION_VERSION } from './instrument.js';
 import type { CanisterModuleInfo } from './module-info.js';
 
 /** Environment variable that overrides the default cache directory. */
