@@ -222,7 +222,6 @@ export function checkRegistrable(caller: Principal, app: Principal, group: Store
     if ((registrants.get(caller) ?? 0) >= MAX_APPS_PER_REGISTRANT) throw fail.quota(`${caller.toText()} already registered ${MAX_APPS_PER_REGISTRANT} apps`);
 }
 
-
 /** The record whose policy governs `app`: its group's for a member, its own otherwise. */
 export function governing(app: StoredApp): StoredApp {
     const group = app.info.group[0];
