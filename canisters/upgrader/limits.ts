@@ -117,8 +117,8 @@ export const MAX_ROLLOUT_CONCURRENCY = 50;
 export const MAX_STORE_CHUNKS = 100;
 /** Watchdog ticks a member waits for the upgrader's chunk store to be free to clear (30 s each) before its upgrade fails. */
 export const MAX_STORE_WAITS = 120;
-/** Bytes of a member's outcome kept in its rollout record. */
-export const MAX_MEMBER_NOTE_BYTES = 300;
+/** Characters of a member's outcome kept in its rollout record (the whole outcome is in its audit entry). */
+export const MAX_MEMBER_NOTE_CHARS = 200;
 /** Entries a group page (group_members, rollout_members) returns at most. */
 export const MAX_GROUP_PAGE = 500;
 

@@ -27,7 +27,7 @@ import { findApp, noteRunning, requireApp } from './apps';
 import { audit } from './audit';
 import { fail } from './errors';
 import { memberAt } from './group-members';
-import { MAX_GROUP_PAGE, MAX_MEMBER_NOTE_BYTES } from './limits';
+import { MAX_GROUP_PAGE, MAX_MEMBER_NOTE_CHARS } from './limits';
 import { MemoryId } from './memory';
 import { reclaim } from './modules';
 import { isStaged } from './staging';
@@ -199,7 +199,7 @@ function memberState(outcome: Outcome): MemberState {
 }
 
 function clip(text: string): string {
-    return text.length > MAX_MEMBER_NOTE_BYTES / 4 ? `${text.slice(0, MAX_MEMBER_NOTE_BYTES / 4 - 1)}…` : text;
+    return text.length > MAX_MEMBER_NOTE_CHARS ? `${text.slice(0, MAX_MEMBER_NOTE_CHARS - 1)}…` : text;
 }
 
 /** Why the rollout must halt after this member's state, or undefined. */

@@ -6,7 +6,7 @@
  */
 import type { Principal } from '@dfinity/principal';
 
-import { LEASE_NS, NANOS_PER_SECOND } from '../../canisters/upgrader/limits';
+import { LEASE_NS, MAX_MEMBER_NOTE_CHARS, NANOS_PER_SECOND } from '../../canisters/upgrader/limits';
 import type { Rollout } from '../../canisters/upgrader/types';
 import { MANAGEMENT_CANISTER_ID } from '../../src/replica/index';
 import { admin, err, getProposal, hex, maintainer, moduleHashOf, ok, recovery, refusedAtInspect, stranger, uploadModule } from './fixture';
@@ -136,6 +136,13 @@ describe('halting', () => {
         const installFailures = history.entries.filter((e) => 'step_failed' in e.event && 'install' in e.event.step_failed.step);
         expect(installFailures.map((e) => ('step_failed' in e.event ? e.event.step_failed.message : '')).join('\n')).toMatch(/upgrader's chunk store failed[\s\S]*\n[\s\S]*post_upgrade/);
         expect(await scene.replica.callManagement('stored_chunks', { canister_id: failed.app }, admin)).toEqual([]);
+        // Its rollout entry keeps the outcome's first 200 characters; its history keeps the whole outcome.
+        const reason = 'failed' in failed.state ? failed.state.failed : '';
+        const logged = history.entries.find((e) => 'member_outcome' in e.event);
+        const whole = logged !== undefined && 'member_outcome' in logged.event && 'install_failed' in logged.event.member_outcome ? `install_failed: ${logged.event.member_outcome.install_failed}` : '';
+        expect(whole).toMatch(/post_upgrade/);
+        expect(reason.length).toBeLessThanOrEqual(MAX_MEMBER_NOTE_CHARS);
+        expect(reason).toBe(whole.length > MAX_MEMBER_NOTE_CHARS ? `${whole.slice(0, MAX_MEMBER_NOTE_CHARS - 1)}…` : whole);
     }, 300_000);
 });
 
