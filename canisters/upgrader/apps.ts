@@ -54,9 +54,7 @@ export function removeApp(app: Principal): void {
         countRegistrant(removed.info.registered_by, -1);
         return;
     }
-    removeMember(group.info.app, app, group.info.members);
-    group.info.members = Math.max(0, group.info.members - 1);
-    saveApp(group);
+    dropMember(group, app);
 }
 
 
@@ -143,8 +141,11 @@ export async function enrol(caller: Principal, args: RegisterArgs, group: Stored
     if (!controls(args.recovery)) throw fail.notController('the recovery principal is not a controller of the app');
     if (!principalEqual(caller, args.app) && !controls(caller)) throw fail.unauthorized('only the app itself or one of its controllers may register it');
     // The policy is validated only for a caller entitled to register: a stranger's largest policy costs no validation.
-    validatePolicy(args.policy);
-    validateSnapshotPolicy(args.snapshot_policy);
+    // A group's own policy was validated when it was set.
+    if (group === undefined) {
+        validatePolicy(args.policy);
+        validateSnapshotPolicy(args.snapshot_policy);
+    }
 
     const running = status.module_hash[0];
     const info = admit(caller, args, groupNow, running === undefined ? [] : [Uint8Array.from(running)]);
@@ -196,9 +197,7 @@ function countRegistrant(registrant: Principal, delta: number): void {
  * it is now; it counts against its registrant's quota from then on).
  */
 export function detachMember(member: StoredApp, group: StoredApp, actor: Principal): AppInfo {
-    removeMember(group.info.app, member.info.app, group.info.members);
-    group.info.members = Math.max(0, group.info.members - 1);
-    saveApp(group);
+    dropMember(group, member.info.app);
     member.info.group = [];
     member.info.policy = group.info.policy;
     member.info.snapshot_policy = group.info.snapshot_policy;
@@ -208,6 +207,13 @@ export function detachMember(member: StoredApp, group: StoredApp, actor: Princip
     audit({ app: group.info.app, event: { left_group: member.info.app }, actor });
     audit({ app: member.info.app, event: { left_group: group.info.app }, actor });
     return member.info;
+}
+
+/** Takes `app` out of the group's list and count. */
+function dropMember(group: StoredApp, app: Principal): void {
+    removeMember(group.info.app, app, group.info.members);
+    group.info.members = Math.max(0, group.info.members - 1);
+    saveApp(group);
 }
 
 /** Throws unless one more record fits: the app is new, the registry has room, and so do the caller's quota or the group. */

@@ -115,26 +115,22 @@ export function validateUpgrade(app: StoredApp, request: UpgradeRequest, emergen
 
 type Binding = Pick<Proposal, 'subject' | 'arg_hash' | 'from_module' | 'downgrade'>;
 
+/** What an upgrade (of one app, or of a group's members) binds besides its members: module, argument, options, downgrade. */
+function upgradeParts(app: StoredApp, request: UpgradeRequest): { moduleHash: Uint8Array; argHash: Uint8Array; options: UpgradeRequest['options']; downgrade: boolean } {
+    return { moduleHash: request.module_hash, argHash: argHash(request.arg), options: request.options, downgrade: request.downgrade || hasRun(app, request.module_hash) };
+}
+
 /** What the proposal binds: for an upgrade, the module the app runs now and the vote subject over all of it. */
 function bindingOf(app: StoredApp, action: ProposalAction): Binding {
     if ('upgrade' in action) {
-        const request = action.upgrade;
-        const hashOfArg = argHash(request.arg);
-        const downgrade = request.downgrade || hasRun(app, request.module_hash);
-        const subject = upgradeSubject({ moduleHash: request.module_hash, argHash: hashOfArg, options: request.options, downgrade, fromModule: app.running });
-        return { subject, arg_hash: hashOfArg, from_module: app.running, downgrade };
+        const parts = upgradeParts(app, action.upgrade);
+        return { subject: upgradeSubject({ ...parts, fromModule: app.running }), arg_hash: parts.argHash, from_module: app.running, downgrade: parts.downgrade };
     }
     if ('rollout' in action) {
-        const request = action.rollout.upgrade;
-        const hashOfArg = argHash(request.arg);
-        const downgrade = request.downgrade || hasRun(app, request.module_hash);
+        const parts = upgradeParts(app, action.rollout.upgrade);
         const members = action.rollout.members[0];
-        const subject = rolloutSubject({
-            upgrade: { moduleHash: request.module_hash, argHash: hashOfArg, options: request.options, downgrade },
-            members: members === undefined ? [] : [members.map((member) => member.toUint8Array())],
-            plan: action.rollout.plan
-        });
-        return { subject, arg_hash: hashOfArg, from_module: [], downgrade };
+        const subject = rolloutSubject({ upgrade: parts, members: members === undefined ? [] : [members.map((member) => member.toUint8Array())], plan: action.rollout.plan });
+        return { subject, arg_hash: parts.argHash, from_module: [], downgrade: parts.downgrade };
     }
     if ('hand_over' in action) {
         const subject = handOverSubject({ successor: action.hand_over.successor.toUint8Array(), successorModuleHash: action.hand_over.successor_module_hash });

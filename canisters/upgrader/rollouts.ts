@@ -109,7 +109,7 @@ export function advance(groupId: Principal, launch: Launcher): void {
         }
         const index = rollout.next;
         rollout.next += 1;
-        launchMember(rollout, proposal, index, launch);
+        startOrSkip(rollout, proposal, index, launch);
     }
     if ('running' in rollout.status && rollout.next >= rollout.total && rollout.counts.running === 0) rollout.status = { finished: null };
     rollout.updated_at = time();
@@ -121,7 +121,7 @@ export function advance(groupId: Principal, launch: Launcher): void {
 }
 
 /** Member `index` starts, or is skipped with the reason. */
-function launchMember(rollout: Rollout, proposal: Proposal, index: number, launch: Launcher): void {
+function startOrSkip(rollout: Rollout, proposal: Proposal, index: number, launch: Launcher): void {
     const key: [Principal, bigint] = [rollout.group, BigInt(index)];
     const entry = members.get(key);
     if (entry === undefined) {
